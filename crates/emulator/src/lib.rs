@@ -1,0 +1,1 @@
+//! apigw-emulator library.

@@ -1,0 +1,1 @@
+//! apigw-policy library.

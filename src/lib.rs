@@ -1,0 +1,2 @@
+//! terraform-provider-apigw: the provider library behind the binary.
+pub mod tfplugin;
