@@ -1,2 +1,4 @@
 //! terraform-provider-apigw: the provider library behind the binary.
+pub mod clock;
+pub mod provider;
 pub mod tfplugin;
