@@ -1,1 +1,44 @@
-//! apigw-policy library.
+//! apigw-policy: checks `terraform show -json` output (plans and states, Terraform or
+//! OpenTofu) for API Gateway client-certificate rotation hygiene.
+//!
+//! [`input`] streams the document into a compact model, [`analysis`] works out what
+//! the plan does to certificates and stages, [`rules`] hold one module per rule, and
+//! [`report`] renders text, JSON and SARIF. Every "is it due?" answer comes from the
+//! `rotation` crate, shared with the provider.
+
+pub mod address;
+pub mod analysis;
+pub mod config;
+pub mod docs;
+pub mod finding;
+pub mod input;
+pub mod kpi;
+pub mod report;
+pub mod rules;
+pub mod severity;
+pub mod synth;
+
+#[cfg(test)]
+mod testkit;
+
+use analysis::Analysis;
+use config::Config;
+use finding::Finding;
+use input::Document;
+use kpi::Kpi;
+
+/// The result of checking one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub kpi: Kpi,
+}
+
+/// Runs the enabled rules and computes the KPIs as of `now` (unix seconds).
+pub fn evaluate(doc: &Document, config: &Config, now: i64) -> Outcome {
+    let analysis = Analysis::new(doc, now, &config.owner_tag_keys);
+    Outcome {
+        findings: rules::run(&analysis, config),
+        kpi: Kpi::compute(&analysis, config.expiry.rotate_before),
+    }
+}

@@ -1,0 +1,1421 @@
+//! Reading `terraform show -json` output (plans and states, Terraform or OpenTofu).
+//!
+//! The document is streamed from a reader with serde visitors and only what the rules
+//! need is kept: API Gateway certificate and stage resources, and from those only the
+//! attributes listed in [`KEPT_ATTRIBUTES`]. Everything else (other resources, PEM
+//! bodies, sensitive-value masks, unknown fields added by newer Terraform releases) is
+//! skipped as it streams past, so memory follows the number of API Gateway resources,
+//! not the size of the plan.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+
+use serde::Deserializer as _;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::address::{self, ModuleLocation};
+
+/// The `format_version` major this reader understands (Terraform 1.x and OpenTofu 1.x
+/// both write 1.x).
+pub const SUPPORTED_FORMAT_MAJOR: u64 = 1;
+
+/// The resource types the rules look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    RotatingCertificate,
+    StageAttachment,
+    AwsCertificate,
+    AwsStage,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::RotatingCertificate,
+        Kind::StageAttachment,
+        Kind::AwsCertificate,
+        Kind::AwsStage,
+    ];
+
+    pub fn from_type(resource_type: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.type_name() == resource_type)
+    }
+
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::RotatingCertificate => "apigw_rotating_client_certificate",
+            Kind::StageAttachment => "apigw_stage_client_certificate",
+            Kind::AwsCertificate => "aws_api_gateway_client_certificate",
+            Kind::AwsStage => "aws_api_gateway_stage",
+        }
+    }
+
+    pub fn is_certificate(self) -> bool {
+        matches!(self, Kind::RotatingCertificate | Kind::AwsCertificate)
+    }
+
+    pub fn is_stage(self) -> bool {
+        matches!(self, Kind::StageAttachment | Kind::AwsStage)
+    }
+}
+
+/// Attributes kept from `values`, `before`, `after` and `after_unknown`.
+pub const KEPT_ATTRIBUTES: &[&str] = &[
+    "id",
+    "tags",
+    "tags_all",
+    "expiration_date",
+    "created_date",
+    "client_certificate_id",
+    "rest_api_id",
+    "stage_name",
+    "rotate_before",
+    "promote_after",
+    "overlap",
+    "pending_certificate_id",
+    "pending_created_date",
+    "pending_expiration_date",
+    "current_certificate_id",
+    "current_created_date",
+    "current_expiration_date",
+    "previous_certificate_id",
+    "previous_created_date",
+    "previous_expiration_date",
+    "previous_retire_after",
+    "trusted_certificate_ids",
+];
+
+/// Expression attributes whose `references` are kept from the `configuration` section.
+pub const KEPT_EXPRESSIONS: &[&str] = &["client_certificate_id", "rest_api_id", "stage_name"];
+
+/// One attribute value: known (possibly null) or unknown until apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attr {
+    Known(Value),
+    Unknown,
+}
+
+/// A view of an attribute, with null and absent folded together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    Null,
+    Unknown,
+    Value(&'a Value),
+}
+
+/// A string attribute, with null, absent and the empty string folded together (the AWS
+/// provider writes "" for an unset `client_certificate_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text<'a> {
+    Null,
+    Unknown,
+    Is(&'a str),
+}
+
+impl<'a> Text<'a> {
+    pub fn known(self) -> Option<&'a str> {
+        match self {
+            Text::Is(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The kept attributes of one resource object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attrs(pub BTreeMap<String, Attr>);
+
+impl Attrs {
+    pub fn field(&self, name: &str) -> Field<'_> {
+        match self.0.get(name) {
+            None | Some(Attr::Known(Value::Null)) => Field::Null,
+            Some(Attr::Unknown) => Field::Unknown,
+            Some(Attr::Known(v)) => Field::Value(v),
+        }
+    }
+
+    pub fn text(&self, name: &str) -> Text<'_> {
+        match self.field(name) {
+            Field::Null => Text::Null,
+            Field::Unknown => Text::Unknown,
+            Field::Value(Value::String(s)) if s.is_empty() => Text::Null,
+            Field::Value(Value::String(s)) => Text::Is(s),
+            // A non-string where a string belongs is not something a rule can judge.
+            Field::Value(_) => Text::Unknown,
+        }
+    }
+
+    /// A string map attribute such as `tags`: `None` when unknown (wholly or partly).
+    pub fn string_map(&self, name: &str) -> Option<BTreeMap<&str, &str>> {
+        match self.field(name) {
+            Field::Null => Some(BTreeMap::new()),
+            Field::Unknown => None,
+            Field::Value(Value::Object(m)) => Some(
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.as_str(), s)))
+                    .collect(),
+            ),
+            Field::Value(_) => None,
+        }
+    }
+}
+
+/// What the plan does to a resource instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Unchanged in a plan, or any resource of a state.
+    NoOp,
+    Create,
+    Read,
+    Update,
+    /// Replace, destroying the old object first (the default).
+    DeleteThenCreate,
+    /// Replace with `create_before_destroy`.
+    CreateThenDelete,
+    Delete,
+    /// Removed from state without destroying (`removed` blocks).
+    Forget,
+    /// An action list this version does not know; judged by whether it deletes.
+    Other(Vec<String>),
+}
+
+impl Action {
+    pub fn from_actions(actions: &[String]) -> Action {
+        let a: Vec<&str> = actions.iter().map(String::as_str).collect();
+        match a.as_slice() {
+            ["no-op"] | [] => Action::NoOp,
+            ["create"] => Action::Create,
+            ["read"] => Action::Read,
+            ["update"] => Action::Update,
+            ["delete", "create"] => Action::DeleteThenCreate,
+            ["create", "delete"] => Action::CreateThenDelete,
+            ["delete"] => Action::Delete,
+            ["forget"] => Action::Forget,
+            _ => Action::Other(actions.to_vec()),
+        }
+    }
+
+    /// Whether the object that existed before the plan is destroyed by it.
+    pub fn destroys_existing(&self) -> bool {
+        match self {
+            Action::DeleteThenCreate | Action::CreateThenDelete | Action::Delete => true,
+            Action::Other(a) => a.iter().any(|s| s == "delete"),
+            _ => false,
+        }
+    }
+
+    pub fn is_replace(&self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Action::NoOp => "unchanged",
+            Action::Create => "created",
+            Action::Read => "read",
+            Action::Update => "updated in place",
+            Action::DeleteThenCreate => "replaced (destroyed, then created)",
+            Action::CreateThenDelete => "replaced (created, then destroyed)",
+            Action::Delete => "destroyed",
+            Action::Forget => "removed from state",
+            Action::Other(_) => "changed",
+        }
+    }
+}
+
+/// One API Gateway resource instance as the plan (or state) describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    pub address: String,
+    pub module: ModuleLocation,
+    pub kind: Kind,
+    pub name: String,
+    pub index: Option<Value>,
+    /// Set for a deposed object (left over from a failed create_before_destroy).
+    pub deposed: Option<String>,
+    pub action: Action,
+    /// `None` when the object does not exist before (create).
+    pub before: Option<Attrs>,
+    /// `None` when the object does not exist after (delete).
+    pub after: Option<Attrs>,
+}
+
+impl Resource {
+    /// The configuration address (`type.name`) within its module.
+    pub fn config_address(&self) -> String {
+        format!("{}.{}", self.kind.type_name(), self.name)
+    }
+}
+
+/// One relevant resource block of the `configuration` section.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConfigResource {
+    pub module_path: Vec<String>,
+    /// `type.name`, relative to its module.
+    pub address: String,
+    /// Expression attribute name -> the references Terraform listed for it.
+    pub references: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Plan,
+    State,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Plan => "plan",
+            DocumentKind::State => "state",
+        }
+    }
+}
+
+/// What the rules see of one `terraform show -json` document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub kind: DocumentKind,
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub resources: Vec<Resource>,
+    pub configuration: Vec<ConfigResource>,
+}
+
+impl Document {
+    /// The configuration block of a resource instance, if the plan carries one.
+    pub fn config_for(&self, resource: &Resource) -> Option<&ConfigResource> {
+        let address = resource.config_address();
+        self.configuration
+            .iter()
+            .find(|c| c.module_path == resource.module.path && c.address == address)
+    }
+}
+
+/// Why an input cannot be checked. Each variant prints as one line naming the input.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{input}: empty input; expected the JSON output of `terraform show -json`")]
+    Empty { input: String },
+    #[error(
+        "{input}: not JSON (starts with {start}); expected the JSON output of `terraform show -json`"
+    )]
+    NotJson { input: String, start: String },
+    #[error("{input}: the JSON ends early at line {line} column {column} (truncated file?)")]
+    Truncated {
+        input: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("{input}: invalid JSON at line {line} column {column}: {detail}")]
+    Syntax {
+        input: String,
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    #[error("{input}: not `terraform show -json` output: {reason}")]
+    NotTerraform { input: String, reason: String },
+    #[error(
+        "{input}: unsupported format_version {version:?}: apigw-policy reads format {SUPPORTED_FORMAT_MAJOR}.x (Terraform 1.x, OpenTofu 1.x)"
+    )]
+    UnsupportedFormat { input: String, version: String },
+    #[error("{input}: unexpected content at line {line} column {column}: {detail}")]
+    Shape {
+        input: String,
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    #[error("{input}: cannot read: {error}")]
+    Io {
+        input: String,
+        error: std::io::Error,
+    },
+}
+
+/// Reads one document. `input` names the source in error messages (a path, or "stdin").
+pub fn read_document<R: Read>(reader: R, input: &str) -> Result<Document, InputError> {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let io_err = |error| InputError::Io {
+        input: input.to_string(),
+        error,
+    };
+    // Look at the first meaningful byte so empty and non-JSON input get a plain message
+    // instead of a parser position.
+    loop {
+        let buf = reader.fill_buf().map_err(io_err)?;
+        if buf.is_empty() {
+            return Err(InputError::Empty {
+                input: input.to_string(),
+            });
+        }
+        let skip = buf
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace() || matches!(b, 0xEF | 0xBB | 0xBF))
+            .count();
+        if skip == buf.len() {
+            reader.consume(skip);
+            continue;
+        }
+        reader.consume(skip);
+        let buf = reader.fill_buf().map_err(io_err)?;
+        match buf.first() {
+            Some(b'{') => break,
+            Some(b'[') => {
+                return Err(InputError::NotTerraform {
+                    input: input.to_string(),
+                    reason: "the top level is a JSON array, expected an object".to_string(),
+                });
+            }
+            _ => {
+                return Err(InputError::NotJson {
+                    input: input.to_string(),
+                    start: preview(buf),
+                });
+            }
+        }
+    }
+
+    let mut state = ReadState::default();
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = de
+        .deserialize_map(DocVisitor { state: &mut state })
+        .and_then(|()| de.end());
+    if let Some(fatal) = state.fatal.take() {
+        return Err(fatal.into_error(input));
+    }
+    if let Err(e) = parsed {
+        return Err(json_error(e, input));
+    }
+    let Some(format_version) = state.format_version else {
+        return Err(InputError::NotTerraform {
+            input: input.to_string(),
+            reason: "it has no format_version field".to_string(),
+        });
+    };
+    let kind = if state.saw_plan_sections {
+        DocumentKind::Plan
+    } else {
+        DocumentKind::State
+    };
+    let mut resources = state.changes;
+    // Planned values fill in instances a plan lists without a change entry.
+    let seen: HashSet<String> = resources
+        .iter()
+        .filter(|r| r.deposed.is_none())
+        .map(|r| r.address.clone())
+        .collect();
+    for r in state.values {
+        if !seen.contains(&r.address) {
+            resources.push(r);
+        }
+    }
+    Ok(Document {
+        kind,
+        format_version,
+        terraform_version: state.terraform_version,
+        resources,
+        configuration: state.configuration,
+    })
+}
+
+fn preview(buf: &[u8]) -> String {
+    let s: String = String::from_utf8_lossy(&buf[..buf.len().min(16)])
+        .chars()
+        .take(12)
+        .collect();
+    format!("{s:?}")
+}
+
+fn json_error(e: serde_json::Error, input: &str) -> InputError {
+    let (line, column) = (e.line(), e.column());
+    let full = e.to_string();
+    let suffix = format!(" at line {line} column {column}");
+    let detail = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+    let input = input.to_string();
+    match e.classify() {
+        serde_json::error::Category::Eof => InputError::Truncated {
+            input,
+            line,
+            column,
+        },
+        serde_json::error::Category::Syntax => InputError::Syntax {
+            input,
+            line,
+            column,
+            detail,
+        },
+        serde_json::error::Category::Data => InputError::Shape {
+            input,
+            line,
+            column,
+            detail,
+        },
+        serde_json::error::Category::Io => InputError::Io {
+            input,
+            error: std::io::Error::other(detail),
+        },
+    }
+}
+
+/// Errors found by the visitors that deserve their own message rather than a position.
+enum Fatal {
+    Unsupported(String),
+    NotTerraform(String),
+}
+
+impl Fatal {
+    fn into_error(self, input: &str) -> InputError {
+        let input = input.to_string();
+        match self {
+            Fatal::Unsupported(version) => InputError::UnsupportedFormat { input, version },
+            Fatal::NotTerraform(reason) => InputError::NotTerraform { input, reason },
+        }
+    }
+}
+
+#[derive(Default)]
+struct ReadState {
+    fatal: Option<Fatal>,
+    format_version: Option<String>,
+    terraform_version: Option<String>,
+    saw_plan_sections: bool,
+    changes: Vec<Resource>,
+    values: Vec<Resource>,
+    configuration: Vec<ConfigResource>,
+}
+
+struct DocVisitor<'s> {
+    state: &'s mut ReadState,
+}
+
+impl<'de> Visitor<'de> for DocVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a `terraform show -json` object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "format_version" => {
+                    let v: Value = map.next_value()?;
+                    let Some(s) = v.as_str() else {
+                        self.state.fatal = Some(Fatal::NotTerraform(format!(
+                            "format_version is {v}, expected a string such as \"1.2\""
+                        )));
+                        return Err(de::Error::custom("bad format_version"));
+                    };
+                    let major = s.split('.').next().and_then(|m| m.parse::<u64>().ok());
+                    if major != Some(SUPPORTED_FORMAT_MAJOR) {
+                        self.state.fatal = Some(Fatal::Unsupported(s.to_string()));
+                        return Err(de::Error::custom("unsupported format_version"));
+                    }
+                    self.state.format_version = Some(s.to_string());
+                }
+                "terraform_version" => {
+                    self.state.terraform_version = map.next_value::<Option<String>>()?;
+                }
+                "resource_changes" => {
+                    self.state.saw_plan_sections = true;
+                    map.next_value_seed(EntryList {
+                        sink: &mut self.state.changes,
+                    })?;
+                }
+                "planned_values" => {
+                    self.state.saw_plan_sections = true;
+                    map.next_value_seed(ValuesSection {
+                        sink: &mut self.state.values,
+                    })?;
+                }
+                "values" => {
+                    map.next_value_seed(ValuesSection {
+                        sink: &mut self.state.values,
+                    })?;
+                }
+                "configuration" => {
+                    map.next_value_seed(ConfigSection {
+                        sink: &mut self.state.configuration,
+                    })?;
+                }
+                "@level" | "@message" | "@module" => {
+                    self.state.fatal = Some(Fatal::NotTerraform(
+                        "this is the `terraform plan -json` log stream; save the plan with \
+                         `terraform plan -out=tfplan` and check `terraform show -json tfplan`"
+                            .to_string(),
+                    ));
+                    return Err(de::Error::custom("log stream"));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `{"root_module": {...}}` of `values` / `planned_values`.
+struct ValuesSection<'s> {
+    sink: &'s mut Vec<Resource>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValuesSection<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValuesSection<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a values object with root_module")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "root_module" {
+                map.next_value_seed(ModuleSection {
+                    sink: &mut *self.sink,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A state module: `resources` plus recursive `child_modules`.
+struct ModuleSection<'s> {
+    sink: &'s mut Vec<Resource>,
+}
+
+impl<'de> DeserializeSeed<'de> for ModuleSection<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleSection<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a module object")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "resources" => map.next_value_seed(EntryList {
+                    sink: &mut *self.sink,
+                })?,
+                "child_modules" => map.next_value_seed(ModuleList {
+                    sink: &mut *self.sink,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ModuleList<'s> {
+    sink: &'s mut Vec<Resource>,
+}
+
+impl<'de> DeserializeSeed<'de> for ModuleList<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleList<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of modules")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(ModuleSection {
+                sink: &mut *self.sink,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// A list of resource entries (`resource_changes`, or a module's `resources`); keeps
+/// the relevant ones, drops the rest as they stream past.
+struct EntryList<'s> {
+    sink: &'s mut Vec<Resource>,
+}
+
+impl<'de> DeserializeSeed<'de> for EntryList<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntryList<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of resources")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(entry) = seq.next_element::<Entry>()? {
+            if let Some(r) = entry.into_resource() {
+                self.sink.push(r);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One entry of `resource_changes` (with `change`) or of a module's `resources` (with
+/// `values`).
+#[derive(Default)]
+struct Entry {
+    address: Option<String>,
+    mode: Option<String>,
+    resource_type: Option<String>,
+    name: Option<String>,
+    index: Option<Value>,
+    deposed: Option<String>,
+    values: Option<Attrs>,
+    change: Option<Change>,
+}
+
+impl Entry {
+    fn into_resource(self) -> Option<Resource> {
+        if self.mode.as_deref().is_some_and(|m| m != "managed") {
+            return None;
+        }
+        let kind = Kind::from_type(self.resource_type.as_deref()?)?;
+        let address = self.address?;
+        let module = address::module_of(&address);
+        let name = match self.name {
+            Some(n) => n,
+            None => address::split_index(address::split_segments(&address).last()?)
+                .0
+                .to_string(),
+        };
+        let (action, before, after) = match (self.change, self.values) {
+            (Some(c), _) => (Action::from_actions(&c.actions), c.before, c.after),
+            (None, Some(v)) => (Action::NoOp, Some(v.clone()), Some(v)),
+            (None, None) => (Action::NoOp, Some(Attrs::default()), Some(Attrs::default())),
+        };
+        Some(Resource {
+            address,
+            module,
+            kind,
+            name,
+            index: self.index,
+            deposed: self.deposed,
+            action,
+            before,
+            after,
+        })
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Entry {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = Entry;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a resource object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+        let mut e = Entry::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "address" => e.address = map.next_value()?,
+                "mode" => e.mode = map.next_value()?,
+                "type" => e.resource_type = map.next_value()?,
+                "name" => e.name = map.next_value()?,
+                "index" => e.index = map.next_value()?,
+                "deposed" => e.deposed = map.next_value()?,
+                "values" if e.is_irrelevant() => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "values" => e.values = map.next_value::<Option<KeptAttrs>>()?.map(|k| k.0),
+                "change" if e.is_irrelevant() => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "change" => e.change = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(e)
+    }
+}
+
+impl Entry {
+    /// Known to be a type no rule looks at (the type comes before the values in
+    /// Terraform's output, which lets large unrelated objects be skipped unparsed).
+    fn is_irrelevant(&self) -> bool {
+        self.resource_type
+            .as_deref()
+            .is_some_and(|t| Kind::from_type(t).is_none())
+    }
+}
+
+#[derive(Default)]
+struct Change {
+    actions: Vec<String>,
+    before: Option<Attrs>,
+    after: Option<Attrs>,
+}
+
+impl<'de> de::Deserialize<'de> for Change {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ChangeVisitor)
+    }
+}
+
+struct ChangeVisitor;
+
+impl<'de> Visitor<'de> for ChangeVisitor {
+    type Value = Change;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a change object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
+        let mut c = Change::default();
+        let mut unknown: Option<BTreeMap<String, bool>> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "actions" => {
+                    c.actions = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default()
+                }
+                "before" => c.before = map.next_value::<Option<KeptAttrs>>()?.map(|k| k.0),
+                "after" => c.after = map.next_value::<Option<KeptAttrs>>()?.map(|k| k.0),
+                "after_unknown" => {
+                    unknown = map.next_value::<Option<UnknownMarks>>()?.map(|u| u.0);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        // Unknown attributes are omitted from `after` (or null); `after_unknown` says
+        // which ones will only be known after apply.
+        if let Some(unknown) = unknown {
+            let creates = c.actions.iter().any(|a| a == "create" || a == "update");
+            if c.after.is_none() && creates {
+                c.after = Some(Attrs::default());
+            }
+            if let Some(after) = c.after.as_mut() {
+                for (k, is_unknown) in unknown {
+                    if is_unknown {
+                        after.0.insert(k, Attr::Unknown);
+                    }
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Matches an object key against [`KEPT_ATTRIBUTES`] without allocating for the keys
+/// that are dropped.
+struct KeptKey;
+
+impl<'de> DeserializeSeed<'de> for KeptKey {
+    type Value = Option<&'static str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeptKey {
+    type Value = Option<&'static str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an attribute name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(KEPT_ATTRIBUTES.iter().copied().find(|k| *k == v))
+    }
+}
+
+struct KeptAttrs(Attrs);
+
+impl<'de> de::Deserialize<'de> for KeptAttrs {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(KeptAttrsVisitor)
+    }
+}
+
+struct KeptAttrsVisitor;
+
+impl<'de> Visitor<'de> for KeptAttrsVisitor {
+    type Value = KeptAttrs;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of attribute values")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeptAttrs, A::Error> {
+        let mut attrs = BTreeMap::new();
+        while let Some(key) = map.next_key_seed(KeptKey)? {
+            match key {
+                Some(k) => {
+                    let v: Value = map.next_value()?;
+                    attrs.insert(k.to_string(), Attr::Known(v));
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(KeptAttrs(Attrs(attrs)))
+    }
+}
+
+/// `after_unknown`, reduced to "is any part of this attribute unknown?".
+struct UnknownMarks(BTreeMap<String, bool>);
+
+impl<'de> de::Deserialize<'de> for UnknownMarks {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(UnknownMarksVisitor)
+    }
+}
+
+struct UnknownMarksVisitor;
+
+impl<'de> Visitor<'de> for UnknownMarksVisitor {
+    type Value = UnknownMarks;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an after_unknown object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UnknownMarks, A::Error> {
+        let mut marks = BTreeMap::new();
+        while let Some(key) = map.next_key_seed(KeptKey)? {
+            match key {
+                Some(k) => {
+                    let any = map.next_value::<AnyTrue>()?.0;
+                    marks.insert(k.to_string(), any);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(UnknownMarks(marks))
+    }
+}
+
+/// True when the value is `true` or contains a `true` anywhere inside.
+struct AnyTrue(bool);
+
+impl<'de> de::Deserialize<'de> for AnyTrue {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyTrueVisitor)
+    }
+}
+
+struct AnyTrueVisitor;
+
+impl<'de> Visitor<'de> for AnyTrueVisitor {
+    type Value = AnyTrue;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an unknown-value marker")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(v))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(false))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(false))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(false))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(false))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(false))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<AnyTrue, E> {
+        Ok(AnyTrue(false))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyTrue, A::Error> {
+        let mut any = false;
+        while let Some(AnyTrue(t)) = seq.next_element()? {
+            any |= t;
+        }
+        Ok(AnyTrue(any))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyTrue, A::Error> {
+        let mut any = false;
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            any |= map.next_value::<AnyTrue>()?.0;
+        }
+        Ok(AnyTrue(any))
+    }
+}
+
+/// `configuration`: walks `root_module` and nested `module_calls`.
+struct ConfigSection<'s> {
+    sink: &'s mut Vec<ConfigResource>,
+}
+
+impl<'de> DeserializeSeed<'de> for ConfigSection<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConfigSection<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a configuration object")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "root_module" {
+                map.next_value_seed(ConfigModule {
+                    sink: &mut *self.sink,
+                    path: Vec::new(),
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ConfigModule<'s> {
+    sink: &'s mut Vec<ConfigResource>,
+    path: Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for ConfigModule<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConfigModule<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a configuration module object")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "resources" => {
+                    let list: Option<Vec<ConfigEntry>> = map.next_value()?;
+                    for entry in list.unwrap_or_default() {
+                        if let Some(r) = entry.into_config(&self.path) {
+                            self.sink.push(r);
+                        }
+                    }
+                }
+                "module_calls" => map.next_value_seed(ModuleCalls {
+                    sink: &mut *self.sink,
+                    path: self.path.clone(),
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ModuleCalls<'s> {
+    sink: &'s mut Vec<ConfigResource>,
+    path: Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for ModuleCalls<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleCalls<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of module calls")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            let mut path = self.path.clone();
+            path.push(name);
+            map.next_value_seed(ModuleCall {
+                sink: &mut *self.sink,
+                path,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct ModuleCall<'s> {
+    sink: &'s mut Vec<ConfigResource>,
+    path: Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for ModuleCall<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleCall<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a module call object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "module" {
+                map.next_value_seed(ConfigModule {
+                    sink: &mut *self.sink,
+                    path: self.path.clone(),
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct ConfigEntry {
+    address: Option<String>,
+    mode: Option<String>,
+    resource_type: Option<String>,
+    references: BTreeMap<String, Vec<String>>,
+}
+
+impl ConfigEntry {
+    fn into_config(self, path: &[String]) -> Option<ConfigResource> {
+        if self.mode.as_deref().is_some_and(|m| m != "managed") {
+            return None;
+        }
+        Kind::from_type(self.resource_type.as_deref()?)?;
+        Some(ConfigResource {
+            module_path: path.to_vec(),
+            address: self.address?,
+            references: self.references,
+        })
+    }
+}
+
+impl<'de> de::Deserialize<'de> for ConfigEntry {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ConfigEntryVisitor)
+    }
+}
+
+struct ConfigEntryVisitor;
+
+impl<'de> Visitor<'de> for ConfigEntryVisitor {
+    type Value = ConfigEntry;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a configuration resource object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ConfigEntry, A::Error> {
+        let mut e = ConfigEntry::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "address" => e.address = map.next_value()?,
+                "mode" => e.mode = map.next_value()?,
+                "type" => e.resource_type = map.next_value()?,
+                "expressions" => {
+                    e.references = map
+                        .next_value::<Option<Expressions>>()?
+                        .map(|x| x.0)
+                        .unwrap_or_default();
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(e)
+    }
+}
+
+/// The `expressions` object, reduced to the references of [`KEPT_EXPRESSIONS`].
+struct Expressions(BTreeMap<String, Vec<String>>);
+
+impl<'de> de::Deserialize<'de> for Expressions {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ExpressionsVisitor)
+    }
+}
+
+struct ExpressionsVisitor;
+
+impl<'de> Visitor<'de> for ExpressionsVisitor {
+    type Value = Expressions;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an expressions object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Expressions, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if KEPT_EXPRESSIONS.contains(&key.as_str()) {
+                let v: Value = map.next_value()?;
+                let refs: Vec<String> = v
+                    .get("references")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.insert(key, refs);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Expressions(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Result<Document, InputError> {
+        read_document(s.as_bytes(), "test.json")
+    }
+
+    #[test]
+    fn empty_and_whitespace_input_is_empty() {
+        for s in ["", "   \n\t  "] {
+            assert!(matches!(read(s), Err(InputError::Empty { .. })), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn non_json_names_its_start() {
+        let e = read("Plan: 1 to add").expect_err("not json");
+        assert!(matches!(e, InputError::NotJson { .. }));
+        assert!(e.to_string().contains("\"Plan: 1 to a"), "{e}");
+    }
+
+    #[test]
+    fn truncated_json_is_reported_as_truncated() {
+        let e = read(r#"{"format_version":"1.2","resource_changes":[{"address":"#)
+            .expect_err("truncated");
+        assert!(matches!(e, InputError::Truncated { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn other_json_is_not_terraform() {
+        for s in [
+            r#"{"results":{"failed_checks":[]}}"#,
+            "[1,2]",
+            r#"{"format_version": 1}"#,
+        ] {
+            let e = read(s).expect_err("not terraform");
+            assert!(matches!(e, InputError::NotTerraform { .. }), "{s}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn plan_log_stream_is_recognised() {
+        let e = read(r#"{"@level":"info","@message":"Terraform 1.11.4","type":"version"}"#)
+            .expect_err("log stream");
+        assert!(e.to_string().contains("terraform show -json"), "{e}");
+    }
+
+    #[test]
+    fn unsupported_major_is_rejected_and_minor_versions_accepted() {
+        for v in ["2.0", "0.2", "x"] {
+            let e = read(&format!(r#"{{"format_version":"{v}"}}"#)).expect_err("unsupported");
+            assert!(
+                matches!(e, InputError::UnsupportedFormat { .. }),
+                "{v}: {e:?}"
+            );
+        }
+        for v in ["1.0", "1.2", "1.99"] {
+            let d = read(&format!(
+                r#"{{"format_version":"{v}","future_field":{{"a":[1]}}}}"#
+            ))
+            .expect("supported");
+            assert_eq!(d.kind, DocumentKind::State);
+            assert!(d.resources.is_empty());
+        }
+    }
+
+    #[test]
+    fn keeps_relevant_resources_with_unknowns_and_drops_others() {
+        let plan = r#"{
+          "format_version": "1.2",
+          "resource_changes": [
+            {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function",
+             "name": "f", "change": {"actions": ["create"], "before": null, "after": {"id": "x"}}},
+            {"address": "module.m[\"a\"].aws_api_gateway_client_certificate.c", "mode": "managed",
+             "type": "aws_api_gateway_client_certificate", "name": "c", "new_field": 1,
+             "change": {"actions": ["create", "delete"],
+                        "before": {"id": "old", "pem_encoded_certificate": "PEM", "tags": {"owner": "a"}},
+                        "after": {"tags": {"owner": "a"}},
+                        "after_unknown": {"id": true, "expiration_date": true, "tags": {}}}}
+          ]
+        }"#;
+        let d = read(plan).expect("plan");
+        assert_eq!(d.kind, DocumentKind::Plan);
+        assert_eq!(d.resources.len(), 1);
+        let r = &d.resources[0];
+        assert_eq!(r.kind, Kind::AwsCertificate);
+        assert_eq!(r.module.path, vec!["m".to_string()]);
+        assert_eq!(r.action, Action::CreateThenDelete);
+        let before = r.before.as_ref().expect("before");
+        assert_eq!(before.text("id"), Text::Is("old"));
+        assert!(!before.0.contains_key("pem_encoded_certificate"));
+        let after = r.after.as_ref().expect("after");
+        assert_eq!(after.text("id"), Text::Unknown);
+        assert_eq!(after.text("expiration_date"), Text::Unknown);
+        assert_eq!(
+            after.string_map("tags").expect("known").get("owner"),
+            Some(&"a")
+        );
+    }
+
+    #[test]
+    fn reads_state_child_modules_and_configuration_references() {
+        let state = r#"{
+          "format_version": "1.0", "terraform_version": "1.11.4",
+          "values": {"root_module": {
+            "resources": [{"address": "aws_api_gateway_stage.s", "mode": "managed",
+              "type": "aws_api_gateway_stage", "name": "s", "values": {"client_certificate_id": ""}}],
+            "child_modules": [{"address": "module.k", "resources": [
+              {"address": "module.k.aws_api_gateway_client_certificate.c[0]", "mode": "managed",
+               "type": "aws_api_gateway_client_certificate", "name": "c", "index": 0,
+               "values": {"id": "abc"}}]}]}}
+        }"#;
+        let d = read(state).expect("state");
+        assert_eq!(d.kind, DocumentKind::State);
+        assert_eq!(d.terraform_version.as_deref(), Some("1.11.4"));
+        assert_eq!(d.resources.len(), 2);
+        let stage = &d.resources[0];
+        assert_eq!(
+            stage
+                .after
+                .as_ref()
+                .expect("after")
+                .text("client_certificate_id"),
+            Text::Null
+        );
+        assert_eq!(d.resources[1].module.instance, "module.k");
+
+        let plan = r#"{"format_version":"1.2","planned_values":{},"configuration":{"root_module":{
+          "resources":[{"address":"aws_api_gateway_stage.s","mode":"managed","type":"aws_api_gateway_stage",
+            "name":"s","expressions":{"client_certificate_id":{"references":
+              ["aws_api_gateway_client_certificate.c.id","aws_api_gateway_client_certificate.c"]},
+              "variables":{"constant_value":{"a":"b"}}}}],
+          "module_calls":{"k":{"source":"./k","module":{"resources":[
+            {"address":"aws_api_gateway_stage.t","mode":"managed","type":"aws_api_gateway_stage","name":"t",
+             "expressions":{"stage_name":{"constant_value":"prod"}}}]}}}}}}"#;
+        let d = read(plan).expect("plan");
+        assert_eq!(d.configuration.len(), 2);
+        assert_eq!(
+            d.configuration[0].references["client_certificate_id"][0],
+            "aws_api_gateway_client_certificate.c.id"
+        );
+        assert_eq!(d.configuration[1].module_path, vec!["k".to_string()]);
+    }
+
+    #[test]
+    fn trailing_content_after_the_document_is_an_error() {
+        let e = read(r#"{"format_version":"1.0"} {"format_version":"1.0"}"#).expect_err("trailing");
+        assert!(matches!(e, InputError::Syntax { .. }), "{e:?}");
+    }
+}

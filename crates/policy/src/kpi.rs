@@ -1,0 +1,93 @@
+//! The governance KPIs a plan can answer, over the certificates that exist after it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, Owner, Slot};
+
+/// The fixed horizon of the "under 30 days" KPI (not the configurable window, so that
+/// the number compares across teams).
+pub const UNDER_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kpi {
+    /// Certificates that exist after the plan (every live slot of a rotating resource
+    /// counts; certificates created by the plan count).
+    pub certificates: usize,
+    /// Not yet expired, expiring within 30 days.
+    pub under_30_days: usize,
+    /// In-use certificates (AWS certificates, rotating resources' current) past their
+    /// rotation due date, expired ones included.
+    pub due: usize,
+    pub expired: usize,
+    /// Certificates whose resource carries an owner tag.
+    pub with_owner: usize,
+    /// `with_owner / certificates` (1.0 when there are none).
+    pub owner_share: f64,
+}
+
+impl Kpi {
+    pub fn compute(a: &Analysis, default_rotate_before: u64) -> Kpi {
+        let now = a.now;
+        let mut k = Kpi {
+            certificates: a.certificates.len(),
+            under_30_days: 0,
+            due: 0,
+            expired: 0,
+            with_owner: 0,
+            owner_share: 1.0,
+        };
+        for c in &a.certificates {
+            if matches!(c.owner, Owner::Yes(_)) {
+                k.with_owner += 1;
+            }
+            let Some(exp) = c.expiration else {
+                continue;
+            };
+            if rotation::is_expired(now, exp) {
+                k.expired += 1;
+            } else if rotation::is_due(now, exp, (UNDER_DAYS * 86_400) as u64) {
+                k.under_30_days += 1;
+            }
+            if matches!(c.slot, None | Some(Slot::Current))
+                && rotation::is_due(now, exp, c.rotate_before.unwrap_or(default_rotate_before))
+            {
+                k.due += 1;
+            }
+        }
+        if k.certificates > 0 {
+            k.owner_share = k.with_owner as f64 / k.certificates as f64;
+        }
+        k
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use serde_json::json;
+
+    #[test]
+    fn counts_each_kpi() {
+        let mut untagged = aws_cert("c3", 100);
+        untagged["tags"] = json!({});
+        untagged["tags_all"] = json!({});
+        let doc = Plan::new()
+            .unchanged("aws_api_gateway_client_certificate.a", aws_cert("c1", 10))
+            .unchanged("aws_api_gateway_client_certificate.b", aws_cert("c2", -1))
+            .unchanged("aws_api_gateway_client_certificate.c", untagged)
+            .unchanged(
+                "apigw_rotating_client_certificate.r",
+                rotating(("r2", 300), Some(("r1", 20))),
+            )
+            .doc();
+        let a = Analysis::new(&doc, now(), &["owner".to_string()]);
+        let k = Kpi::compute(&a, 60 * 86_400);
+        assert_eq!(k.certificates, 5);
+        assert_eq!(k.under_30_days, 2, "c1 and the previous r1");
+        assert_eq!(k.expired, 1);
+        assert_eq!(k.due, 2, "c1 and c2; r2 is fine and r1 is not in use");
+        assert_eq!(k.with_owner, 4);
+        assert!((k.owner_share - 0.8).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,264 @@
+//! APIGW002: a stage switches away from certificate X and the same plan deletes X.
+
+use crate::finding::Finding;
+use crate::input::Text;
+use crate::rules::{Context, RuleDef};
+use crate::severity::Severity;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "APIGW002",
+    name: "big-bang-cutover",
+    title: "Big-bang certificate cutover",
+    default_severity: Severity::Critical,
+    description: "A stage switches from certificate X to another one, and the same plan deletes X \
+(the certificate is replaced, in either order, destroyed, or retired). Backends learn to trust the \
+new certificate only after it exists, so a single apply that creates it, switches the stage and \
+deletes the old one leaves no moment in which backends trust both: calls fail from the switch until \
+every backend trusts the new certificate. This is what `aws_api_gateway_client_certificate` with \
+`create_before_destroy` (and `time_rotating`) does.",
+    fix: "Keep the old certificate alive after the switch: use apigw_rotating_client_certificate \
+(overlap keeps the previous certificate trusted and alive; promote_after gives external trust \
+stores time), or split the change: create the new certificate, add it to every backend trust \
+store, switch the stages in a later apply, and delete the old one only after a soak.",
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let a = ctx.analysis;
+    let mut out = Vec::new();
+    for stage in &a.stages {
+        let (Some(old), Some(after)) = (stage.before, stage.after) else {
+            continue;
+        };
+        if after == Text::Is(old) || after == Text::Null {
+            continue;
+        }
+        let Some(deletion) = a.deletions.get(old) else {
+            continue;
+        };
+        let to = match after {
+            Text::Is(new) => match a.certificate_holding(new) {
+                Some(c) => format!("certificate {new} ({})", c.label()),
+                None => format!("certificate {new}"),
+            },
+            _ => match stage.targets.first() {
+                Some(t) => format!(
+                    "a certificate created by this plan ({}{})",
+                    t.resource.address,
+                    t.attribute
+                        .as_ref()
+                        .map(|s| format!(".{s}"))
+                        .unwrap_or_default()
+                ),
+                None => "a certificate known only after apply".to_string(),
+            },
+        };
+        let message = format!(
+            "Stage {} switches from certificate {old} to {to}, and the same plan deletes {old} \
+             ({} {}). Backends cannot trust the new certificate before the switch, so calls fail \
+             until every backend is updated.",
+            stage.label(),
+            deletion.resource.address,
+            deletion.how
+        );
+        let mut f = Finding::new(&RULE, RULE.default_severity, stage.resource, message);
+        f.certificate_id = Some(old.to_string());
+        f.certificate_address = Some(deletion.resource.address.clone());
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use serde_json::{Value, json};
+
+    const C: &str = "aws_api_gateway_client_certificate.backend";
+    const S: &str = "aws_api_gateway_stage.prod";
+    const UNKNOWN_CERT: &[&str] = &[
+        "id",
+        "arn",
+        "created_date",
+        "expiration_date",
+        "pem_encoded_certificate",
+    ];
+
+    fn replaced_cert(actions: &[&str]) -> Plan {
+        Plan::new().change(
+            C,
+            actions,
+            aws_cert("old111", 20),
+            json!({"description": "backend mTLS", "tags": {"owner": "payments"}}),
+            UNKNOWN_CERT,
+        )
+    }
+
+    fn stage_switching(plan: Plan) -> Plan {
+        let mut after = aws_stage("api1", "prod", None);
+        after
+            .as_object_mut()
+            .expect("object")
+            .remove("client_certificate_id");
+        plan.change(
+            S,
+            &["update"],
+            aws_stage("api1", "prod", Some("old111")),
+            after,
+            &["client_certificate_id"],
+        )
+        .reference(S, "client_certificate_id", &[&format!("{C}.id"), C])
+    }
+
+    #[test]
+    fn fires_on_create_before_destroy_replacement() {
+        let f = run(
+            &RULE,
+            &stage_switching(replaced_cert(&["create", "delete"])).doc(),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].address, S);
+        assert_eq!(f[0].certificate_id.as_deref(), Some("old111"));
+        assert!(f[0].message.contains("api1/prod"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("created, then destroyed"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.contains(&format!("{C}.id")),
+            "follows the reference: {}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn fires_on_destroy_before_create_replacement() {
+        let f = run(
+            &RULE,
+            &stage_switching(replaced_cert(&["delete", "create"])).doc(),
+        );
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("destroyed, then created"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn fires_when_switching_to_another_certificate_and_deleting_the_old() {
+        let plan = Plan::new()
+            .change(C, &["delete"], aws_cert("old111", 20), Value::Null, &[])
+            .unchanged(
+                "aws_api_gateway_client_certificate.next",
+                aws_cert("new222", 365),
+            )
+            .change(
+                S,
+                &["update"],
+                aws_stage("api1", "prod", Some("old111")),
+                aws_stage("api1", "prod", Some("new222")),
+                &[],
+            );
+        let f = run(&RULE, &plan.doc());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .contains("new222 (aws_api_gateway_client_certificate.next)"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn fires_for_an_attachment_following_a_rotating_resource_that_retires_in_the_same_plan() {
+        let r = "apigw_rotating_client_certificate.api";
+        let before = rotating(("cur1", 30), None);
+        let mut after = before.clone();
+        after["current_certificate_id"] = json!("cur2");
+        after["current_expiration_date"] = json!(in_days(365));
+        // A misconfigured series that drops the old certificate at once.
+        let plan = Plan::new()
+            .change(r, &["update"], before, after, &[])
+            .change(
+                "apigw_stage_client_certificate.prod",
+                &["update"],
+                attachment("api1", "prod", "cur1"),
+                attachment("api1", "prod", "cur2"),
+                &[],
+            );
+        let f = run(&RULE, &plan.doc());
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("retired from its current slot"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn quiet_for_a_clean_staged_rotation() {
+        // Rotation with defaults: current becomes unknown, the old current moves to
+        // previous and stays alive; the stage follows current_certificate_id.
+        let r = "apigw_rotating_client_certificate.api";
+        let before = rotating(("cur1", 50), None);
+        let mut after = before.clone();
+        after["current_certificate_id"] = Value::Null;
+        after["current_expiration_date"] = Value::Null;
+        after["previous_certificate_id"] = json!("cur1");
+        after["previous_expiration_date"] = json!(in_days(50));
+        after["phase"] = json!("overlap");
+        let mut att_after = attachment("api1", "prod", "");
+        att_after
+            .as_object_mut()
+            .expect("object")
+            .remove("client_certificate_id");
+        let plan = Plan::new()
+            .change(
+                r,
+                &["update"],
+                before,
+                after,
+                &["current_certificate_id", "current_expiration_date"],
+            )
+            .change(
+                "apigw_stage_client_certificate.prod",
+                &["update"],
+                attachment("api1", "prod", "cur1"),
+                att_after,
+                &["client_certificate_id"],
+            )
+            .reference(
+                "apigw_stage_client_certificate.prod",
+                "client_certificate_id",
+                &[&format!("{r}.current_certificate_id"), r],
+            );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+    }
+
+    #[test]
+    fn quiet_when_the_old_certificate_survives_or_the_stage_detaches() {
+        // Switch without deleting the old certificate.
+        let plan = Plan::new().unchanged(C, aws_cert("old111", 20)).change(
+            S,
+            &["update"],
+            aws_stage("api1", "prod", Some("old111")),
+            aws_stage("api1", "prod", Some("new222")),
+            &[],
+        );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+        // Decommission: detach, then delete.
+        let plan = Plan::new()
+            .change(C, &["delete"], aws_cert("old111", 20), Value::Null, &[])
+            .change(
+                S,
+                &["update"],
+                aws_stage("api1", "prod", Some("old111")),
+                aws_stage("api1", "prod", None),
+                &[],
+            );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+    }
+}

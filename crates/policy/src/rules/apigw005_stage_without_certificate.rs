@@ -1,0 +1,176 @@
+//! APIGW005: a REST API stage without a client certificate.
+
+use crate::analysis::Stage;
+use crate::finding::Finding;
+use crate::input::{Kind, Text};
+use crate::rules::{Context, RuleDef};
+use crate::severity::Severity;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "APIGW005",
+    name: "stage-without-certificate",
+    title: "REST API stage without a client certificate",
+    default_severity: Severity::Medium,
+    description: "An `aws_api_gateway_stage` has no `client_certificate_id` after the plan and no \
+`apigw_stage_client_certificate` attaches one (matched by REST API ID and stage name, or by the \
+attachment's references to the stage in the configuration). Without a client certificate, backends \
+cannot tell API Gateway's calls from anyone else's. A value known only after apply counts as set.",
+    fix: "Set client_certificate_id on the stage, or attach one with apigw_stage_client_certificate \
+(client_certificate_id = apigw_rotating_client_certificate.NAME.current_certificate_id). Disable \
+this rule in the configuration if the stage's backends do not use mTLS.",
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let a = ctx.analysis;
+    let attachments: Vec<&Stage> = a
+        .stages
+        .iter()
+        .filter(|s| s.resource.kind == Kind::StageAttachment && s.resource.after.is_some())
+        .collect();
+    let mut out = Vec::new();
+    for stage in &a.stages {
+        if stage.resource.kind != Kind::AwsStage || stage.after != Some(Text::Null) {
+            continue;
+        }
+        let attached = attachments.iter().any(|att| {
+            let by_value = matches!(
+                (att.rest_api_id, att.stage_name, stage.rest_api_id, stage.stage_name),
+                (Text::Is(a1), Text::Is(s1), Text::Is(a2), Text::Is(s2)) if a1 == a2 && s1 == s2
+            );
+            by_value
+                || ["stage_name", "rest_api_id"].iter().any(|attr| {
+                    a.resolve(att.resource, attr, |k| k == Kind::AwsStage)
+                        .iter()
+                        .any(|t| std::ptr::eq(t.resource, stage.resource))
+                })
+        });
+        if attached {
+            continue;
+        }
+        let message = format!(
+            "Stage {} has no client certificate: its backends cannot verify that calls come from \
+             API Gateway.",
+            stage.label()
+        );
+        out.push(Finding::new(
+            &RULE,
+            RULE.default_severity,
+            stage.resource,
+            message,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use serde_json::json;
+
+    const S: &str = "aws_api_gateway_stage.prod";
+
+    #[test]
+    fn fires_for_a_stage_without_certificate() {
+        let f = run(
+            &RULE,
+            &Plan::new()
+                .unchanged(S, aws_stage("api1", "prod", None))
+                .doc(),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].address, S);
+        assert!(f[0].message.contains("api1/prod"));
+    }
+
+    #[test]
+    fn quiet_with_a_certificate_or_one_known_after_apply() {
+        assert_eq!(
+            run(
+                &RULE,
+                &Plan::new()
+                    .unchanged(S, aws_stage("api1", "prod", Some("c1")))
+                    .doc()
+            ),
+            vec![]
+        );
+        let mut after = aws_stage("api1", "prod", None);
+        after
+            .as_object_mut()
+            .expect("object")
+            .remove("client_certificate_id");
+        let plan = Plan::new().change(
+            S,
+            &["create"],
+            serde_json::Value::Null,
+            after,
+            &["client_certificate_id"],
+        );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+    }
+
+    #[test]
+    fn quiet_when_an_attachment_matches_by_value() {
+        let plan = Plan::new()
+            .unchanged(S, aws_stage("api1", "prod", None))
+            .unchanged(
+                "apigw_stage_client_certificate.prod",
+                attachment("api1", "prod", "c1"),
+            );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+        let plan = Plan::new()
+            .unchanged(S, aws_stage("api1", "prod", None))
+            .unchanged(
+                "apigw_stage_client_certificate.prod",
+                attachment("api1", "test", "c1"),
+            );
+        assert_eq!(
+            run(&RULE, &plan.doc()).len(),
+            1,
+            "another stage's attachment does not count"
+        );
+    }
+
+    #[test]
+    fn quiet_when_an_attachment_references_the_stage_whose_values_are_unknown() {
+        let mut stage_after = aws_stage("api1", "prod", None);
+        stage_after
+            .as_object_mut()
+            .expect("object")
+            .remove("rest_api_id");
+        let plan = Plan::new()
+            .change(
+                S,
+                &["create"],
+                serde_json::Value::Null,
+                stage_after,
+                &["rest_api_id", "id"],
+            )
+            .change(
+                "apigw_stage_client_certificate.prod",
+                &["create"],
+                serde_json::Value::Null,
+                json!({"stage_name": "prod", "detach_on_destroy": true}),
+                &["rest_api_id", "client_certificate_id", "id"],
+            )
+            .reference(
+                "apigw_stage_client_certificate.prod",
+                "stage_name",
+                &[&format!("{S}.stage_name"), S],
+            );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+    }
+
+    #[test]
+    fn quiet_for_a_stage_being_destroyed() {
+        let plan = Plan::new().change(
+            S,
+            &["delete"],
+            aws_stage("api1", "prod", None),
+            serde_json::Value::Null,
+            &[],
+        );
+        assert_eq!(run(&RULE, &plan.doc()), vec![]);
+    }
+}
