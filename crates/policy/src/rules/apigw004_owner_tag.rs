@@ -112,8 +112,10 @@ mod tests {
         );
         assert_eq!(run(&RULE, &plan.doc()), vec![]);
 
-        let mut c = Config::default();
-        c.owner_tag_keys = vec!["env".to_string()];
+        let c = Config {
+            owner_tag_keys: vec!["env".to_string()],
+            ..Config::default()
+        };
         let plan = Plan::new().unchanged(C, untagged(aws_cert("abc", 200)));
         assert_eq!(run_with(&RULE, &plan.doc(), &c), vec![]);
     }
