@@ -1,14 +1,51 @@
-//! Provider schema and configuration (placeholder until the AWS layer lands).
+//! The `provider "apigw" {}` block: schema, validation, configuration, and
+//! the registry of resources, data sources and functions.
+//!
+//! Configuration is cheap on purpose: ConfigureProvider only validates and
+//! stores settings. The AWS SDK client, the region chain and the credentials
+//! are resolved on the first API call (Terraform starts the provider several
+//! times per command, most of them never call AWS). So an unreachable
+//! endpoint surfaces on first use, as an error naming `endpoint` and the URL.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
-use crate::tfplugin::{self, Block, DataSource, Diagnostics, Function, Resource, Schema, Value};
+use crate::apigw::{self, AssumeRole, Settings};
+use crate::tfplugin::{
+    self, Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Function,
+    NestedBlock, Nesting, Resource, Schema, Type, Value,
+};
 
 /// State shared by every resource, data source and function of one provider process.
 #[derive(Clone, Default)]
-pub struct Shared {}
+pub struct Shared {
+    client: Arc<RwLock<Option<apigw::Client>>>,
+}
 
 impl Shared {
+    /// The API Gateway client; an error diagnostic before ConfigureProvider.
+    pub fn client(&self) -> Result<apigw::Client, Diagnostic> {
+        self.client
+            .read()
+            .ok()
+            .and_then(|c| c.clone())
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Provider not configured",
+                    "The apigw provider was used before Terraform configured it, so there is \
+                     no API Gateway client yet. This is a bug in the provider or in the \
+                     program driving it; Terraform always configures a provider first.",
+                )
+            })
+    }
+
+    /// Installs the client (ConfigureProvider; tests).
+    pub fn set_client(&self, client: apigw::Client) {
+        if let Ok(mut slot) = self.client.write() {
+            *slot = Some(client);
+        }
+    }
+
     /// The single clock read of the provider.
     pub fn now(&self) -> i64 {
         crate::clock::now()
@@ -16,7 +53,6 @@ impl Shared {
 }
 
 pub struct ApigwProvider {
-    #[allow(dead_code)]
     shared: Shared,
 }
 
@@ -26,24 +62,731 @@ pub fn new() -> ApigwProvider {
     }
 }
 
+impl ApigwProvider {
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}
+
 #[async_trait::async_trait]
 impl tfplugin::Provider for ApigwProvider {
     fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: Block::default(),
-        }
+        provider_schema()
     }
+
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         Vec::new()
     }
+
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        vec![Arc::new(
+            crate::data_sources::client_certificates::ClientCertificates::new(self.shared.clone()),
+        )]
     }
+
     fn functions(&self) -> Vec<Arc<dyn Function>> {
-        Vec::new()
+        crate::functions::all()
     }
-    async fn configure(&self, _config: &Value) -> Diagnostics {
-        Vec::new()
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        parse_config(config, &NoEnv).err().unwrap_or_default()
+    }
+
+    async fn configure(&self, config: &Value) -> Diagnostics {
+        match parse_config(config, &ProcessEnv) {
+            Ok(settings) => {
+                tracing::debug!(?settings, "provider configured");
+                self.shared.set_client(apigw::Client::new(settings));
+                Vec::new()
+            }
+            Err(diags) => diags,
+        }
+    }
+}
+
+// ---- schema -------------------------------------------------------------------
+
+const DEFAULT_OPERATION_TIMEOUT: &str = "60s";
+const DEFAULT_ATTEMPT_TIMEOUT: &str = "20s";
+
+pub fn provider_schema() -> Schema {
+    let assume_role = Block {
+        description: "Assume an IAM role on top of the credentials found by the standard AWS \
+                      chain, and call API Gateway with the role's temporary credentials."
+            .to_string(),
+        attributes: vec![
+            Attribute::required(
+                "role_arn",
+                Type::String,
+                "ARN of the IAM role to assume, for example \
+                 `arn:aws:iam::123456789012:role/certificate-rotation`.",
+            ),
+            Attribute::optional(
+                "session_name",
+                Type::String,
+                "Session name recorded in CloudTrail for the assumed role. Defaults to \
+                 `terraform-provider-apigw`.",
+            ),
+            Attribute::optional(
+                "external_id",
+                Type::String,
+                "External ID required by the role's trust policy, if any. It is treated as \
+                 a secret and never logged.",
+            )
+            .sensitive(),
+        ],
+        blocks: Vec::new(),
+        deprecated: false,
+    };
+    Schema {
+        version: 0,
+        block: Block {
+            description: "The apigw provider manages AWS API Gateway client certificates and \
+                          their rotation. Credentials come from the standard AWS chain \
+                          (environment variables, shared config and credentials files, \
+                          container and instance roles), optionally with `assume_role` on top. \
+                          Credentials are never written to logs or diagnostics."
+                .to_string(),
+            attributes: vec![
+                Attribute::optional(
+                    "region",
+                    Type::String,
+                    "AWS region whose API Gateway certificates and stages are managed, for \
+                     example `us-east-1`. Defaults to the `AWS_REGION` or `AWS_DEFAULT_REGION` \
+                     environment variable, then to the region of the selected profile.",
+                ),
+                Attribute::optional(
+                    "profile",
+                    Type::String,
+                    "Named profile from the shared AWS config and credentials files. Defaults \
+                     to the `AWS_PROFILE` environment variable, then to `default`.",
+                ),
+                Attribute::optional(
+                    "endpoint",
+                    Type::String,
+                    "Custom API Gateway endpoint URL (http or https), for example a local \
+                     apigw-emulator at `http://127.0.0.1:4566`. Defaults to the \
+                     `AWS_ENDPOINT_URL_API_GATEWAY` environment variable, then \
+                     `AWS_ENDPOINT_URL`, then the regional AWS endpoint.",
+                ),
+                Attribute::optional(
+                    "max_retries",
+                    Type::Number,
+                    "How many times a failed API call is retried (standard AWS retry mode: \
+                     exponential backoff with jitter on throttling, HTTP 5xx, timeouts and \
+                     connection errors, honouring the service's `x-amz-retry-after`). Zero \
+                     disables retries. Defaults to 3.",
+                ),
+                Attribute::optional(
+                    "operation_timeout",
+                    Type::String,
+                    "Upper bound on one API operation including all of its retries, as a \
+                     duration such as `60s` or `2m`. Defaults to `60s`.",
+                ),
+                Attribute::optional(
+                    "operation_attempt_timeout",
+                    Type::String,
+                    "Upper bound on a single attempt of an API operation, as a duration such as \
+                     `20s`. An attempt that exceeds it is retried. Defaults to `20s`.",
+                ),
+                Attribute::optional(
+                    "rate_limit_rps",
+                    Type::Number,
+                    "Client-side limit on API Gateway control-plane requests per second, \
+                     shared by every resource and data source of this provider. API Gateway \
+                     allows about 10 per second per account; staying below it avoids \
+                     throttling on large configurations. Zero disables the limit. Defaults \
+                     to 10.",
+                ),
+                Attribute::optional(
+                    "rate_limit_burst",
+                    Type::Number,
+                    "How many requests may be sent at once before `rate_limit_rps` applies \
+                     (the token bucket's size). Must be at least 1. Defaults to 40.",
+                ),
+            ],
+            blocks: vec![NestedBlock {
+                type_name: "assume_role".to_string(),
+                block: assume_role,
+                nesting: Nesting::Single,
+                min_items: 0,
+                max_items: 0,
+            }],
+            deprecated: false,
+        },
+    }
+}
+
+// ---- validation and configuration --------------------------------------------
+
+/// Where environment variables come from; validation (which must not depend
+/// on the environment) uses [`NoEnv`].
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+pub struct NoEnv;
+impl Env for NoEnv {
+    fn var(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Validates the provider block and resolves the environment chain.
+/// Unknown values are skipped (ValidateProviderConfig may see them) and left
+/// to the defaults at configure time.
+pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnostics> {
+    let mut diags = Vec::new();
+    let mut s = Settings::default();
+
+    let attr_str = |name: &str| config.get(name).as_str().map(str::to_string);
+
+    // region
+    match attr_str("region") {
+        Some(r) => {
+            if is_region(&r) {
+                s.region = Some(r);
+            } else {
+                diags.push(bad_region("region", &r).at("region"));
+            }
+        }
+        None => {
+            for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+                if let Some(r) = env.var(var) {
+                    if is_region(&r) {
+                        s.region = Some(r);
+                    } else {
+                        diags.push(bad_region(&format!("environment variable {var}"), &r));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    // profile
+    s.profile = attr_str("profile")
+        .filter(|p| !p.is_empty())
+        .or_else(|| env.var("AWS_PROFILE"));
+    if config.get("profile").as_str() == Some("") {
+        diags.push(
+            Diagnostic::error(
+                "Invalid profile",
+                "profile = \"\" is empty; expected the name of a profile in the shared AWS \
+                 config files, or remove the attribute to use AWS_PROFILE or `default`.",
+            )
+            .at("profile"),
+        );
+    }
+
+    // endpoint
+    let endpoint = match attr_str("endpoint") {
+        Some(e) => Some(("endpoint".to_string(), e)),
+        None => ["AWS_ENDPOINT_URL_API_GATEWAY", "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|v| env.var(v).map(|e| (format!("environment variable {v}"), e))),
+    };
+    if let Some((source, e)) = endpoint {
+        match check_endpoint(&e) {
+            Ok(url) => s.endpoint = Some(url),
+            Err(why) => {
+                let d = Diagnostic::error(
+                    "Invalid endpoint URL",
+                    format!(
+                        "{source} = {e:?} is not a usable endpoint: {why}. Expected an absolute \
+                         http:// or https:// URL such as \"http://127.0.0.1:4566\" or \
+                         \"https://apigateway.eu-west-1.amazonaws.com\"."
+                    ),
+                );
+                diags.push(if source == "endpoint" {
+                    d.at("endpoint")
+                } else {
+                    d
+                });
+            }
+        }
+    }
+
+    // max_retries
+    if let Some(n) = config.get("max_retries").as_f64() {
+        if n < 0.0 || n.fract() != 0.0 || n > 100.0 {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid max_retries",
+                    format!(
+                        "max_retries = {n} is not allowed; expected a whole number from 0 (no \
+                         retries) to 100."
+                    ),
+                )
+                .at("max_retries"),
+            );
+        } else {
+            s.max_retries = n as u32;
+        }
+    }
+
+    // timeouts
+    let timeout = |name: &str, default: &str, diags: &mut Diagnostics| -> Option<Duration> {
+        let v = config.get(name);
+        let text = v.as_str().unwrap_or(default);
+        match rotation::parse_duration(text) {
+            Ok(0) => {
+                diags.push(
+                    Diagnostic::error(
+                        format!("Invalid {name}"),
+                        format!(
+                            "{name} = {text:?} is zero; expected a positive duration such as \
+                             {default:?}."
+                        ),
+                    )
+                    .at(name),
+                );
+                None
+            }
+            Ok(secs) => Some(Duration::from_secs(secs)),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(format!("Invalid {name}"), format!("{name}: {e}.")).at(name),
+                );
+                None
+            }
+        }
+    };
+    let op = timeout("operation_timeout", DEFAULT_OPERATION_TIMEOUT, &mut diags);
+    let attempt = timeout(
+        "operation_attempt_timeout",
+        DEFAULT_ATTEMPT_TIMEOUT,
+        &mut diags,
+    );
+    if let Some(op) = op {
+        s.operation_timeout = op;
+    }
+    if let Some(attempt) = attempt {
+        s.operation_attempt_timeout = attempt;
+    }
+    if let (Some(op), Some(attempt)) = (op, attempt)
+        && attempt > op
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid operation_attempt_timeout",
+                format!(
+                    "operation_attempt_timeout ({}) is longer than operation_timeout ({}); one \
+                     attempt cannot outlast the whole operation. Expected \
+                     operation_attempt_timeout <= operation_timeout.",
+                    rotation::format_duration(attempt.as_secs()),
+                    rotation::format_duration(op.as_secs()),
+                ),
+            )
+            .at("operation_attempt_timeout"),
+        );
+    }
+
+    // rate limit
+    if let Some(rps) = config.get("rate_limit_rps").as_f64() {
+        if !(0.0..=10_000.0).contains(&rps) || !rps.is_finite() {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid rate_limit_rps",
+                    format!(
+                        "rate_limit_rps = {rps} is not allowed; expected a number of requests \
+                         per second from 0 (no limit) to 10000, such as 10."
+                    ),
+                )
+                .at("rate_limit_rps"),
+            );
+        } else {
+            s.rate_limit_rps = rps;
+        }
+    }
+    if let Some(burst) = config.get("rate_limit_burst").as_f64() {
+        if burst < 1.0 || burst.fract() != 0.0 || burst > 100_000.0 {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid rate_limit_burst",
+                    format!(
+                        "rate_limit_burst = {burst} is not allowed; expected a whole number of \
+                         requests from 1 to 100000, such as 40."
+                    ),
+                )
+                .at("rate_limit_burst"),
+            );
+        } else {
+            s.rate_limit_burst = burst as u32;
+        }
+    }
+
+    // assume_role
+    let ar = config.get("assume_role");
+    if let Value::Object(_) = ar {
+        let path = |attr: &str| AttributePath::attr("assume_role").then_attr(attr);
+        match ar.get("role_arn").as_str() {
+            Some(arn) if is_role_arn(arn) => {
+                s.assume_role = Some(AssumeRole {
+                    role_arn: arn.to_string(),
+                    session_name: ar.get("session_name").as_str().map(str::to_string),
+                    external_id: ar.get("external_id").as_str().map(str::to_string),
+                });
+            }
+            Some(arn) => diags.push(
+                Diagnostic::error(
+                    "Invalid assume_role.role_arn",
+                    format!(
+                        "role_arn = {arn:?} is not an IAM role ARN; expected \
+                         arn:<partition>:iam::<account-id>:role/<name>, for example \
+                         \"arn:aws:iam::123456789012:role/certificate-rotation\"."
+                    ),
+                )
+                .at_path(path("role_arn")),
+            ),
+            None => {}
+        }
+        if let Some(name) = ar.get("session_name").as_str()
+            && !is_session_name(name)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid assume_role.session_name",
+                    format!(
+                        "session_name = {name:?} is not allowed; expected 2 to 64 characters \
+                         from letters, digits and =,.@-_"
+                    ),
+                )
+                .at_path(path("session_name")),
+            );
+        }
+    }
+
+    if diags.is_empty() { Ok(s) } else { Err(diags) }
+}
+
+fn bad_region(source: &str, r: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid region",
+        format!(
+            "{source} = {r:?} does not look like an AWS region; expected lower-case \
+             <area>-<location>-<number> such as \"us-east-1\", \"eu-central-2\" or \
+             \"us-gov-west-1\"."
+        ),
+    )
+}
+
+/// AWS region names: `us-east-1`, `ap-southeast-4`, `us-gov-west-1`,
+/// `us-isob-east-1`, `eusc-de-east-1`.
+pub fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    if parts.len() < 3 || parts.len() > 5 {
+        return false;
+    }
+    let (first, rest) = (parts[0], &parts[1..]);
+    let Some((last, middle)) = rest.split_last() else {
+        return false;
+    };
+    (2..=4).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && middle
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && (1..=2).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Returns the URL as given (the SDK wants it verbatim) if it is usable.
+fn check_endpoint(e: &str) -> Result<String, String> {
+    let url = url::Url::parse(e).map_err(|err| err.to_string())?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!(
+            "the scheme {:?} is not supported (only http and https)",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_string());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("it must not carry a query string or fragment".to_string());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Keys never go in URLs: they would end up in logs.
+        return Err("it must not contain user information".to_string());
+    }
+    Ok(e.to_string())
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].starts_with("role/")
+        && parts[5].len() > "role/".len()
+}
+
+fn is_session_name(n: &str) -> bool {
+    (2..=64).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"=,.@-_".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct MapEnv(HashMap<&'static str, &'static str>);
+    impl Env for MapEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|s| s.to_string())
+        }
+    }
+
+    fn cfg(pairs: Vec<(&str, Value)>) -> Value {
+        Value::object(pairs)
+    }
+
+    fn err_of(config: Value) -> Diagnostic {
+        let diags = parse_config(&config, &NoEnv).expect_err("must be rejected");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        diags.into_iter().next().expect("one diagnostic")
+    }
+
+    #[test]
+    fn empty_config_gives_documented_defaults() {
+        let s = parse_config(&Value::Null, &NoEnv).expect("valid");
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.operation_timeout, Duration::from_secs(60));
+        assert_eq!(s.operation_attempt_timeout, Duration::from_secs(20));
+        assert_eq!(s.rate_limit_rps, 10.0);
+        assert_eq!(s.rate_limit_burst, 40);
+    }
+
+    #[test]
+    fn full_config_is_carried_into_settings() {
+        let s = parse_config(
+            &cfg(vec![
+                ("region", Value::string("eu-west-1")),
+                ("profile", Value::string("ops")),
+                ("endpoint", Value::string("http://127.0.0.1:4566")),
+                ("max_retries", Value::Number(7.0)),
+                ("operation_timeout", Value::string("2m")),
+                ("operation_attempt_timeout", Value::string("30s")),
+                ("rate_limit_rps", Value::Number(2.5)),
+                ("rate_limit_burst", Value::Number(5.0)),
+                (
+                    "assume_role",
+                    Value::object(vec![
+                        (
+                            "role_arn",
+                            Value::string("arn:aws:iam::123456789012:role/rot"),
+                        ),
+                        ("session_name", Value::string("ci")),
+                        ("external_id", Value::string("ext")),
+                    ]),
+                ),
+            ]),
+            &NoEnv,
+        )
+        .expect("valid");
+        assert_eq!(s.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.profile.as_deref(), Some("ops"));
+        assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:4566"));
+        assert_eq!(s.max_retries, 7);
+        assert_eq!(s.operation_timeout, Duration::from_secs(120));
+        assert_eq!(s.operation_attempt_timeout, Duration::from_secs(30));
+        assert_eq!(s.rate_limit_rps, 2.5);
+        assert_eq!(s.rate_limit_burst, 5);
+        let ar = s.assume_role.expect("assume_role");
+        assert_eq!(ar.role_arn, "arn:aws:iam::123456789012:role/rot");
+        assert_eq!(ar.session_name.as_deref(), Some("ci"));
+        assert_eq!(ar.external_id.as_deref(), Some("ext"));
+    }
+
+    #[test]
+    fn malformed_endpoint_names_attribute_and_value() {
+        for bad in [
+            "not a url",
+            "ftp://example.com",
+            "http://",
+            "127.0.0.1:4566",
+        ] {
+            let d = err_of(cfg(vec![("endpoint", Value::string(bad))]));
+            assert_eq!(d.summary, "Invalid endpoint URL");
+            assert_eq!(d.attribute, Some(AttributePath::attr("endpoint")));
+            assert!(d.detail.contains(&format!("{bad:?}")), "{}", d.detail);
+            assert!(d.detail.contains("http://"), "{}", d.detail);
+        }
+    }
+
+    #[test]
+    fn region_format_is_checked() {
+        for good in [
+            "us-east-1",
+            "eu-central-2",
+            "ap-southeast-4",
+            "us-gov-west-1",
+            "cn-north-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+        ] {
+            assert!(is_region(good), "{good}");
+        }
+        for bad in [
+            "US-EAST-1",
+            "useast1",
+            "us-east",
+            "us-east-1a",
+            "moon",
+            "",
+            "-us-east-1",
+        ] {
+            let d = err_of(cfg(vec![("region", Value::string(bad))]));
+            assert_eq!(d.summary, "Invalid region");
+            assert_eq!(d.attribute, Some(AttributePath::attr("region")));
+            assert!(
+                d.detail.contains(&format!("region = {bad:?}")),
+                "{}",
+                d.detail
+            );
+            assert!(d.detail.contains("us-east-1"), "{}", d.detail);
+        }
+    }
+
+    #[test]
+    fn negative_or_fractional_max_retries_is_rejected() {
+        for bad in [-1.0, 2.5, 101.0] {
+            let d = err_of(cfg(vec![("max_retries", Value::Number(bad))]));
+            assert_eq!(d.attribute, Some(AttributePath::attr("max_retries")));
+            assert!(
+                d.detail.contains(&format!("max_retries = {bad}")),
+                "{}",
+                d.detail
+            );
+            assert!(d.detail.contains("whole number from 0"), "{}", d.detail);
+        }
+    }
+
+    #[test]
+    fn timeouts_must_parse_be_positive_and_ordered() {
+        let d = err_of(cfg(vec![("operation_timeout", Value::string("soon"))]));
+        assert_eq!(d.attribute, Some(AttributePath::attr("operation_timeout")));
+        assert!(d.detail.contains("\"soon\""), "{}", d.detail);
+        let d = err_of(cfg(vec![(
+            "operation_attempt_timeout",
+            Value::string("0s"),
+        )]));
+        assert!(d.detail.contains("zero"), "{}", d.detail);
+        let d = err_of(cfg(vec![
+            ("operation_timeout", Value::string("10s")),
+            ("operation_attempt_timeout", Value::string("1m")),
+        ]));
+        assert_eq!(
+            d.attribute,
+            Some(AttributePath::attr("operation_attempt_timeout"))
+        );
+    }
+
+    #[test]
+    fn rate_limits_are_bounded() {
+        let d = err_of(cfg(vec![("rate_limit_rps", Value::Number(-1.0))]));
+        assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_rps")));
+        let d = err_of(cfg(vec![("rate_limit_burst", Value::Number(0.0))]));
+        assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_burst")));
+        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.0))]), &NoEnv)
+            .expect("0 disables");
+        assert_eq!(s.rate_limit_rps, 0.0);
+    }
+
+    #[test]
+    fn bad_role_arn_points_inside_the_block() {
+        let d = err_of(cfg(vec![(
+            "assume_role",
+            Value::object(vec![("role_arn", Value::string("arn:aws:iam::12:user/x"))]),
+        )]));
+        assert_eq!(
+            d.attribute,
+            Some(AttributePath::attr("assume_role").then_attr("role_arn"))
+        );
+        assert!(d.detail.contains("arn:aws:iam::12:user/x"), "{}", d.detail);
+    }
+
+    #[test]
+    fn unknown_values_are_not_errors_at_validation() {
+        let config = cfg(vec![
+            ("region", Value::Unknown),
+            ("endpoint", Value::Unknown),
+            ("max_retries", Value::Unknown),
+        ]);
+        assert!(parse_config(&config, &NoEnv).is_ok());
+    }
+
+    #[test]
+    fn environment_chain_fills_what_the_block_leaves_out() {
+        let env = MapEnv(HashMap::from([
+            ("AWS_DEFAULT_REGION", "eu-west-3"),
+            ("AWS_PROFILE", "ops"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_API_GATEWAY", "http://127.0.0.1:2"),
+        ]));
+        let s = parse_config(&Value::Null, &env).expect("valid");
+        assert_eq!(s.region.as_deref(), Some("eu-west-3"));
+        assert_eq!(s.profile.as_deref(), Some("ops"));
+        assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:2"));
+
+        let env = MapEnv(HashMap::from([
+            ("AWS_REGION", "us-west-2"),
+            ("AWS_DEFAULT_REGION", "eu-west-3"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ]));
+        let s = parse_config(&Value::Null, &env).expect("valid");
+        assert_eq!(s.region.as_deref(), Some("us-west-2"));
+        assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:1"));
+
+        // The block wins over the environment.
+        let s =
+            parse_config(&cfg(vec![("region", Value::string("ap-south-1"))]), &env).expect("valid");
+        assert_eq!(s.region.as_deref(), Some("ap-south-1"));
+    }
+
+    #[test]
+    fn bad_environment_endpoint_names_the_variable() {
+        let env = MapEnv(HashMap::from([("AWS_ENDPOINT_URL", "nope")]));
+        let diags = parse_config(&Value::Null, &env).expect_err("rejected");
+        assert!(diags[0].detail.contains("AWS_ENDPOINT_URL"), "{:?}", diags);
+    }
+
+    #[test]
+    fn every_schema_attribute_has_a_sentence_description() {
+        fn check(block: &Block, path: &str) {
+            assert!(block.description.ends_with('.'), "{path}");
+            for a in &block.attributes {
+                assert!(
+                    a.description.len() > 20 && a.description.ends_with('.'),
+                    "{path}.{} lacks a full-sentence description",
+                    a.name
+                );
+            }
+            for b in &block.blocks {
+                check(&b.block, &format!("{path}.{}", b.type_name));
+            }
+        }
+        check(&provider_schema().block, "provider");
+    }
+
+    #[test]
+    fn client_before_configure_is_a_diagnostic() {
+        let shared = Shared::default();
+        let d = shared.client().expect_err("not configured");
+        assert_eq!(d.summary, "Provider not configured");
     }
 }

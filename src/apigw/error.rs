@@ -115,7 +115,7 @@ impl ApiError {
     ) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + HasStatus,
+        R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
     {
         match &err {
             SdkError::ServiceError(se) => {
@@ -242,7 +242,10 @@ mod tests {
         assert!(d.is_error());
         assert!(d.detail.contains("`endpoint`"), "{}", d.detail);
         assert!(d.detail.contains("http://127.0.0.1:9"), "{}", d.detail);
-        assert!(d.detail.starts_with("GetClientCertificates failed: EndpointUnreachable"));
+        assert!(
+            d.detail
+                .starts_with("GetClientCertificates failed: EndpointUnreachable")
+        );
     }
 
     #[test]

@@ -219,7 +219,7 @@ impl Client {
             + Send
             + Sync
             + 'static,
-        R: std::fmt::Debug + error::HasStatus,
+        R: std::fmt::Debug + error::HasStatus + Send + Sync + 'static,
     {
         let e = ApiError::from_sdk(operation, &sdk.endpoint, err);
         tracing::debug!(error = %e, "API Gateway call failed");
@@ -376,8 +376,10 @@ impl Client {
         new: &BTreeMap<String, String>,
     ) -> Result<(), ApiError> {
         let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
-        let changed: Vec<(&String, &String)> =
-            new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).collect();
+        let changed: Vec<(&String, &String)> = new
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .collect();
         if !removed.is_empty() {
             let sdk = self.call().await;
             let arn = certificate_arn(&sdk.region, id);
@@ -624,7 +626,13 @@ impl Client {
 
     async fn fetch_api_name(&self, rest_api_id: &str) -> Result<Option<String>, ApiError> {
         let sdk = self.call().await;
-        match sdk.client.get_rest_api().rest_api_id(rest_api_id).send().await {
+        match sdk
+            .client
+            .get_rest_api()
+            .rest_api_id(rest_api_id)
+            .send()
+            .await
+        {
             Ok(api) => {
                 let name = api.name().unwrap_or_default().to_string();
                 if let Ok(mut m) = self.inner.api_names.lock() {
@@ -670,12 +678,11 @@ async fn build_sdk(
     let base = loader.load().await;
     let mut conf = aws_sdk_apigateway::config::Builder::from(&base);
     if let Some(ar) = &s.assume_role {
-        let mut b = aws_config::sts::AssumeRoleProvider::builder(ar.role_arn.clone())
-            .session_name(
-                ar.session_name
-                    .clone()
-                    .unwrap_or_else(|| "terraform-provider-apigw".to_string()),
-            );
+        let mut b = aws_config::sts::AssumeRoleProvider::builder(ar.role_arn.clone()).session_name(
+            ar.session_name
+                .clone()
+                .unwrap_or_else(|| "terraform-provider-apigw".to_string()),
+        );
         if let Some(ext) = &ar.external_id {
             b = b.external_id(ext.clone());
         }

@@ -97,7 +97,10 @@ mod tests {
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(rl.reserve().await, None);
         assert_eq!(rl.reserve().await, None);
-        assert!(rl.reserve().await.is_some(), "refill must stop at the burst");
+        assert!(
+            rl.reserve().await.is_some(),
+            "refill must stop at the burst"
+        );
     }
 
     #[tokio::test(start_paused = true)]

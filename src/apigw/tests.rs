@@ -326,9 +326,16 @@ async fn find_falls_back_to_get_and_maps_not_found_to_none() {
     }))
     .await;
     let c = client(&server.url);
-    assert_eq!(c.find_certificate("a").await.expect("a").expect("a").id, "a");
     assert_eq!(
-        c.find_certificate("late").await.expect("late").expect("late").id,
+        c.find_certificate("a").await.expect("a").expect("a").id,
+        "a"
+    );
+    assert_eq!(
+        c.find_certificate("late")
+            .await
+            .expect("late")
+            .expect("late")
+            .id,
         "late"
     );
     assert_eq!(c.find_certificate("gone").await.expect("gone"), None);
@@ -363,7 +370,10 @@ async fn mutations_update_the_shared_listing() {
     let c = client(&server.url);
     c.list_certificates().await.expect("list");
     let created = c
-        .generate_certificate("d", &BTreeMap::from([("team".to_string(), "x".to_string())]))
+        .generate_certificate(
+            "d",
+            &BTreeMap::from([("team".to_string(), "x".to_string())]),
+        )
         .await
         .expect("generate");
     assert_eq!(created.id, "new");
@@ -384,9 +394,15 @@ async fn mutations_update_the_shared_listing() {
 async fn stage_scan_pages_apis_and_is_cached() {
     let server = FakeServer::start(Arc::new(|_, path: &str, _| {
         if path.starts_with("/restapis?") {
-            ok(r#"{"item":[{"id":"api1","name":"orders"},{"id":"api2","name":"billing"}]}"#.to_string())
+            ok(
+                r#"{"item":[{"id":"api1","name":"orders"},{"id":"api2","name":"billing"}]}"#
+                    .to_string(),
+            )
         } else if path == "/restapis/api1/stages" {
-            ok(r#"{"item":[{"stageName":"prod","clientCertificateId":"c1"},{"stageName":"dev"}]}"#.to_string())
+            ok(
+                r#"{"item":[{"stageName":"prod","clientCertificateId":"c1"},{"stageName":"dev"}]}"#
+                    .to_string(),
+            )
         } else {
             ok(r#"{"item":[{"stageName":"prod","clientCertificateId":"c1"}]}"#.to_string())
         }
@@ -401,7 +417,11 @@ async fn stage_scan_pages_apis_and_is_cached() {
     assert_eq!(server.requests().len(), 3);
     let using = c.stages_using("c1").await.expect("fresh");
     assert_eq!(using.len(), 2);
-    assert_eq!(server.requests().len(), 6, "stages_using never uses the cache");
+    assert_eq!(
+        server.requests().len(),
+        6,
+        "stages_using never uses the cache"
+    );
 }
 
 #[test]

@@ -1,0 +1,432 @@
+//! Data source `apigw_client_certificates`: the inventory of every client
+//! certificate in the region, with "is it due?" answered by the rotation crate
+//! as of the read, and ID lists shaped for `check` blocks.
+//!
+//! All certificates come from the provider's one shared paged listing, so a
+//! read costs one GetClientCertificates request however many certificates
+//! exist (and none when a resource already listed them in this process).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::apigw::{Certificate, StageRef};
+use crate::provider::Shared;
+use crate::tfplugin::{
+    Attribute, Block, DataSource, Diagnostic, Diagnostics, Schema, StopToken, Type, Value,
+};
+
+pub const TYPE_NAME: &str = "apigw_client_certificates";
+const DEFAULT_ROTATE_BEFORE: &str = "60d";
+
+pub struct ClientCertificates {
+    shared: Shared,
+}
+
+impl ClientCertificates {
+    pub fn new(shared: Shared) -> Self {
+        ClientCertificates { shared }
+    }
+}
+
+fn stage_type() -> Type {
+    Type::Object(BTreeMap::from([
+        ("rest_api_id".to_string(), Type::String),
+        ("rest_api_name".to_string(), Type::String),
+        ("stage_name".to_string(), Type::String),
+    ]))
+}
+
+fn certificate_type() -> Type {
+    Type::Object(BTreeMap::from([
+        ("id".to_string(), Type::String),
+        ("description".to_string(), Type::String),
+        ("tags".to_string(), Type::Map(Box::new(Type::String))),
+        ("pem".to_string(), Type::String),
+        ("created_date".to_string(), Type::String),
+        ("expiration_date".to_string(), Type::String),
+        ("rotation_due_date".to_string(), Type::String),
+        ("rotation_due".to_string(), Type::Bool),
+        ("expired".to_string(), Type::Bool),
+        ("days_until_expiry".to_string(), Type::Number),
+        ("stages".to_string(), Type::List(Box::new(stage_type()))),
+    ]))
+}
+
+#[async_trait::async_trait]
+impl DataSource for ClientCertificates {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: Block {
+                description: "Lists every API Gateway client certificate in the provider's \
+                              region and says, as of the read, which ones are due for rotation \
+                              or already expired. Made for `check` blocks: assert that \
+                              `due_certificate_ids` is empty and every `terraform plan` warns \
+                              about certificates that need attention. All certificates come \
+                              from one paged listing per provider process."
+                    .to_string(),
+                attributes: vec![
+                    Attribute::optional_computed(
+                        "rotate_before",
+                        Type::String,
+                        "Rotation window: a certificate is due when the read happens at or \
+                         after its expiration minus this duration. Written like `60d`, `36h` or \
+                         `1d12h` (units s, m, h, d). Defaults to `60d`.",
+                    ),
+                    Attribute::optional(
+                        "tags",
+                        Type::Map(Box::new(Type::String)),
+                        "Only certificates that carry every one of these tags (same key and \
+                         value) are returned. Omit it to return all certificates.",
+                    ),
+                    Attribute::optional_computed(
+                        "include_stage_usage",
+                        Type::Bool,
+                        "When true, each certificate lists the REST API stages that present \
+                         it, from one scan of every REST API and its stages per provider \
+                         process. Defaults to false, which makes no stage calls.",
+                    ),
+                    Attribute::computed(
+                        "certificates",
+                        Type::List(Box::new(certificate_type())),
+                        "The matching certificates, soonest expiration first. Each has `id`, \
+                         `description`, `tags`, `pem`, `created_date`, `expiration_date` and \
+                         `rotation_due_date` (RFC 3339, UTC), `rotation_due` and `expired` \
+                         (booleans as of the read), `days_until_expiry` (whole days, negative \
+                         once expired) and `stages` (objects with `rest_api_id`, \
+                         `rest_api_name` and `stage_name`; null unless `include_stage_usage` \
+                         is true).",
+                    ),
+                    Attribute::computed(
+                        "due_certificate_ids",
+                        Type::List(Box::new(Type::String)),
+                        "IDs of the matching certificates inside their rotation window, \
+                         expired ones included, soonest expiration first.",
+                    ),
+                    Attribute::computed(
+                        "expired_certificate_ids",
+                        Type::List(Box::new(Type::String)),
+                        "IDs of the matching certificates that have already expired, soonest \
+                         expiration first.",
+                    ),
+                ],
+                blocks: Vec::new(),
+                deprecated: false,
+            },
+        }
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        match config.get("rotate_before").as_str() {
+            Some(s) => parse_window(s).err().into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    async fn read(&self, config: Value, _stop: StopToken) -> (Value, Diagnostics) {
+        let window_text = config
+            .get("rotate_before")
+            .as_str()
+            .unwrap_or(DEFAULT_ROTATE_BEFORE)
+            .to_string();
+        let window = match parse_window(&window_text) {
+            Ok(w) => w,
+            Err(d) => return (Value::Null, vec![d]),
+        };
+        let include_stages = config.get("include_stage_usage").as_bool().unwrap_or(false);
+        let filter = config.get("tags").as_string_map().unwrap_or_default();
+
+        let client = match self.shared.client() {
+            Ok(c) => c,
+            Err(d) => return (Value::Null, vec![d]),
+        };
+        let certs = match client.list_certificates().await {
+            Ok(c) => c,
+            Err(e) => {
+                return (
+                    Value::Null,
+                    vec![e.to_diagnostic("Cannot list API Gateway client certificates")],
+                );
+            }
+        };
+        let stages = if include_stages {
+            match client.stage_usage().await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return (
+                        Value::Null,
+                        vec![e.to_diagnostic("Cannot scan REST API stages for certificate usage")],
+                    );
+                }
+            }
+        } else {
+            None
+        };
+        let now = self.shared.now();
+        let report = Report::build(
+            &certs,
+            stages.as_deref().map(Vec::as_slice),
+            &filter,
+            window,
+            now,
+        );
+        let mut state = report.to_value();
+        state.set("rotate_before", Value::string(window_text));
+        state.set("include_stage_usage", Value::Bool(include_stages));
+        state.set("tags", config.get("tags").clone());
+        (state, Vec::new())
+    }
+}
+
+fn parse_window(s: &str) -> Result<u64, Diagnostic> {
+    rotation::parse_duration(s).map_err(|e| {
+        Diagnostic::error(
+            "Invalid rotate_before",
+            format!("rotate_before: {e}. Use a window such as \"60d\"."),
+        )
+        .at("rotate_before")
+    })
+}
+
+/// The computed part of the data source, independent of the protocol so it
+/// can be tested with plain values.
+#[derive(Debug, PartialEq)]
+struct Report {
+    rows: Vec<Row>,
+}
+
+#[derive(Debug, PartialEq)]
+struct Row {
+    cert: Certificate,
+    due_date: i64,
+    due: bool,
+    expired: bool,
+    days_left: i64,
+    stages: Option<Vec<StageRef>>,
+}
+
+impl Report {
+    fn build(
+        certs: &[Certificate],
+        stages: Option<&[StageRef]>,
+        filter: &BTreeMap<String, String>,
+        window: u64,
+        now: i64,
+    ) -> Report {
+        let mut by_cert: HashMap<&str, Vec<StageRef>> = HashMap::new();
+        for s in stages.unwrap_or_default() {
+            if let Some(id) = s.client_certificate_id.as_deref() {
+                by_cert.entry(id).or_default().push(s.clone());
+            }
+        }
+        let mut rows: Vec<Row> = certs
+            .iter()
+            .filter(|c| filter.iter().all(|(k, v)| c.tags.get(k) == Some(v)))
+            .map(|c| Row {
+                cert: c.clone(),
+                due_date: rotation::rotation_due_date(c.expires, window),
+                due: rotation::is_due(now, c.expires, window),
+                expired: rotation::is_expired(now, c.expires),
+                days_left: rotation::days_until(now, c.expires),
+                stages: stages.map(|_| {
+                    let mut v = by_cert.get(c.id.as_str()).cloned().unwrap_or_default();
+                    v.sort_by(|a, b| {
+                        (&a.rest_api_name, &a.rest_api_id, &a.stage_name).cmp(&(
+                            &b.rest_api_name,
+                            &b.rest_api_id,
+                            &b.stage_name,
+                        ))
+                    });
+                    v
+                }),
+            })
+            .collect();
+        rows.sort_by(|a, b| (a.cert.expires, &a.cert.id).cmp(&(b.cert.expires, &b.cert.id)));
+        Report { rows }
+    }
+
+    fn to_value(&self) -> Value {
+        let certificates = self
+            .rows
+            .iter()
+            .map(|r| {
+                Value::object([
+                    ("id", Value::string(&r.cert.id)),
+                    ("description", Value::opt_string(r.cert.description.clone())),
+                    ("tags", Value::string_map(&r.cert.tags)),
+                    ("pem", Value::string(&r.cert.pem)),
+                    (
+                        "created_date",
+                        Value::string(rotation::format_rfc3339(r.cert.created)),
+                    ),
+                    (
+                        "expiration_date",
+                        Value::string(rotation::format_rfc3339(r.cert.expires)),
+                    ),
+                    (
+                        "rotation_due_date",
+                        Value::string(rotation::format_rfc3339(r.due_date)),
+                    ),
+                    ("rotation_due", Value::Bool(r.due)),
+                    ("expired", Value::Bool(r.expired)),
+                    ("days_until_expiry", Value::Number(r.days_left as f64)),
+                    (
+                        "stages",
+                        r.stages.as_ref().map_or(Value::Null, |stages| {
+                            Value::List(
+                                stages
+                                    .iter()
+                                    .map(|s| {
+                                        Value::object([
+                                            ("rest_api_id", Value::string(&s.rest_api_id)),
+                                            ("rest_api_name", Value::string(&s.rest_api_name)),
+                                            ("stage_name", Value::string(&s.stage_name)),
+                                        ])
+                                    })
+                                    .collect(),
+                            )
+                        }),
+                    ),
+                ])
+            })
+            .collect();
+        let ids = |pick: fn(&Row) -> bool| {
+            Value::string_list(self.rows.iter().filter(|r| pick(r)).map(|r| &r.cert.id))
+        };
+        Value::object([
+            ("certificates", Value::List(certificates)),
+            ("due_certificate_ids", ids(|r| r.due)),
+            ("expired_certificate_ids", ids(|r| r.expired)),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+    const NOW: i64 = 1_800_000_000;
+
+    fn cert(id: &str, expires_in_days: i64, tags: &[(&str, &str)]) -> Certificate {
+        Certificate {
+            id: id.to_string(),
+            description: Some(format!("cert {id}")),
+            pem: format!("PEM {id}"),
+            created: NOW - 300 * DAY,
+            expires: NOW + expires_in_days * DAY,
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn window() -> u64 {
+        rotation::parse_duration("60d").expect("60d")
+    }
+
+    fn ids(v: &Value, attr: &str) -> Vec<String> {
+        match v.get(attr) {
+            Value::List(items) => items
+                .iter()
+                .map(|i| i.as_str().expect("string").to_string())
+                .collect(),
+            other => panic!("{attr} is not a list: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn due_and_expired_follow_the_rotation_crate_at_the_boundary() {
+        let certs = vec![
+            cert("fresh", 61, &[]),
+            cert("edge", 60, &[]),
+            cert("soon", 10, &[]),
+            cert("gone", -1, &[]),
+        ];
+        let v = Report::build(&certs, None, &BTreeMap::new(), window(), NOW).to_value();
+        assert_eq!(ids(&v, "due_certificate_ids"), ["gone", "soon", "edge"]);
+        assert_eq!(ids(&v, "expired_certificate_ids"), ["gone"]);
+        let Value::List(rows) = v.get("certificates") else {
+            panic!("certificates is not a list")
+        };
+        let fresh = rows.last().expect("fresh is last");
+        assert_eq!(fresh.get("id"), &Value::string("fresh"));
+        assert_eq!(fresh.get("rotation_due"), &Value::Bool(false));
+        assert_eq!(fresh.get("days_until_expiry"), &Value::Number(61.0));
+        assert_eq!(
+            fresh.get("expiration_date"),
+            &Value::string(rotation::format_rfc3339(NOW + 61 * DAY))
+        );
+        assert_eq!(
+            fresh.get("rotation_due_date"),
+            &Value::string(rotation::format_rfc3339(NOW + DAY))
+        );
+        assert_eq!(fresh.get("stages"), &Value::Null);
+        assert_eq!(rows[0].get("days_until_expiry"), &Value::Number(-1.0));
+        assert_eq!(rows[0].get("expired"), &Value::Bool(true));
+    }
+
+    #[test]
+    fn nothing_due_gives_empty_lists() {
+        let certs = vec![cert("a", 200, &[]), cert("b", 300, &[])];
+        let v = Report::build(&certs, None, &BTreeMap::new(), window(), NOW).to_value();
+        assert!(ids(&v, "due_certificate_ids").is_empty());
+        assert!(ids(&v, "expired_certificate_ids").is_empty());
+    }
+
+    #[test]
+    fn tag_filter_requires_every_pair() {
+        let certs = vec![
+            cert("a", 10, &[("team", "pay"), ("env", "prod")]),
+            cert("b", 10, &[("team", "pay")]),
+            cert("c", 10, &[("team", "ops"), ("env", "prod")]),
+        ];
+        let filter = BTreeMap::from([
+            ("team".to_string(), "pay".to_string()),
+            ("env".to_string(), "prod".to_string()),
+        ]);
+        let v = Report::build(&certs, None, &filter, window(), NOW).to_value();
+        assert_eq!(ids(&v, "due_certificate_ids"), ["a"]);
+    }
+
+    #[test]
+    fn stage_usage_is_attached_per_certificate() {
+        let certs = vec![cert("a", 10, &[]), cert("b", 100, &[])];
+        let stage = |api: &str, name: &str, stage: &str, c: Option<&str>| StageRef {
+            rest_api_id: api.to_string(),
+            rest_api_name: name.to_string(),
+            stage_name: stage.to_string(),
+            client_certificate_id: c.map(str::to_string),
+        };
+        let stages = vec![
+            stage("api2", "orders", "prod", Some("a")),
+            stage("api1", "billing", "prod", Some("a")),
+            stage("api1", "billing", "dev", None),
+        ];
+        let v = Report::build(&certs, Some(&stages), &BTreeMap::new(), window(), NOW).to_value();
+        let Value::List(rows) = v.get("certificates") else {
+            panic!("not a list")
+        };
+        let Value::List(used) = rows[0].get("stages") else {
+            panic!("stages of a should be a list")
+        };
+        assert_eq!(used.len(), 2);
+        assert_eq!(used[0].get("rest_api_name"), &Value::string("billing"));
+        assert_eq!(rows[1].get("stages"), &Value::List(Vec::new()));
+    }
+
+    #[test]
+    fn invalid_window_names_the_attribute() {
+        let d = parse_window("sixty days").expect_err("invalid");
+        assert_eq!(d.summary, "Invalid rotate_before");
+        assert!(d.detail.contains("sixty days"), "{}", d.detail);
+        assert_eq!(
+            d.attribute,
+            Some(crate::tfplugin::AttributePath::attr("rotate_before"))
+        );
+    }
+}
