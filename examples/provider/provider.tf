@@ -1,0 +1,11 @@
+terraform {
+  required_providers {
+    apigw = {
+      source = "certops/apigw"
+    }
+  }
+}
+
+provider "apigw" {
+  region = "eu-west-1"
+}
