@@ -4,7 +4,7 @@
 use crate::analysis::{Certificate, Slot};
 use crate::config::Expiry;
 use crate::finding::Finding;
-use crate::input::Text;
+use crate::input::{DocumentKind, Text};
 use crate::rules::{Context, RuleDef};
 use crate::severity::Severity;
 
@@ -58,9 +58,13 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 -days
             )
         } else {
+            let verdict = match a.doc.kind {
+                DocumentKind::Plan => "this plan does not rotate it",
+                DocumentKind::State => "no rotation is under way",
+            };
             format!(
                 "Certificate {id} ({}) expires on {expires} ({days} days left); rotation was due on \
-                 {} (rotate_before {}), and this plan does not rotate it.",
+                 {} (rotate_before {}), and {verdict}.",
                 cert.label(),
                 rotation::format_rfc3339(due),
                 rotation::format_duration(rotate_before)
