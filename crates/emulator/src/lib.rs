@@ -1,1 +1,322 @@
-//! apigw-emulator library.
+//! apigw-emulator: a local AWS API Gateway control plane.
+//!
+//! It speaks the REST-JSON wire format of AWS for client certificates, REST APIs,
+//! deployments, stages and tags, checks SigV4 signatures, issues real self-signed
+//! X.509 certificates, and adds an unsigned admin API under `/_emulator/` for tests
+//! (time travel, fault injection, call counters, request log).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), apigw_emulator::EmulatorError> {
+//! let emulator = apigw_emulator::spawn(apigw_emulator::Config::default()).await?;
+//! println!("endpoint: {}", emulator.url());
+//! emulator.age(310 * 86_400);
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod api;
+mod awserr;
+mod certs;
+mod control;
+mod duration;
+mod model;
+mod persist;
+mod server;
+pub mod sigv4;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use awserr::AwsError;
+pub use certs::CertError;
+pub use control::{FaultSpec, RequestRecord, Throttle};
+pub use duration::{DurationError, parse_duration};
+pub use model::{CertRecord, Deployment, RestApi, Stage, Store, Tags};
+pub use persist::StateFileError;
+pub use server::{Handle, serve, spawn};
+
+use control::Control;
+
+/// Default certificate validity: 365 days, like AWS.
+pub const DEFAULT_CERT_VALIDITY_SECS: u64 = 365 * 86_400;
+/// Default quota of client certificates per account and region, like AWS.
+pub const DEFAULT_MAX_CLIENT_CERTIFICATES: usize = 60;
+
+/// Emulator settings. Build with `Config::default()` and set the fields you need.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`spawn` and the binary); default 127.0.0.1:0.
+    pub listen: SocketAddr,
+    /// Validity of generated certificates, in seconds.
+    pub cert_validity_secs: u64,
+    /// LimitExceededException once this many certificates exist.
+    pub max_client_certificates: usize,
+    /// The only access key id accepted in SigV4 signatures.
+    pub access_key: String,
+    /// The secret that signatures are checked against.
+    pub secret_key: String,
+    /// Throttling of control-plane calls; `None` (default) means unlimited.
+    pub throttle: Option<Throttle>,
+    /// Where the state survives restarts. Honoured by [`Emulator::open`] and
+    /// [`spawn`]; [`app`] builds an in-memory emulator and ignores it.
+    pub state_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            cert_validity_secs: DEFAULT_CERT_VALIDITY_SECS,
+            max_client_certificates: DEFAULT_MAX_CLIENT_CERTIFICATES,
+            access_key: "test".to_owned(),
+            secret_key: "test".to_owned(),
+            throttle: None,
+            state_file: None,
+        }
+    }
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error(transparent)]
+    StateFile(#[from] StateFileError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// The emulator's shared state; cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Mutex<Store>,
+    control: Mutex<Control>,
+}
+
+/// Unix time now, in seconds.
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// `len` random characters from `[a-z0-9]`, the alphabet of AWS resource ids.
+pub(crate) fn random_id(len: usize) -> String {
+    const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = vec![0u8; len];
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        // The system RNG failing is not a reason to stop serving; ids only need to be
+        // unique, which the callers check.
+        let seed = now_ms().unsigned_abs();
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (seed >> ((i % 8) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+        }
+    }
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave the store half-changed (every change
+    // is validated before it is applied), so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn validate_config(config: &Config) -> Result<(), EmulatorError> {
+    if config.cert_validity_secs == 0 {
+        return Err(EmulatorError::Config(
+            "certificate validity must be longer than 0 seconds".to_owned(),
+        ));
+    }
+    if let Some(t) = &config.throttle {
+        t.validate().map_err(EmulatorError::Config)?;
+    }
+    Ok(())
+}
+
+impl Emulator {
+    /// An emulator with an empty in-memory store (the state file is not read).
+    pub fn in_memory(config: Config) -> Self {
+        Self::with_store(config, Store::default())
+    }
+
+    /// An emulator that loads `config.state_file` (if set) and writes it after every
+    /// change. A corrupt file is an error, never silently replaced.
+    pub fn open(config: Config) -> Result<Self, EmulatorError> {
+        validate_config(&config)?;
+        let store = match &config.state_file {
+            Some(path) => persist::load(path)?,
+            None => Store::default(),
+        };
+        Ok(Self::with_store(config, store))
+    }
+
+    fn with_store(config: Config, store: Store) -> Self {
+        let control = Control::new(config.throttle);
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                store: Mutex::new(store),
+                control: Mutex::new(control),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The axum router serving the AWS API and the admin API.
+    pub fn router(&self) -> axum::Router {
+        api::router(self.clone())
+    }
+
+    pub(crate) fn control(&self) -> MutexGuard<'_, Control> {
+        lock(&self.inner.control)
+    }
+
+    /// Reads the store.
+    pub fn read<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        f(&lock(&self.inner.store))
+    }
+
+    /// Changes the store and persists it. `f` must validate before it changes anything:
+    /// on `Err` the store is left as it was and nothing is written.
+    pub(crate) fn mutate<R>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, AwsError>,
+    ) -> Result<R, AwsError> {
+        let mut store = lock(&self.inner.store);
+        let r = f(&mut store)?;
+        if let Some(path) = &self.inner.config.state_file
+            && let Err(e) = persist::save(path, &store)
+        {
+            tracing::error!(error = %e, "state not persisted");
+        }
+        Ok(r)
+    }
+
+    /// Moves every certificate's dates `seconds` into the past (negative: into the
+    /// future) and signs each certificate again so its PEM keeps matching its dates.
+    /// Returns how many certificates moved.
+    pub fn age(&self, seconds: i64) -> Result<usize, AwsError> {
+        self.mutate(|store| {
+            let mut updated = Vec::with_capacity(store.certificates.len());
+            for cert in store.certificates.values() {
+                let created = cert.created.checked_sub(seconds);
+                let expires = cert.expires.checked_sub(seconds);
+                let (Some(created), Some(expires)) = (created, expires) else {
+                    return Err(AwsError::bad_request(format!(
+                        "aging by {seconds} seconds overflows the dates of {}",
+                        cert.id
+                    )));
+                };
+                let pem = certs::reissue(&cert.id, &cert.key_pem, created, expires)
+                    .map_err(|e| AwsError::bad_request(format!("cannot age: {e}")))?;
+                updated.push((cert.id.clone(), created, expires, pem));
+            }
+            let n = updated.len();
+            for (id, created, expires, pem) in updated {
+                if let Some(c) = store.certificates.get_mut(&id) {
+                    c.created = created;
+                    c.expires = expires;
+                    c.pem = pem;
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// Generates a client certificate exactly as `GenerateClientCertificate` does.
+    pub fn generate_certificate(
+        &self,
+        description: Option<String>,
+        tags: Tags,
+    ) -> Result<CertRecord, AwsError> {
+        api::generate_certificate(self, description, tags)
+    }
+
+    /// Every certificate, as stored (private keys included).
+    pub fn certificates(&self) -> Vec<CertRecord> {
+        self.read(|s| s.certificates.values().cloned().collect())
+    }
+
+    /// Per-operation request counts (every request, retries and failures included).
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.control().calls().clone()
+    }
+
+    /// Requests for one operation.
+    pub fn call_count(&self, operation: &str) -> u64 {
+        self.control().calls().get(operation).copied().unwrap_or(0)
+    }
+
+    /// The ordered request log.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.control().requests()
+    }
+
+    /// Everything stored, as the admin `state` endpoint shows it.
+    pub fn state_json(&self) -> serde_json::Value {
+        self.read(Store::dump)
+    }
+
+    /// Arms a fault.
+    pub fn add_fault(&self, fault: FaultSpec) -> Result<(), String> {
+        fault.validate()?;
+        self.control().add_fault(fault);
+        Ok(())
+    }
+
+    pub fn clear_faults(&self) {
+        self.control().clear_faults();
+    }
+
+    /// Turns throttling on (`Some`) or off (`None`) at runtime.
+    pub fn set_throttle(&self, throttle: Option<Throttle>) -> Result<(), String> {
+        if let Some(t) = &throttle {
+            t.validate()?;
+        }
+        self.control().set_throttle(throttle);
+        Ok(())
+    }
+
+    /// Empties the store and the counters, log and faults; throttling returns to the
+    /// start-up setting.
+    pub fn reset(&self) {
+        // Not through `mutate`'s closure error path: a reset always succeeds.
+        let _ = self.mutate(|store| {
+            *store = Store::default();
+            Ok(())
+        });
+        self.control().reset();
+    }
+}
+
+/// The router of a fresh in-memory emulator (for tests that drive axum directly).
+/// `config.state_file` is ignored here; use [`Emulator::open`] or [`spawn`] for it.
+pub fn app(config: Config) -> axum::Router {
+    Emulator::in_memory(config).router()
+}
