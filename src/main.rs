@@ -1,1 +1,3 @@
-fn main() {}
+fn main() -> std::process::ExitCode {
+    terraform_provider_apigw::tfplugin::serve(terraform_provider_apigw::provider::new())
+}

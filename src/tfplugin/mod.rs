@@ -7,14 +7,21 @@
 //! provider code is written against. Extend them (new optional fields,
 //! default trait methods) rather than changing existing signatures.
 
+pub mod codec;
+mod convert;
 pub mod diag;
+pub mod proto;
 pub mod schema;
+pub mod server;
+mod service;
+pub mod tls;
 pub mod value;
 
 use std::sync::Arc;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use schema::{Attribute, Block, FunctionDef, NestedBlock, Nesting, Parameter, Schema};
+pub use server::serve;
 pub use value::{Type, Value};
 
 /// Signalled when Terraform calls StopProvider. Long-running work checks it

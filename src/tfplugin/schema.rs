@@ -111,3 +111,32 @@ pub struct FunctionDef {
     pub variadic_parameter: Option<Parameter>,
     pub return_type: Type,
 }
+
+impl Block {
+    /// The object type of values conforming to this block: attributes plus
+    /// nested blocks (list/set/map of objects, or an object for single/group).
+    pub fn implied_type(&self) -> Type {
+        let mut attrs = std::collections::BTreeMap::new();
+        for a in &self.attributes {
+            attrs.insert(a.name.clone(), a.ty.clone());
+        }
+        for b in &self.blocks {
+            let inner = b.block.implied_type();
+            let ty = match b.nesting {
+                Nesting::Single | Nesting::Group => inner,
+                Nesting::List => Type::List(Box::new(inner)),
+                Nesting::Set => Type::Set(Box::new(inner)),
+                Nesting::Map => Type::Map(Box::new(inner)),
+            };
+            attrs.insert(b.type_name.clone(), ty);
+        }
+        Type::Object(attrs)
+    }
+}
+
+impl Schema {
+    /// Type of the whole state/config object of this schema.
+    pub fn value_type(&self) -> Type {
+        self.block.implied_type()
+    }
+}

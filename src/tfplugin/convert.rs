@@ -1,0 +1,122 @@
+//! Conversions between the layer's types and the generated protobuf messages.
+
+use super::codec::{to_msgpack, type_to_json_bytes};
+use super::diag::{AttributePath, Diagnostic, PathStep, Severity};
+use super::proto::tfplugin6 as pb;
+use super::schema::{Attribute, Block, FunctionDef, Nesting, Parameter, Schema};
+use super::value::{Type, Value};
+
+pub fn schema(s: &Schema) -> pb::Schema {
+    pb::Schema {
+        version: s.version,
+        block: Some(block(&s.block, s.version)),
+    }
+}
+
+fn block(b: &Block, version: i64) -> pb::schema::Block {
+    pb::schema::Block {
+        version,
+        attributes: b.attributes.iter().map(attribute).collect(),
+        block_types: b
+            .blocks
+            .iter()
+            .map(|nb| pb::schema::NestedBlock {
+                type_name: nb.type_name.clone(),
+                block: Some(block(&nb.block, version)),
+                nesting: match nb.nesting {
+                    Nesting::Single => pb::schema::nested_block::NestingMode::Single,
+                    Nesting::List => pb::schema::nested_block::NestingMode::List,
+                    Nesting::Set => pb::schema::nested_block::NestingMode::Set,
+                    Nesting::Map => pb::schema::nested_block::NestingMode::Map,
+                    Nesting::Group => pb::schema::nested_block::NestingMode::Group,
+                } as i32,
+                min_items: nb.min_items,
+                max_items: nb.max_items,
+            })
+            .collect(),
+        description: b.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: b.deprecated,
+    }
+}
+
+fn attribute(a: &Attribute) -> pb::schema::Attribute {
+    pb::schema::Attribute {
+        name: a.name.clone(),
+        r#type: type_to_json_bytes(&a.ty),
+        nested_type: None,
+        description: a.description.clone(),
+        required: a.required,
+        optional: a.optional,
+        computed: a.computed,
+        sensitive: a.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: a.deprecated,
+        write_only: false,
+    }
+}
+
+pub fn function(f: &FunctionDef) -> pb::Function {
+    pb::Function {
+        parameters: f.parameters.iter().map(parameter).collect(),
+        variadic_parameter: f.variadic_parameter.as_ref().map(parameter),
+        r#return: Some(pb::function::Return {
+            r#type: type_to_json_bytes(&f.return_type),
+        }),
+        summary: f.summary.clone(),
+        description: f.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+fn parameter(p: &Parameter) -> pb::function::Parameter {
+    pb::function::Parameter {
+        name: p.name.clone(),
+        r#type: type_to_json_bytes(&p.ty),
+        allow_null_value: p.allow_null_value,
+        allow_unknown_values: p.allow_unknown_values,
+        description: p.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+    }
+}
+
+pub fn path(p: &AttributePath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: p
+            .0
+            .iter()
+            .map(|s| pb::attribute_path::Step {
+                selector: Some(match s {
+                    PathStep::Attribute(n) => Selector::AttributeName(n.clone()),
+                    PathStep::Key(k) => Selector::ElementKeyString(k.clone()),
+                    PathStep::Index(i) => Selector::ElementKeyInt(*i),
+                }),
+            })
+            .collect(),
+    }
+}
+
+pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
+    pb::Diagnostic {
+        severity: match d.severity {
+            Severity::Error => pb::diagnostic::Severity::Error,
+            Severity::Warning => pb::diagnostic::Severity::Warning,
+        } as i32,
+        summary: d.summary.clone(),
+        detail: d.detail.clone(),
+        attribute: d.attribute.as_ref().map(path),
+    }
+}
+
+pub fn diagnostics(ds: &[Diagnostic]) -> Vec<pb::Diagnostic> {
+    ds.iter().map(diagnostic).collect()
+}
+
+pub fn dynamic(v: &Value, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue {
+        msgpack: to_msgpack(v, ty),
+        json: Vec::new(),
+    }
+}

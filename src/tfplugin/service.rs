@@ -1,0 +1,863 @@
+//! The tfplugin6 Provider service: decodes requests with the schema's types,
+//! calls the provider's traits, encodes answers. Every failure becomes a
+//! diagnostic Terraform can show; gRPC errors are never used for user-facing
+//! problems.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tonic::{Request, Response, Status};
+
+use super::codec::{self, from_msgpack};
+use super::convert;
+use super::proto::tfplugin6 as pb;
+use super::value::{Type, Value};
+use super::{
+    ApplyRequest, DataSource, Diagnostic, Function, PlanRequest, Provider, ReadRequest, Resource,
+    StopToken,
+};
+
+type RpcResult<T> = Result<Response<T>, Status>;
+
+struct ResourceEntry {
+    resource: Arc<dyn Resource>,
+    version: i64,
+    ty: Type,
+}
+
+struct DataSourceEntry {
+    data_source: Arc<dyn DataSource>,
+    ty: Type,
+}
+
+pub struct ProviderService {
+    provider: Arc<dyn Provider>,
+    provider_type: Type,
+    resources: BTreeMap<String, ResourceEntry>,
+    data_sources: BTreeMap<String, DataSourceEntry>,
+    functions: HashMap<String, Arc<dyn Function>>,
+    stop_tx: tokio::sync::watch::Sender<bool>,
+}
+
+impl ProviderService {
+    pub fn new(provider: Arc<dyn Provider>) -> Self {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| {
+                let schema = r.schema();
+                (
+                    r.type_name().to_string(),
+                    ResourceEntry {
+                        version: schema.version,
+                        ty: schema.value_type(),
+                        resource: r,
+                    },
+                )
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| {
+                (
+                    d.type_name().to_string(),
+                    DataSourceEntry {
+                        ty: d.schema().value_type(),
+                        data_source: d,
+                    },
+                )
+            })
+            .collect();
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.definition().name, f))
+            .collect();
+        let (stop_tx, _) = tokio::sync::watch::channel(false);
+        ProviderService {
+            provider_type: provider.schema().value_type(),
+            provider,
+            resources,
+            data_sources,
+            functions,
+            stop_tx,
+        }
+    }
+
+    fn stop_token(&self) -> StopToken {
+        StopToken(self.stop_tx.subscribe())
+    }
+
+    /// Runs read-only work, abandoning it when StopProvider is called.
+    async fn cancellable<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        let mut stop = self.stop_tx.subscribe();
+        tokio::select! {
+            biased;
+            v = work => Some(v),
+            _ = stop.wait_for(|s| *s) => None,
+        }
+    }
+
+    fn resource(&self, name: &str) -> Result<&ResourceEntry, Diagnostic> {
+        self.resources.get(name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown resource type",
+                format!(
+                    "This provider has no resource type {name:?}. Resource types: {}.",
+                    list_or_none(self.resources.keys())
+                ),
+            )
+        })
+    }
+
+    fn data_source(&self, name: &str) -> Result<&DataSourceEntry, Diagnostic> {
+        self.data_sources.get(name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown data source",
+                format!(
+                    "This provider has no data source {name:?}. Data sources: {}.",
+                    list_or_none(self.data_sources.keys())
+                ),
+            )
+        })
+    }
+}
+
+fn list_or_none<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = names.map(String::as_str).collect();
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn cancelled(rpc: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Operation cancelled",
+        format!("{rpc} was cancelled because Terraform asked the provider to stop."),
+    )
+}
+
+/// Decodes a DynamicValue (msgpack, or JSON when that is what was sent).
+fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
+    let Some(dv) = dv else {
+        return Ok(Value::Null);
+    };
+    let result = if dv.msgpack.is_empty() && !dv.json.is_empty() {
+        serde_json::from_slice::<serde_json::Value>(&dv.json)
+            .map_err(|e| codec::CodecError::Json(e.to_string()))
+            .and_then(|j| codec::from_json(&j, ty))
+    } else {
+        from_msgpack(&dv.msgpack, ty)
+    };
+    result.map_err(|e| {
+        Diagnostic::error(
+            "Unreadable value from Terraform",
+            format!("The {what} sent by Terraform could not be decoded: {e}."),
+        )
+    })
+}
+
+fn log_rpc(rpc: &str, type_name: &str, started: Instant, diags: &[Diagnostic]) {
+    tracing::debug!(
+        rpc,
+        type_name,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        diagnostics = diags.len(),
+        errors = diags.iter().filter(|d| d.is_error()).count(),
+        "rpc done"
+    );
+}
+
+macro_rules! try_diag {
+    ($e:expr, $diags:ident, $fail:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(d) => {
+                $diags.push(d);
+                return $fail;
+            }
+        }
+    };
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            diagnostics: Vec::new(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|n| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|n| pb::get_metadata::ResourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            functions: self
+                .functions
+                .keys()
+                .map(|n| pb::get_metadata::FunctionMetadata { name: n.clone() })
+                .collect(),
+            ephemeral_resources: Vec::new(),
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> RpcResult<pb::get_provider_schema::Response> {
+        let started = Instant::now();
+        let resp = pb::get_provider_schema::Response {
+            provider: Some(convert::schema(&self.provider.schema())),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(n, e)| (n.clone(), convert::schema(&e.resource.schema())))
+                .collect(),
+            data_source_schemas: self
+                .data_sources
+                .iter()
+                .map(|(n, e)| (n.clone(), convert::schema(&e.data_source.schema())))
+                .collect(),
+            diagnostics: Vec::new(),
+            provider_meta: None,
+            server_capabilities: Some(capabilities()),
+            functions: self
+                .functions
+                .iter()
+                .map(|(n, f)| (n.clone(), convert::function(&f.definition())))
+                .collect(),
+            ephemeral_resource_schemas: HashMap::new(),
+        };
+        log_rpc("GetProviderSchema", "", started, &[]);
+        Ok(Response::new(resp))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> RpcResult<pb::validate_provider_config::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        match decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
+            Ok(config) => diags.extend(self.provider.validate(&config).await),
+            Err(d) => diags.push(d),
+        }
+        log_rpc("ValidateProviderConfig", "", started, &diags);
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> RpcResult<pb::validate_resource_config::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let run = async {
+            let entry = self.resource(&req.type_name)?;
+            let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
+            Ok::<_, Diagnostic>(entry.resource.validate(&config).await)
+        };
+        match run.await {
+            Ok(d) => diags.extend(d),
+            Err(d) => diags.push(d),
+        }
+        log_rpc("ValidateResourceConfig", &req.type_name, started, &diags);
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> RpcResult<pb::validate_data_resource_config::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let run = async {
+            let entry = self.data_source(&req.type_name)?;
+            let config = decode(req.config.as_ref(), &entry.ty, "data source configuration")?;
+            Ok::<_, Diagnostic>(entry.data_source.validate(&config).await)
+        };
+        match run.await {
+            Ok(d) => diags.extend(d),
+            Err(d) => diags.push(d),
+        }
+        log_rpc(
+            "ValidateDataResourceConfig",
+            &req.type_name,
+            started,
+            &diags,
+        );
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> RpcResult<pb::upgrade_resource_state::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let upgraded = upgrade_state(self, &req, &mut diags);
+        log_rpc("UpgradeResourceState", &req.type_name, started, &diags);
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state: upgraded,
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: HashMap::new(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        let req = request.into_inner();
+        let d = Diagnostic::error(
+            "Resource identity is not supported",
+            format!(
+                "Resource type {:?} declares no identity schema, so there is no identity data to upgrade.",
+                req.type_name
+            ),
+        );
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: None,
+            diagnostics: convert::diagnostics(&[d]),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> RpcResult<pb::configure_provider::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        match decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
+            Ok(config) => diags.extend(self.provider.configure(&config).await),
+            Err(d) => diags.push(d),
+        }
+        log_rpc("ConfigureProvider", "", started, &diags);
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        // On any failure, hand the prior state back untouched.
+        let fail = pb::read_resource::Response {
+            new_state: req.current_state.clone(),
+            diagnostics: Vec::new(),
+            private: req.private.clone(),
+            deferred: None,
+            new_identity: None,
+        };
+        let result = async {
+            let entry = self.resource(&req.type_name)?;
+            let current = decode(req.current_state.as_ref(), &entry.ty, "current state")?;
+            let work = entry.resource.read(ReadRequest {
+                current_state: current,
+                private: req.private.clone(),
+                stop: self.stop_token(),
+            });
+            let resp = self
+                .cancellable(work)
+                .await
+                .ok_or_else(|| cancelled("Reading the resource"))?;
+            Ok::<_, Diagnostic>((resp, &entry.ty))
+        }
+        .await;
+        let resp = match result {
+            Ok((r, ty)) => {
+                diags.extend(r.diagnostics);
+                pb::read_resource::Response {
+                    new_state: Some(convert::dynamic(&r.new_state, ty)),
+                    diagnostics: Vec::new(),
+                    private: r.private,
+                    deferred: None,
+                    new_identity: None,
+                }
+            }
+            Err(d) => {
+                diags.push(d);
+                fail
+            }
+        };
+        log_rpc("ReadResource", &req.type_name, started, &diags);
+        Ok(Response::new(pb::read_resource::Response {
+            diagnostics: convert::diagnostics(&diags),
+            ..resp
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> RpcResult<pb::plan_resource_change::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let result = async {
+            let entry = self.resource(&req.type_name)?;
+            let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
+            let proposed = decode(
+                req.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed new state",
+            )?;
+            let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
+            let work = entry.resource.plan(PlanRequest {
+                prior_state: prior,
+                proposed_new_state: proposed,
+                config,
+                prior_private: req.prior_private.clone(),
+                stop: self.stop_token(),
+            });
+            let resp = self
+                .cancellable(work)
+                .await
+                .ok_or_else(|| cancelled("Planning the resource change"))?;
+            Ok::<_, Diagnostic>((resp, &entry.ty))
+        }
+        .await;
+        let resp = match result {
+            Ok((r, ty)) => {
+                diags.extend(r.diagnostics);
+                pb::plan_resource_change::Response {
+                    planned_state: Some(convert::dynamic(&r.planned_state, ty)),
+                    requires_replace: r.requires_replace.iter().map(convert::path).collect(),
+                    planned_private: r.planned_private,
+                    diagnostics: Vec::new(),
+                    legacy_type_system: false,
+                    deferred: None,
+                    planned_identity: None,
+                }
+            }
+            Err(d) => {
+                diags.push(d);
+                pb::plan_resource_change::Response {
+                    planned_state: req.proposed_new_state.clone(),
+                    ..Default::default()
+                }
+            }
+        };
+        log_rpc("PlanResourceChange", &req.type_name, started, &diags);
+        Ok(Response::new(pb::plan_resource_change::Response {
+            diagnostics: convert::diagnostics(&diags),
+            ..resp
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> RpcResult<pb::apply_resource_change::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let result = async {
+            let entry = self.resource(&req.type_name)?;
+            let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
+            let planned = decode(req.planned_state.as_ref(), &entry.ty, "planned state")?;
+            let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
+            // Apply is never abandoned half-way: the resource sees the token and
+            // decides where it can stop without losing track of what exists.
+            let resp = entry
+                .resource
+                .apply(ApplyRequest {
+                    prior_state: prior,
+                    planned_state: planned,
+                    config,
+                    planned_private: req.planned_private.clone(),
+                    stop: self.stop_token(),
+                })
+                .await;
+            Ok::<_, Diagnostic>((resp, &entry.ty))
+        }
+        .await;
+        let resp = match result {
+            Ok((r, ty)) => {
+                diags.extend(r.diagnostics);
+                pb::apply_resource_change::Response {
+                    new_state: Some(convert::dynamic(&r.new_state, ty)),
+                    private: r.private,
+                    diagnostics: Vec::new(),
+                    legacy_type_system: false,
+                    new_identity: None,
+                }
+            }
+            Err(d) => {
+                diags.push(d);
+                pb::apply_resource_change::Response {
+                    new_state: req.prior_state.clone(),
+                    ..Default::default()
+                }
+            }
+        };
+        log_rpc("ApplyResourceChange", &req.type_name, started, &diags);
+        Ok(Response::new(pb::apply_resource_change::Response {
+            diagnostics: convert::diagnostics(&diags),
+            ..resp
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> RpcResult<pb::import_resource_state::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let mut imported = Vec::new();
+        let result = async {
+            let entry = self.resource(&req.type_name)?;
+            let work = entry.resource.import(&req.id, self.stop_token());
+            let r = self
+                .cancellable(work)
+                .await
+                .ok_or_else(|| cancelled("Importing the resource"))?;
+            Ok::<_, Diagnostic>((r, &entry.ty))
+        }
+        .await;
+        match result {
+            Ok((Ok(objects), ty)) => {
+                imported = objects
+                    .iter()
+                    .map(|o| pb::import_resource_state::ImportedResource {
+                        type_name: req.type_name.clone(),
+                        state: Some(convert::dynamic(&o.state, ty)),
+                        private: o.private.clone(),
+                        identity: None,
+                    })
+                    .collect();
+            }
+            Ok((Err(ds), _)) => diags.extend(ds),
+            Err(d) => diags.push(d),
+        }
+        log_rpc("ImportResourceState", &req.type_name, started, &diags);
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: convert::diagnostics(&diags),
+            deferred: None,
+        }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> RpcResult<pb::move_resource_state::Response> {
+        let req = request.into_inner();
+        let d = Diagnostic::error(
+            "Moving resources is not supported",
+            format!(
+                "A `moved` block from {:?} ({}) to {:?} needs the provider to translate state, \
+                 and this provider does not translate state between resource types. \
+                 Remove the `moved` block and import the object into {:?} instead.",
+                req.source_type_name,
+                req.source_provider_address,
+                req.target_type_name,
+                req.target_type_name
+            ),
+        );
+        Ok(Response::new(pb::move_resource_state::Response {
+            target_state: None,
+            diagnostics: convert::diagnostics(&[d]),
+            target_private: Vec::new(),
+            target_identity: None,
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> RpcResult<pb::read_data_source::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let mut diags = Vec::new();
+        let result = async {
+            let entry = self.data_source(&req.type_name)?;
+            let config = decode(req.config.as_ref(), &entry.ty, "data source configuration")?;
+            let work = entry.data_source.read(config, self.stop_token());
+            let r = self
+                .cancellable(work)
+                .await
+                .ok_or_else(|| cancelled("Reading the data source"))?;
+            Ok::<_, Diagnostic>((r, &entry.ty))
+        }
+        .await;
+        let state = match result {
+            Ok(((state, ds), ty)) => {
+                diags.extend(ds);
+                Some(convert::dynamic(&state, ty))
+            }
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+        log_rpc("ReadDataSource", &req.type_name, started, &diags);
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics: convert::diagnostics(&diags),
+            deferred: None,
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::open_ephemeral_resource::Response> {
+        let req = request.into_inner();
+        Ok(Response::new(pb::open_ephemeral_resource::Response {
+            diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
+            ..Default::default()
+        }))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
+        let req = request.into_inner();
+        Ok(Response::new(pb::renew_ephemeral_resource::Response {
+            diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
+            ..Default::default()
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> RpcResult<pb::close_ephemeral_resource::Response> {
+        let req = request.into_inner();
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> RpcResult<pb::get_functions::Response> {
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self
+                .functions
+                .iter()
+                .map(|(n, f)| (n.clone(), convert::function(&f.definition())))
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> RpcResult<pb::call_function::Response> {
+        let started = Instant::now();
+        let req = request.into_inner();
+        let resp = call_function(self, &req);
+        tracing::debug!(
+            rpc = "CallFunction",
+            function = %req.name,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            failed = resp.error.is_some(),
+            "rpc done"
+        );
+        Ok(Response::new(resp))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> RpcResult<pb::stop_provider::Response> {
+        tracing::info!("StopProvider: cancelling in-flight work");
+        self.stop_tx.send_replace(true);
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
+}
+
+fn no_ephemeral(type_name: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Ephemeral resources are not supported",
+        format!(
+            "This provider has no ephemeral resource types, so {type_name:?} cannot be opened."
+        ),
+    )
+}
+
+fn upgrade_state(
+    svc: &ProviderService,
+    req: &pb::upgrade_resource_state::Request,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<pb::DynamicValue> {
+    let entry = try_diag!(svc.resource(&req.type_name), diags, None);
+    if req.version > entry.version {
+        diags.push(Diagnostic::error(
+            "State written by a newer provider",
+            format!(
+                "The stored state of this {} has schema version {}, but this provider \
+                 release understands versions up to {}. Upgrade the provider.",
+                req.type_name, req.version, entry.version
+            ),
+        ));
+        return None;
+    }
+    let raw = req.raw_state.as_ref();
+    let json_bytes = raw.map(|r| r.json.as_slice()).unwrap_or_default();
+    if json_bytes.is_empty() {
+        if raw.is_some_and(|r| !r.flatmap.is_empty()) {
+            diags.push(Diagnostic::error(
+                "Unsupported legacy state format",
+                format!(
+                    "The stored state of this {} is in the flatmap format of Terraform 0.11, \
+                     which this provider never wrote. Remove it from state and import it again.",
+                    req.type_name
+                ),
+            ));
+            return None;
+        }
+        return Some(convert::dynamic(&Value::Null, &entry.ty));
+    }
+    let json: serde_json::Value = try_diag!(
+        serde_json::from_slice(json_bytes).map_err(|e| Diagnostic::error(
+            "Unreadable stored state",
+            format!(
+                "The stored state of this {} is not valid JSON: {e}.",
+                req.type_name
+            ),
+        )),
+        diags,
+        None
+    );
+    let json = try_diag!(entry.resource.upgrade_json(req.version, json), diags, None);
+    let value = try_diag!(
+        codec::from_json(&json, &entry.ty).map_err(|e| Diagnostic::error(
+            "Unreadable stored state",
+            format!(
+                "The stored state of this {} (schema version {}) does not match the \
+                 current schema: {e}.",
+                req.type_name, req.version
+            ),
+        )),
+        diags,
+        None
+    );
+    Some(convert::dynamic(&value, &entry.ty))
+}
+
+fn call_function(
+    svc: &ProviderService,
+    req: &pb::call_function::Request,
+) -> pb::call_function::Response {
+    let fail = |text: String, argument: Option<i64>| pb::call_function::Response {
+        result: None,
+        error: Some(pb::FunctionError {
+            text,
+            function_argument: argument,
+        }),
+    };
+    let Some(f) = svc.functions.get(&req.name) else {
+        return fail(
+            format!(
+                "This provider has no function {:?}. Functions: {}.",
+                req.name,
+                list_or_none(svc.functions.keys())
+            ),
+            None,
+        );
+    };
+    let def = f.definition();
+    let mut args = Vec::with_capacity(req.arguments.len());
+    for (i, arg) in req.arguments.iter().enumerate() {
+        let param = def.parameters.get(i).or(def.variadic_parameter.as_ref());
+        let Some(param) = param else {
+            return fail(
+                format!(
+                    "{} takes {} argument(s), got {}.",
+                    def.name,
+                    def.parameters.len(),
+                    req.arguments.len()
+                ),
+                None,
+            );
+        };
+        match decode(Some(arg), &param.ty, &format!("argument {:?}", param.name)) {
+            Ok(v) => args.push(v),
+            Err(d) => return fail(d.detail, Some(i as i64)),
+        }
+    }
+    match f.call(args) {
+        Ok(v) => pb::call_function::Response {
+            result: Some(convert::dynamic(&v, &def.return_type)),
+            error: None,
+        },
+        Err(e) => fail(e.text, e.argument),
+    }
+}
