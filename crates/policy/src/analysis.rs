@@ -5,10 +5,10 @@
 //! apply, the `configuration` section's expression references say which resource it
 //! will come from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::address;
-use crate::input::{Action, Document, Kind, Resource, Text};
+use crate::input::{Action, ConfigResource, Document, Kind, Resource, Text};
 
 /// Slots of `apigw_rotating_client_certificate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -29,12 +29,20 @@ impl Slot {
         }
     }
 
-    pub fn id_attribute(self) -> String {
-        format!("{}_certificate_id", self.prefix())
+    pub fn id_attribute(self) -> &'static str {
+        match self {
+            Slot::Pending => "pending_certificate_id",
+            Slot::Current => "current_certificate_id",
+            Slot::Previous => "previous_certificate_id",
+        }
     }
 
-    pub fn expiration_attribute(self) -> String {
-        format!("{}_expiration_date", self.prefix())
+    pub fn expiration_attribute(self) -> &'static str {
+        match self {
+            Slot::Pending => "pending_expiration_date",
+            Slot::Current => "current_expiration_date",
+            Slot::Previous => "previous_expiration_date",
+        }
     }
 }
 
@@ -126,6 +134,14 @@ pub struct Analysis<'d> {
     pub certificates: Vec<Certificate<'d>>,
     pub deletions: BTreeMap<String, Deletion<'d>>,
     pub stages: Vec<Stage<'d>>,
+    /// (module path, `type.name`) -> configuration block.
+    config_index: HashMap<(&'d [String], &'d str), &'d ConfigResource>,
+    /// (module instance, kind, name) -> non-deposed instances.
+    instances: HashMap<(&'d str, Kind, &'d str), Vec<&'d Resource>>,
+    /// Certificate ID -> index into `certificates` (after the plan).
+    by_id: HashMap<&'d str, usize>,
+    /// Certificate ID -> holder label before the plan.
+    before_holders: HashMap<&'d str, String>,
 }
 
 impl<'d> Analysis<'d> {
@@ -136,7 +152,44 @@ impl<'d> Analysis<'d> {
             certificates: Vec::new(),
             deletions: BTreeMap::new(),
             stages: Vec::new(),
+            config_index: doc
+                .configuration
+                .iter()
+                .map(|c| ((c.module_path.as_slice(), c.address.as_str()), c))
+                .collect(),
+            instances: HashMap::new(),
+            by_id: HashMap::new(),
+            before_holders: HashMap::new(),
         };
+        for r in &doc.resources {
+            if r.deposed.is_none() {
+                a.instances
+                    .entry((r.module.instance.as_str(), r.kind, r.name.as_str()))
+                    .or_default()
+                    .push(r);
+            }
+            if let Some(before) = r.before.as_ref() {
+                match r.kind {
+                    Kind::AwsCertificate => {
+                        if let Some(id) = before.text("id").known() {
+                            a.before_holders
+                                .entry(id)
+                                .or_insert_with(|| r.address.clone());
+                        }
+                    }
+                    Kind::RotatingCertificate => {
+                        for s in Slot::ALL {
+                            if let Some(id) = before.text(s.id_attribute()).known() {
+                                a.before_holders
+                                    .entry(id)
+                                    .or_insert_with(|| format!("{} ({})", r.address, s.prefix()));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         for r in &doc.resources {
             match r.kind {
                 Kind::AwsCertificate | Kind::RotatingCertificate => {
@@ -149,6 +202,11 @@ impl<'d> Analysis<'d> {
                         a.stages.push(stage);
                     }
                 }
+            }
+        }
+        for (i, c) in a.certificates.iter().enumerate() {
+            if let Some(id) = c.id.known() {
+                a.by_id.entry(id).or_insert(i);
             }
         }
         a
@@ -183,20 +241,20 @@ impl<'d> Analysis<'d> {
                     Text::Unknown => None,
                 };
                 for slot in Slot::ALL {
-                    let id = after.text(&slot.id_attribute());
+                    let id = after.text(slot.id_attribute());
                     if id == Text::Null {
                         continue;
                     }
                     let before_id = r
                         .before
                         .as_ref()
-                        .map(|b| b.text(&slot.id_attribute()))
+                        .map(|b| b.text(slot.id_attribute()))
                         .unwrap_or(Text::Null);
                     self.certificates.push(Certificate {
                         resource: r,
                         slot: Some(slot),
                         id,
-                        expiration: timestamp(after.text(&slot.expiration_attribute())),
+                        expiration: timestamp(after.text(slot.expiration_attribute())),
                         rotate_before,
                         new_in_plan: new_object || id == Text::Unknown || id != before_id,
                         owner: owner.clone(),
@@ -222,7 +280,7 @@ impl<'d> Analysis<'d> {
                 .into_iter()
                 .filter_map(|s| {
                     before
-                        .text(&s.id_attribute())
+                        .text(s.id_attribute())
                         .known()
                         .map(|id| (Some(s), id))
                 })
@@ -246,7 +304,7 @@ impl<'d> Analysis<'d> {
         {
             let slots: Vec<Text> = Slot::ALL
                 .into_iter()
-                .map(|s| after.text(&s.id_attribute()))
+                .map(|s| after.text(s.id_attribute()))
                 .collect();
             if slots.iter().all(|t| *t == Text::Unknown) {
                 return;
@@ -293,7 +351,8 @@ impl<'d> Analysis<'d> {
         attribute: &str,
         want: fn(Kind) -> bool,
     ) -> Vec<Target<'d>> {
-        let Some(config) = self.doc.config_for(from) else {
+        let key = (from.module.path.as_slice(), from.config_address());
+        let Some(config) = self.config_index.get(&(key.0, key.1.as_str())) else {
             return Vec::new();
         };
         let Some(refs) = config.references.get(attribute) else {
@@ -311,16 +370,10 @@ impl<'d> Analysis<'d> {
                 continue;
             }
             let candidates: Vec<&'d Resource> = self
-                .doc
-                .resources
-                .iter()
-                .filter(|r| {
-                    r.kind == kind
-                        && r.name == parsed.name
-                        && r.deposed.is_none()
-                        && r.module.instance == from.module.instance
-                })
-                .collect();
+                .instances
+                .get(&(from.module.instance.as_str(), kind, parsed.name.as_str()))
+                .cloned()
+                .unwrap_or_default();
             let chosen: Vec<&'d Resource> = match &parsed.index {
                 Some(index) => candidates
                     .into_iter()
@@ -355,24 +408,12 @@ impl<'d> Analysis<'d> {
 
     /// The certificate resource that holds `id` after the plan, for messages.
     pub fn certificate_holding(&self, id: &str) -> Option<&Certificate<'d>> {
-        self.certificates.iter().find(|c| c.id == Text::Is(id))
+        self.by_id.get(id).map(|&i| &self.certificates[i])
     }
 
-    /// The resource address that held `id` before the plan (for messages).
+    /// The resource (and slot) that held `id` before the plan, for messages.
     pub fn holder_before(&self, id: &str) -> Option<String> {
-        self.doc.resources.iter().find_map(|r| {
-            let before = r.before.as_ref()?;
-            match r.kind {
-                Kind::AwsCertificate => {
-                    (before.text("id") == Text::Is(id)).then(|| r.address.clone())
-                }
-                Kind::RotatingCertificate => Slot::ALL.into_iter().find_map(|s| {
-                    (before.text(&s.id_attribute()) == Text::Is(id))
-                        .then(|| format!("{} ({})", r.address, s.prefix()))
-                }),
-                _ => None,
-            }
-        })
+        self.before_holders.get(id).cloned()
     }
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use apigw_policy::config::Config;
-use apigw_policy::input::read_document;
+use apigw_policy::input::{read_document, read_document_slice};
 use apigw_policy::report::json::JsonReport;
 use apigw_policy::report::{Format, InputInfo, Report};
 use apigw_policy::severity::Severity;
@@ -30,7 +30,18 @@ impl Rng {
 
 fn check(input: &[u8]) -> bool {
     let now = rotation::parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
-    match read_document(input, "fuzz") {
+    let sliced = read_document_slice(input, "fuzz");
+    let streamed = read_document(input, "fuzz");
+    match (&streamed, &sliced) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "stream and slice readers agree"),
+        (Err(a), Err(b)) => assert_eq!(
+            std::mem::discriminant(a),
+            std::mem::discriminant(b),
+            "{a} vs {b}"
+        ),
+        _ => panic!("stream and slice readers disagree: {streamed:?} vs {sliced:?}"),
+    }
+    match streamed {
         Err(e) => {
             let msg = e.to_string();
             assert!(!msg.contains('\n'), "multi-line error {msg:?}");

@@ -88,7 +88,7 @@ fn rotation_underway(cert: &Certificate) -> bool {
             .resource
             .after
             .as_ref()
-            .is_some_and(|a| a.text(&Slot::Pending.id_attribute()) != Text::Null)
+            .is_some_and(|a| a.text(Slot::Pending.id_attribute()) != Text::Null)
 }
 
 /// The severity ladder of `[expiry]`; `None` when the certificate is not yet due.

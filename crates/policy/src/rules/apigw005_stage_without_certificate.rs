@@ -1,8 +1,9 @@
 //! APIGW005: a REST API stage without a client certificate.
 
-use crate::analysis::Stage;
+use std::collections::HashSet;
+
 use crate::finding::Finding;
-use crate::input::{Kind, Text};
+use crate::input::{Kind, Resource, Text};
 use crate::rules::{Context, RuleDef};
 use crate::severity::Severity;
 
@@ -23,29 +24,34 @@ this rule in the configuration if the stage's backends do not use mTLS.",
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let a = ctx.analysis;
-    let attachments: Vec<&Stage> = a
+    // What the attachments cover, computed once: stage keys by value, and stage
+    // resources by configuration reference.
+    let mut keys: HashSet<(&str, &str)> = HashSet::new();
+    let mut referenced: HashSet<*const Resource> = HashSet::new();
+    for att in a
         .stages
         .iter()
         .filter(|s| s.resource.kind == Kind::StageAttachment && s.resource.after.is_some())
-        .collect();
+    {
+        if let (Text::Is(api), Text::Is(stage)) = (att.rest_api_id, att.stage_name) {
+            keys.insert((api, stage));
+        }
+        for attr in ["stage_name", "rest_api_id"] {
+            for t in a.resolve(att.resource, attr, |k| k == Kind::AwsStage) {
+                referenced.insert(t.resource as *const Resource);
+            }
+        }
+    }
     let mut out = Vec::new();
     for stage in &a.stages {
         if stage.resource.kind != Kind::AwsStage || stage.after != Some(Text::Null) {
             continue;
         }
-        let attached = attachments.iter().any(|att| {
-            let by_value = matches!(
-                (att.rest_api_id, att.stage_name, stage.rest_api_id, stage.stage_name),
-                (Text::Is(a1), Text::Is(s1), Text::Is(a2), Text::Is(s2)) if a1 == a2 && s1 == s2
-            );
-            by_value
-                || ["stage_name", "rest_api_id"].iter().any(|attr| {
-                    a.resolve(att.resource, attr, |k| k == Kind::AwsStage)
-                        .iter()
-                        .any(|t| std::ptr::eq(t.resource, stage.resource))
-                })
-        });
-        if attached {
+        let by_value = matches!(
+            (stage.rest_api_id, stage.stage_name),
+            (Text::Is(api), Text::Is(name)) if keys.contains(&(api, name))
+        );
+        if by_value || referenced.contains(&(stage.resource as *const Resource)) {
             continue;
         }
         let message = format!(
