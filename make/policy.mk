@@ -1,0 +1,9 @@
+# apigw-policy targets. Included by the GNUmakefile.
+
+.PHONY: bench-policy
+
+## bench-policy: time apigw-policy on a generated 10,000-resource plan beside checkov (CKV2_AWS_51)
+bench-policy:
+	crates/policy/bench.sh
+
+bench: bench-policy
