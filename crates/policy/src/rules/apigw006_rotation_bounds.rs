@@ -13,7 +13,9 @@ pub const RULE: RuleDef = RuleDef {
     default_severity: Severity::Medium,
     description: "`rotate_before`, `overlap` or `promote_after` of an \
 `apigw_rotating_client_certificate` is outside the bounds of the `[bounds]` configuration (default: \
-`rotate_before` between 30 and 90 days, `overlap` at least 1 day), or is not a valid duration. A \
+`rotate_before` between 30 and 90 days, `overlap` at least 1 day), is not a valid duration, or the \
+settings contradict each other (`promote_after + overlap >= rotate_before`, or `rotate_before` at \
+least the certificates' validity: the provider's own plan-time checks, from the `rotation` crate). A \
 short `rotate_before` leaves no time to react when a rotation fails; a long one rotates more often \
 than needed; a short `overlap` deletes the old certificate before slow backends have moved on. \
 Values unknown until apply are not judged.",
@@ -32,7 +34,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
         let Some(after) = r.after.as_ref() else {
             continue;
         };
-        for (attribute, default, min, max) in [
+        let mut parsed: [Option<u64>; 3] = [None; 3];
+        for (slot, (attribute, default, min, max)) in [
             (
                 "rotate_before",
                 DEFAULT_ROTATE_BEFORE,
@@ -46,13 +49,18 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 None,
                 b.promote_after_max,
             ),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let value = match after.text(attribute) {
                 Text::Unknown => continue,
                 Text::Null => default,
                 Text::Is(v) => v,
             };
-            let problem = match rotation::parse_duration(value) {
+            let parsed_value = rotation::parse_duration(value);
+            parsed[slot] = parsed_value.as_ref().ok().copied();
+            let problem = match parsed_value {
                 Err(e) => Some(format!("{attribute} is not a valid duration: {e}")),
                 Ok(secs) => match (min, max) {
                     (Some(min), _) if secs < min => Some(format!(
@@ -70,8 +78,38 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 out.push(finding(r, format!("{}: {problem}.", r.address)));
             }
         }
+        // Settings inside the bounds can still contradict each other; the provider
+        // rejects those at plan time with the same check.
+        if let [Some(rotate_before), Some(overlap), Some(promote_after)] = parsed {
+            let policy = rotation::Policy {
+                rotate_before,
+                promote_after,
+                overlap,
+            };
+            for e in policy.validate(validity(after)) {
+                out.push(finding(
+                    r,
+                    format!("{}: {}: {}", r.address, e.summary, e.message),
+                ));
+            }
+        }
     }
     out
+}
+
+/// The certificates' lifetime, from the current certificate's dates.
+fn validity(after: &crate::input::Attrs) -> Option<u64> {
+    let date = |name: &str| {
+        after
+            .text(name)
+            .known()
+            .and_then(|s| rotation::parse_rfc3339(s).ok())
+    };
+    let (created, expires) = (
+        date("current_created_date")?,
+        date("current_expiration_date")?,
+    );
+    u64::try_from(expires - created).ok()
 }
 
 fn finding(r: &Resource, message: String) -> Finding {
@@ -152,6 +190,28 @@ mod tests {
         let mut c = Config::default();
         c.bounds.promote_after_max = Some(14 * 86_400);
         assert_eq!(with_config(&[("promote_after", json!("30d"))], &c).len(), 1);
+    }
+
+    #[test]
+    fn contradictory_settings_inside_the_bounds_are_flagged() {
+        // 40d + 30d >= 60d: the old certificate could expire while still trusted.
+        let c = Config {
+            bounds: crate::config::Bounds {
+                promote_after_max: None,
+                ..Config::default().bounds
+            },
+            ..Config::default()
+        };
+        let f = with_config(
+            &[("promote_after", json!("40d")), ("overlap", json!("30d"))],
+            &c,
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("Rotation Window Too Short"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
