@@ -47,7 +47,10 @@ impl Cert {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Slot {
     Pending,
     Current,
@@ -160,7 +163,8 @@ impl Policy {
 }
 
 /// Why a certificate is generated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RotateReason {
     /// The series has no certificate at all yet (resource creation).
     Create,
@@ -175,7 +179,8 @@ pub enum RotateReason {
 }
 
 /// Why a certificate is deleted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RetireReason {
     /// The previous certificate's overlap has ended.
     OverlapEnded,
@@ -184,7 +189,8 @@ pub enum RetireReason {
     SlotNeeded,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     /// Generate a certificate into `into` (pending or current). When `into`
     /// is current, the old current (if any) moves to previous.

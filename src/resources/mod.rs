@@ -1,0 +1,2 @@
+//! Managed resources: one module per resource type.
+pub mod rotating_client_certificate;

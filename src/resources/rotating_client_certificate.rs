@@ -1,0 +1,1406 @@
+//! `apigw_rotating_client_certificate`: a series of API Gateway client
+//! certificates rotated through pending → current → previous, one visible
+//! step per apply.
+//!
+//! This file is a thin shell: it decodes Terraform values, asks
+//! [`rotation::decide`] what is due, and drives [`apigw::Client`]. Order:
+//! schema, validation, plan, import, read/apply/destroy, model, helpers.
+//!
+//! # Saved plans and the decision time
+//! Terraform plans twice for every apply: the plan the user reviews (or saves
+//! with `plan -out`) and a "final plan" computed while applying, with the same
+//! prior state and configuration but a later clock. It rejects the apply if a
+//! value known in the first plan differs in the second. If decisions used the
+//! clock at plan time, a boundary passing in between (a promote_after or
+//! overlap ending, the rotation window opening) would add a step and break
+//! the apply. So every decision is made *as of the resource's last refresh*:
+//! ReadResource records the refresh time in the private state, and both plans
+//! decide with that recorded time. The two plans are then identical, apply
+//! executes exactly the steps recorded in the planned private state, and a step
+//! that became due after the refresh appears in the next plan. The clock is
+//! read only as a fallback when no refresh time is recorded.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rotation::{Cert, Decision, Facts, Planned, Policy, RetireReason, Slot, Step};
+use serde::{Deserialize, Serialize};
+
+use crate::apigw::{self, Certificate};
+use crate::provider::Shared;
+use crate::tfplugin::{
+    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
+    diag::has_errors,
+};
+
+pub const TYPE_NAME: &str = "apigw_rotating_client_certificate";
+/// Version 1 added `promoted_date` and `trusted_certificate_ids`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub const DEFAULT_DESCRIPTION: &str = "Managed by Terraform";
+pub const DEFAULT_ROTATE_BEFORE: &str = "60d";
+pub const DEFAULT_PROMOTE_AFTER: &str = "0s";
+pub const DEFAULT_OVERLAP: &str = "7d";
+
+pub struct RotatingClientCertificate {
+    shared: Shared,
+}
+
+impl RotatingClientCertificate {
+    pub fn new(shared: Shared) -> Arc<Self> {
+        Arc::new(RotatingClientCertificate { shared })
+    }
+}
+
+// ---------------------------------------------------------------- schema
+
+const SLOT_DOC: [(&str, &str); 3] = [
+    (
+        "pending",
+        "the *pending* certificate: generated and meant to be trusted by backends, not yet used by stages. Null when no rotation is in progress or when `promote_after` is \"0s\"",
+    ),
+    (
+        "current",
+        "the *current* certificate: the one stages should present (connect it with `apigw_stage_client_certificate`). Null only while a certificate deleted outside Terraform awaits replacement",
+    ),
+    (
+        "previous",
+        "the *previous* certificate: no longer current, still alive and trusted until `previous_retire_after`. Null outside the overlap",
+    ),
+];
+
+fn schema() -> Schema {
+    let s = Type::String;
+    let map = || Type::Map(Box::new(Type::String));
+    let mut attributes = vec![
+        Attribute::computed(
+            "id",
+            s.clone(),
+            "Stable identifier of the rotation series: the ID of its first certificate, or of the certificate adopted by import. It does not name a live certificate once the series has rotated; use `current_certificate_id` for that.",
+        ),
+        Attribute::optional_computed(
+            "description",
+            s.clone(),
+            "Description set on every certificate the series generates. Changing it updates the live certificates in place. Defaults to \"Managed by Terraform\".",
+        ),
+        Attribute::optional_computed(
+            "rotate_before",
+            s.clone(),
+            "Rotation window: a rotation starts at the first plan on or after the current certificate's expiration minus this duration. A duration such as \"60d\", \"36h\" or \"1d12h\" (units s, m, h, d). Must be more than zero, longer than `promote_after` plus `overlap`, and shorter than the certificates' validity (365 days on API Gateway). Defaults to \"60d\".",
+        ),
+        Attribute::optional_computed(
+            "promote_after",
+            s.clone(),
+            "How long a newly generated certificate stays *pending* (trusted by backends through `trusted_pem_bundle`, not yet current) before a plan promotes it to current. Use it when backends outside this configuration, such as a partner's trust store, need time to install the new certificate. With \"0s\" a new certificate becomes current in the apply that generates it. Defaults to \"0s\".",
+        ),
+        Attribute::optional_computed(
+            "overlap",
+            s.clone(),
+            "How long the previous certificate stays alive and trusted after it stopped being current, before a plan retires (deletes) it. Changing it moves `previous_retire_after` by the difference. Defaults to \"7d\".",
+        ),
+        Attribute::optional_computed(
+            "tags",
+            map(),
+            "Tags set on every certificate the series generates. Changes are applied in place to the live certificates. Defaults to no tags.",
+        ),
+        Attribute::optional(
+            "rotation_triggers",
+            map(),
+            "Arbitrary values; any change forces a rotation at the next apply, for instance after a suspected compromise, or paired with a resource that changes on a schedule. If a pending certificate already exists, the rotation in progress satisfies the change. The first values set after an import are recorded without rotating.",
+        ),
+        Attribute::optional_computed(
+            "retire_guard",
+            Type::Bool,
+            "Before deleting a certificate (retirement or destroy), scan every stage of every REST API in the region and refuse, naming the API and stage, if one still uses it. Defaults to true.",
+        ),
+    ];
+    for (slot, what) in SLOT_DOC {
+        attributes.push(Attribute::computed(
+            &format!("{slot}_certificate_id"),
+            s.clone(),
+            &format!("ID of {what}."),
+        ));
+        attributes.push(Attribute::computed(
+            &format!("{slot}_pem"),
+            s.clone(),
+            &format!("PEM-encoded X.509 certificate of {what}."),
+        ));
+        attributes.push(Attribute::computed(
+            &format!("{slot}_created_date"),
+            s.clone(),
+            &format!("Creation time (RFC 3339, UTC) of {what}."),
+        ));
+        attributes.push(Attribute::computed(
+            &format!("{slot}_expiration_date"),
+            s.clone(),
+            &format!("Expiration time (RFC 3339, UTC) of {what}."),
+        ));
+    }
+    attributes.extend([
+        Attribute::computed(
+            "previous_retire_after",
+            s.clone(),
+            "Time (RFC 3339, UTC) from which a plan retires the previous certificate: when it stopped being current plus `overlap`. Null when there is no previous certificate.",
+        ),
+        Attribute::computed(
+            "promoted_date",
+            s.clone(),
+            "Time (RFC 3339, UTC) the current certificate became current.",
+        ),
+        Attribute::computed(
+            "trusted_pem_bundle",
+            s.clone(),
+            "PEMs of every live certificate of the series (pending, current and previous), oldest first: exactly what backends must trust. Install it before stages switch certificates.",
+        ),
+        Attribute::computed(
+            "trusted_certificate_ids",
+            Type::List(Box::new(Type::String)),
+            "IDs of every live certificate of the series, oldest first, in the order of `trusted_pem_bundle`.",
+        ),
+        Attribute::computed(
+            "phase",
+            s.clone(),
+            "\"pending\" while a pending certificate exists, else \"overlap\" while a previous certificate exists, else \"stable\".",
+        ),
+        Attribute::computed(
+            "rotation_due_date",
+            s.clone(),
+            "Time (RFC 3339, UTC) the current certificate enters its rotation window: its expiration minus `rotate_before`.",
+        ),
+        Attribute::computed(
+            "rotation_due",
+            Type::Bool,
+            "Whether the current certificate was inside its rotation window (or missing) at the last refresh. Made for postconditions and `check` blocks; it only changes when a refresh finds a certificate newly due, never merely because time passed between refreshes.",
+        ),
+    ]);
+    Schema {
+        version: SCHEMA_VERSION,
+        block: Block {
+            description: DESCRIPTION.to_string(),
+            attributes,
+            blocks: Vec::new(),
+            deprecated: false,
+        },
+    }
+}
+
+const DESCRIPTION: &str = "Rotates an API Gateway client certificate safely, one visible step per apply. \
+The resource keeps up to three certificates: *pending* (generated, to be trusted by backends), *current* (used by stages) and *previous* (no longer used, still trusted during `overlap`). \
+At every plan it decides from the current certificate's own expiration date what is due, in this order: \
+retire the previous certificate once `previous_retire_after` has passed; \
+promote the pending certificate once `promote_after` has elapsed (at once if the current certificate is expired or missing); \
+otherwise, with no rotation in progress, generate a new certificate when the current one enters its window (`rotate_before`), has expired, was deleted outside Terraform, or `rotation_triggers` changed. \
+A new certificate becomes pending, or current at once when `promote_after` is \"0s\" or there is no usable current certificate; the old current one becomes previous.\n\n\
+Every step appears in the plan as attribute changes and as a warning naming the certificate, its expiry date, the days left, the window, what happens and when the next step is due; an expired current certificate is reported as an outage in progress. A plan with nothing due is empty and silent.\n\n\
+**Decision time and saved plans.** Decisions are made as of the resource's last refresh (normally the refresh at the start of the same plan), never as of the moment Terraform re-plans while applying. A saved plan (`terraform plan -out`) therefore applies exactly the steps it showed, even if another boundary passes before it is applied; that step appears in the next plan. With `-refresh=false`, the plan decides as of the previous refresh or apply.\n\n\
+**Apply order and failures.** A retirement that frees the previous slot for this apply's new occupant runs first (that certificate has not been current since the last switch); then the new certificate is generated, the pending one promoted, and the remaining retirement runs last. The current certificate is never deleted before its successor is current. With `retire_guard`, every certificate to delete is checked against all stages before anything changes. If a step fails, the state records exactly what exists: a generated certificate is never lost.\n\n\
+**Destroy** deletes every live certificate of the series, after `retire_guard` passes for each.\n\n\
+**Import** with `<certificate-id>` adopts a certificate as current, or `<current-id>,<previous-id>` adopts both (the previous one is retired `overlap` after the import).";
+
+// ------------------------------------------------------------ validation
+
+/// The configuration arguments, decoded; `None` for values unknown at plan.
+#[derive(Clone, Debug)]
+struct Args {
+    description: Option<String>,
+    rotate_before: Option<String>,
+    promote_after: Option<String>,
+    overlap: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+    /// `Some(None)`: null in configuration.
+    rotation_triggers: Option<Option<BTreeMap<String, String>>>,
+    retire_guard: Option<bool>,
+}
+
+impl Args {
+    fn from_config(config: &Value) -> Args {
+        fn text(v: &Value, default: &str) -> Option<String> {
+            match v {
+                Value::Null => Some(default.to_string()),
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            }
+        }
+        let tags = match config.get("tags") {
+            Value::Null => Some(BTreeMap::new()),
+            v if v.is_wholly_known() => v.as_string_map(),
+            _ => None,
+        };
+        let rotation_triggers = match config.get("rotation_triggers") {
+            Value::Null => Some(None),
+            v if v.is_wholly_known() => v.as_string_map().map(Some),
+            _ => None,
+        };
+        Args {
+            description: text(config.get("description"), DEFAULT_DESCRIPTION),
+            rotate_before: text(config.get("rotate_before"), DEFAULT_ROTATE_BEFORE),
+            promote_after: text(config.get("promote_after"), DEFAULT_PROMOTE_AFTER),
+            overlap: text(config.get("overlap"), DEFAULT_OVERLAP),
+            tags,
+            rotation_triggers,
+            retire_guard: match config.get("retire_guard") {
+                Value::Null => Some(true),
+                v => v.as_bool(),
+            },
+        }
+    }
+
+    /// The policy, when every duration is known and valid; otherwise the
+    /// diagnostics for the invalid ones (none for unknown ones).
+    fn policy(&self, validity: Option<u64>) -> (Option<Policy>, Diagnostics) {
+        let mut diags = Vec::new();
+        let mut parse = |name: &str, v: &Option<String>| -> Option<u64> {
+            let s = v.as_ref()?;
+            match rotation::parse_duration(s) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid Duration",
+                            format!(
+                                "{name} = {s:?} cannot be used: {e}. Write a duration such as \"90d\", \"36h\" or \"1d12h\"."
+                            ),
+                        )
+                        .at(name),
+                    );
+                    None
+                }
+            }
+        };
+        let rb = parse("rotate_before", &self.rotate_before);
+        let pa = parse("promote_after", &self.promote_after);
+        let ov = parse("overlap", &self.overlap);
+        let (Some(rotate_before), Some(promote_after), Some(overlap)) = (rb, pa, ov) else {
+            return (None, diags);
+        };
+        let policy = Policy {
+            rotate_before,
+            promote_after,
+            overlap,
+        };
+        for e in policy.validate(validity) {
+            diags.push(Diagnostic::error(e.summary, e.message).at(e.attribute));
+        }
+        if has_errors(&diags) {
+            (None, diags)
+        } else {
+            (Some(policy), diags)
+        }
+    }
+}
+
+// ------------------------------------------------------------------ plan
+
+/// What the plan hands to apply (the planned private state).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct PlannedSteps {
+    /// The decision time (the last refresh).
+    at: i64,
+    steps: Vec<Step>,
+    /// The configuration held unknown durations at plan time: apply decides
+    /// once they are known.
+    #[serde(default)]
+    deferred: bool,
+}
+
+/// Private state of the resource instance.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Private {
+    /// When the last refresh (or apply) looked at the certificates: the
+    /// decision time of the next plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    observed_at: Option<i64>,
+    /// Certificates found deleted outside Terraform at the last refresh.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vanished: Vec<(Slot, String)>,
+    /// Set by import: the first `rotation_triggers` are recorded, not acted on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    adopt_triggers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    plan: Option<PlannedSteps>,
+}
+
+impl Private {
+    fn decode(bytes: &[u8]) -> Private {
+        if bytes.is_empty() {
+            return Private::default();
+        }
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl RotatingClientCertificate {
+    fn do_plan(&self, req: &PlanRequest) -> PlanResponse {
+        let mut resp = PlanResponse {
+            planned_state: req.proposed_new_state.clone(),
+            requires_replace: Vec::new(),
+            planned_private: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        if req.proposed_new_state.is_null() {
+            resp.planned_state = Value::Null;
+            resp.planned_private = req.prior_private.clone();
+            return resp;
+        }
+        let args = Args::from_config(&req.config);
+        let prior = if req.prior_state.is_null() {
+            None
+        } else {
+            match State::from_value(&req.prior_state) {
+                Ok(s) => Some(s),
+                Err(d) => {
+                    resp.diagnostics.push(d);
+                    return resp;
+                }
+            }
+        };
+        let private = Private::decode(&req.prior_private);
+        let validity = prior.as_ref().and_then(State::validity);
+        let (policy, diags) = args.policy(validity);
+        resp.diagnostics.extend(diags);
+        if has_errors(&resp.diagnostics) {
+            return resp;
+        }
+        let at = private.observed_at.unwrap_or_else(|| self.shared.now());
+        let base = project(prior.as_ref(), &args);
+        let Some(policy) = policy else {
+            // Unknown durations: nothing can be decided before apply.
+            resp.planned_state = deferred_plan(&base, &args);
+            resp.planned_private = Private {
+                plan: Some(PlannedSteps {
+                    at,
+                    steps: Vec::new(),
+                    deferred: true,
+                }),
+                ..Private::default()
+            }
+            .encode();
+            return resp;
+        };
+        let facts = facts(prior.as_ref(), &base, &args, &private);
+        let decision = rotation::decide(at, &facts, &policy);
+        for e in &decision.steps {
+            resp.diagnostics
+                .push(Diagnostic::warning(e.summary.clone(), e.detail.clone()));
+        }
+        resp.planned_state = planned_value(&base, &args, &policy, &decision, prior.is_none());
+        resp.planned_private = Private {
+            plan: Some(PlannedSteps {
+                at,
+                steps: decision.steps.iter().map(|e| e.step.clone()).collect(),
+                deferred: false,
+            }),
+            ..Private::default()
+        }
+        .encode();
+        resp
+    }
+}
+
+/// The prior state with the configuration applied (no step taken yet).
+fn project(prior: Option<&State>, args: &Args) -> State {
+    let mut s = prior.cloned().unwrap_or_default();
+    if let Some(d) = &args.description {
+        s.description = Some(d.clone());
+    }
+    if let (Some(old), Some(new)) = (
+        s.overlap
+            .as_deref()
+            .and_then(|o| rotation::parse_duration(o).ok()),
+        args.overlap
+            .as_deref()
+            .and_then(|o| rotation::parse_duration(o).ok()),
+    ) && let Some(after) = s.previous_retire_after
+    {
+        let shift = i64::try_from(new).unwrap_or(i64::MAX) - i64::try_from(old).unwrap_or(i64::MAX);
+        s.previous_retire_after = Some(after.saturating_add(shift));
+    }
+    s.rotate_before = args.rotate_before.clone();
+    s.promote_after = args.promote_after.clone();
+    s.overlap = args.overlap.clone();
+    if let Some(t) = &args.tags {
+        s.tags = t.clone();
+    }
+    if let Some(t) = &args.rotation_triggers {
+        s.rotation_triggers = t.clone();
+    }
+    if let Some(g) = args.retire_guard {
+        s.retire_guard = g;
+    }
+    s
+}
+
+fn facts(prior: Option<&State>, base: &State, args: &Args, private: &Private) -> Facts {
+    let triggers_changed = match (prior, &args.rotation_triggers) {
+        (Some(p), Some(new)) if !private.adopt_triggers => {
+            let empty = BTreeMap::new();
+            p.rotation_triggers.as_ref().unwrap_or(&empty) != new.as_ref().unwrap_or(&empty)
+        }
+        _ => false,
+    };
+    Facts {
+        pending: base.pending.as_ref().map(Live::cert),
+        current: base.current.as_ref().map(Live::cert),
+        previous: base.previous.as_ref().map(Live::cert),
+        previous_retire_after: base.previous_retire_after,
+        triggers_changed,
+        vanished: private.vanished.clone(),
+    }
+}
+
+/// The planned state: known where the steps determine the value, unknown
+/// where only apply can tell (generated certificates, apply-time dates).
+fn planned_value(
+    base: &State,
+    args: &Args,
+    policy: &Policy,
+    decision: &Decision,
+    creating: bool,
+) -> Value {
+    let layout = &decision.layout;
+    let find = |c: &Cert| base.live().into_iter().find(|l| l.id == c.id).cloned();
+    let mut next = base.clone();
+    let mut new_slots = Vec::new();
+    for (slot, planned) in [
+        (Slot::Pending, &layout.pending),
+        (Slot::Current, &layout.current),
+        (Slot::Previous, &layout.previous),
+    ] {
+        let value = match planned {
+            Planned::Empty => None,
+            Planned::Existing(c) => find(c),
+            Planned::New => {
+                new_slots.push(slot);
+                None
+            }
+        };
+        *next.slot_mut(slot) = value;
+    }
+    if layout.previous.is_empty() {
+        next.previous_retire_after = None;
+    }
+    next.rotation_due = next
+        .current
+        .as_ref()
+        .is_none_or(|c| rotation::is_due(decision.at, c.expires, policy.rotate_before));
+    let mut v = next.to_value();
+    for slot in &new_slots {
+        for attr in ["certificate_id", "pem", "created_date", "expiration_date"] {
+            v.set(&format!("{}_{attr}", slot.name()), Value::Unknown);
+        }
+    }
+    v.set("phase", Value::string(layout.phase()));
+    if !new_slots.is_empty() {
+        v.set("trusted_pem_bundle", Value::Unknown);
+        v.set("trusted_certificate_ids", Value::Unknown);
+    }
+    if layout.previous_refilled {
+        v.set("previous_retire_after", Value::Unknown);
+    }
+    if layout.current_changed {
+        v.set("promoted_date", Value::Unknown);
+    }
+    if layout.current == Planned::New {
+        v.set("rotation_due_date", Value::Unknown);
+        v.set("rotation_due", Value::Unknown);
+    }
+    if creating {
+        v.set("id", Value::Unknown);
+    }
+    mark_unknown_args(&mut v, args);
+    v
+}
+
+fn mark_unknown_args(v: &mut Value, args: &Args) {
+    if args.description.is_none() {
+        v.set("description", Value::Unknown);
+    }
+    if args.tags.is_none() {
+        v.set("tags", Value::Unknown);
+    }
+    if args.rotation_triggers.is_none() {
+        v.set("rotation_triggers", Value::Unknown);
+    }
+    if args.retire_guard.is_none() {
+        v.set("retire_guard", Value::Unknown);
+    }
+}
+
+/// With unknown durations every computed value may change.
+fn deferred_plan(base: &State, args: &Args) -> Value {
+    let mut v = base.to_value();
+    for (name, _) in computed_names() {
+        if name != "id" || base.id.is_empty() {
+            v.set(name, Value::Unknown);
+        }
+    }
+    for name in ["rotate_before", "promote_after", "overlap"] {
+        if v.get(name).is_null() {
+            v.set(name, Value::Unknown);
+        }
+    }
+    mark_unknown_args(&mut v, args);
+    v
+}
+
+fn computed_names() -> Vec<(&'static str, ())> {
+    let mut names = vec![("id", ())];
+    for slot in ["pending", "current", "previous"] {
+        for attr in ["certificate_id", "pem", "created_date", "expiration_date"] {
+            names.push((slot_attr(slot, attr), ()));
+        }
+    }
+    names.extend(
+        [
+            "previous_retire_after",
+            "promoted_date",
+            "trusted_pem_bundle",
+            "trusted_certificate_ids",
+            "phase",
+            "rotation_due_date",
+            "rotation_due",
+        ]
+        .map(|n| (n, ())),
+    );
+    names
+}
+
+fn slot_attr(slot: &str, attr: &str) -> &'static str {
+    // A fixed, small set: leak-free static lookup.
+    match (slot, attr) {
+        ("pending", "certificate_id") => "pending_certificate_id",
+        ("pending", "pem") => "pending_pem",
+        ("pending", "created_date") => "pending_created_date",
+        ("pending", "expiration_date") => "pending_expiration_date",
+        ("current", "certificate_id") => "current_certificate_id",
+        ("current", "pem") => "current_pem",
+        ("current", "created_date") => "current_created_date",
+        ("current", "expiration_date") => "current_expiration_date",
+        ("previous", "certificate_id") => "previous_certificate_id",
+        ("previous", "pem") => "previous_pem",
+        ("previous", "created_date") => "previous_created_date",
+        _ => "previous_expiration_date",
+    }
+}
+
+// ---------------------------------------------------------------- import
+
+impl RotatingClientCertificate {
+    async fn do_import(&self, id: &str) -> Result<Vec<ImportedObject>, Diagnostics> {
+        let ids: Vec<&str> = id.split(',').map(str::trim).collect();
+        let bad_id = || {
+            vec![Diagnostic::error(
+                "Invalid Import ID",
+                format!(
+                    "Import ID {id:?} is not valid: expected \"<certificate-id>\" to adopt one certificate as current, or \"<current-id>,<previous-id>\" to adopt two."
+                ),
+            )]
+        };
+        if ids.is_empty() || ids.len() > 2 || ids.iter().any(|s| s.is_empty()) {
+            return Err(bad_id());
+        }
+        if ids.len() == 2 && ids[0] == ids[1] {
+            return Err(bad_id());
+        }
+        let client = self.shared.client().map_err(|d| vec![d])?;
+        let mut found = Vec::new();
+        for cid in &ids {
+            match client.find_certificate(cid).await {
+                Ok(Some(c)) => found.push(c),
+                Ok(None) => {
+                    return Err(vec![Diagnostic::error(
+                        "Cannot Import Missing Certificate",
+                        format!(
+                            "Client certificate {cid:?} does not exist in this region, so it cannot be imported. Check the ID with the apigw_client_certificates data source."
+                        ),
+                    )]);
+                }
+                Err(e) => return Err(vec![e.to_diagnostic("Cannot read client certificate")]),
+            }
+        }
+        let now = self.shared.now();
+        let current = found.first().cloned();
+        let previous = found.get(1).cloned();
+        let mut state = State {
+            id: ids[0].to_string(),
+            description: current.as_ref().and_then(|c| c.description.clone()),
+            rotate_before: Some(DEFAULT_ROTATE_BEFORE.to_string()),
+            promote_after: Some(DEFAULT_PROMOTE_AFTER.to_string()),
+            overlap: Some(DEFAULT_OVERLAP.to_string()),
+            tags: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
+            rotation_triggers: None,
+            retire_guard: true,
+            pending: None,
+            current: current.as_ref().map(Live::from_api),
+            previous: previous.as_ref().map(Live::from_api),
+            previous_retire_after: None,
+            promoted_date: current.as_ref().map(|c| c.created),
+            rotation_due: false,
+        };
+        if state.previous.is_some() {
+            let overlap = rotation::parse_duration(DEFAULT_OVERLAP).unwrap_or(0);
+            state.previous_retire_after =
+                Some(now.saturating_add(i64::try_from(overlap).unwrap_or(i64::MAX)));
+        }
+        state.rotation_due = state.computed_rotation_due(now);
+        Ok(vec![ImportedObject {
+            state: state.to_value(),
+            private: Private {
+                observed_at: Some(now),
+                adopt_triggers: true,
+                ..Private::default()
+            }
+            .encode(),
+        }])
+    }
+}
+
+// ------------------------------------------------------------------ read
+
+impl RotatingClientCertificate {
+    async fn do_read(&self, req: ReadRequest) -> ReadResponse {
+        let mut resp = ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            diagnostics: Vec::new(),
+        };
+        let mut state = match State::from_value(&req.current_state) {
+            Ok(s) => s,
+            Err(d) => {
+                resp.diagnostics.push(d);
+                return resp;
+            }
+        };
+        let client = match self.shared.client() {
+            Ok(c) => c,
+            Err(d) => {
+                resp.diagnostics.push(d);
+                return resp;
+            }
+        };
+        let mut private = Private::decode(&req.private);
+        private.vanished.clear();
+        private.plan = None;
+        let mut newest: Option<Certificate> = None;
+        for slot in [Slot::Pending, Slot::Current, Slot::Previous] {
+            let Some(live) = state.slot_mut(slot).clone() else {
+                continue;
+            };
+            match client.find_certificate(&live.id).await {
+                Ok(Some(c)) => {
+                    *state.slot_mut(slot) = Some(Live::from_api(&c));
+                    if slot == Slot::Current {
+                        newest = Some(c);
+                    }
+                }
+                Ok(None) => {
+                    *state.slot_mut(slot) = None;
+                    if slot == Slot::Previous {
+                        state.previous_retire_after = None;
+                    }
+                    private.vanished.push((slot, live.id.clone()));
+                }
+                Err(e) => {
+                    resp.diagnostics.push(e.to_diagnostic(&format!(
+                        "Cannot read {} client certificate {}",
+                        slot.name(),
+                        live.id
+                    )));
+                    return resp;
+                }
+            }
+        }
+        if let Some(c) = newest {
+            state.description = c.description;
+            state.tags = c.tags;
+        }
+        let now = self.shared.now();
+        state.rotation_due = state.computed_rotation_due(now);
+        private.observed_at = Some(now);
+        resp.new_state = state.to_value();
+        resp.private = private.encode();
+        resp
+    }
+}
+
+// ----------------------------------------------------------------- apply
+
+/// Collects the outcome of an apply: the state of what really exists, plus
+/// the first error.
+struct Outcome {
+    state: State,
+    diagnostics: Diagnostics,
+}
+
+impl RotatingClientCertificate {
+    async fn do_apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let prior = if req.prior_state.is_null() {
+            None
+        } else {
+            match State::from_value(&req.prior_state) {
+                Ok(s) => Some(s),
+                Err(d) => return failed(req.prior_state.clone(), vec![d]),
+            }
+        };
+        let client = match self.shared.client() {
+            Ok(c) => c,
+            Err(d) => return failed(req.prior_state.clone(), vec![d]),
+        };
+        if req.planned_state.is_null() {
+            return match prior {
+                Some(p) => self.destroy(&client, p, &req.stop).await,
+                None => failed(Value::Null, Vec::new()),
+            };
+        }
+        let args = Args::from_config(&req.config);
+        let mut planned = Private::decode(&req.planned_private)
+            .plan
+            .unwrap_or_default();
+        let base = project(prior.as_ref(), &args);
+        let (policy, diags) = args.policy(None);
+        let Some(policy) = policy else {
+            let state = req.prior_state.clone();
+            return failed(state, diags);
+        };
+        if planned.deferred {
+            // The plan could not decide (unknown durations); decide now,
+            // with the same rules, as of the plan's refresh.
+            let facts = facts(prior.as_ref(), &base, &args, &Private::default());
+            planned.steps = rotation::decide(planned.at, &facts, &policy)
+                .steps
+                .into_iter()
+                .map(|e| e.step)
+                .collect();
+        } else if prior.is_none() && planned.steps.is_empty() {
+            planned.steps = vec![Step::Generate {
+                into: Slot::Current,
+                reason: rotation::RotateReason::Create,
+            }];
+        }
+        let out = self
+            .execute(&client, prior.as_ref(), base, &policy, &planned, &req.stop)
+            .await;
+        let mut resp = ApplyResponse {
+            new_state: if prior.is_none() && out.state.current.is_none() {
+                Value::Null
+            } else {
+                out.state.to_value()
+            },
+            private: Private {
+                observed_at: Some(planned.at),
+                ..Private::default()
+            }
+            .encode(),
+            diagnostics: out.diagnostics,
+        };
+        if resp.new_state.is_null() {
+            resp.private = Vec::new();
+        }
+        resp
+    }
+
+    /// Runs the planned steps. See the module docs for the order.
+    async fn execute(
+        &self,
+        client: &apigw::Client,
+        prior: Option<&State>,
+        base: State,
+        policy: &Policy,
+        planned: &PlannedSteps,
+        stop: &StopToken,
+    ) -> Outcome {
+        // The state of what exists, updated after every successful call.
+        // Arguments take effect at once; a failed in-place update restores them.
+        let mut out = Outcome {
+            state: base.clone(),
+            diagnostics: Vec::new(),
+        };
+        let now = self.shared.now();
+        let generate = planned.steps.iter().find_map(|s| match s {
+            Step::Generate { into, .. } => Some(*into),
+            _ => None,
+        });
+        let promote = planned
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Promote { .. }));
+        let retires: Vec<(Slot, String, bool)> = planned
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Retire { slot, id, reason } => Some((
+                    *slot,
+                    id.clone(),
+                    *reason == RetireReason::SlotNeeded || *slot == Slot::Pending,
+                )),
+                _ => None,
+            })
+            .collect();
+
+        // 1. retire_guard for every certificate this apply deletes, before
+        //    anything changes.
+        if base.retire_guard {
+            for (_, id, _) in &retires {
+                if let Err(d) = guard(client, id).await {
+                    out.diagnostics.push(d);
+                    return out;
+                }
+            }
+        }
+
+        // 2. In-place description and tag updates on the live certificates.
+        if let Some(p) = prior {
+            for live in p.live() {
+                if stop.is_stopped() {
+                    out.diagnostics.push(stopped());
+                    return out;
+                }
+                if p.description != base.description
+                    && let Some(d) = &base.description
+                {
+                    if let Err(e) = client.update_description(&live.id, d).await {
+                        out.diagnostics.push(e.to_diagnostic(&format!(
+                            "Cannot update the description of client certificate {}",
+                            live.id
+                        )));
+                        out.state.description = p.description.clone();
+                        out.state.tags = p.tags.clone();
+                        return out;
+                    }
+                }
+                if p.tags != base.tags
+                    && let Err(e) = client.update_tags(&live.id, &p.tags, &base.tags).await
+                {
+                    out.diagnostics.push(e.to_diagnostic(&format!(
+                        "Cannot update the tags of client certificate {}",
+                        live.id
+                    )));
+                    out.state.tags = p.tags.clone();
+                    return out;
+                }
+            }
+        }
+
+        // 3. Retirements that free a slot this apply fills: their successor
+        //    is already current.
+        for (slot, id, first) in &retires {
+            if *first && let Err(d) = retire(client, &mut out.state, *slot, id).await {
+                out.diagnostics.push(d);
+                return out;
+            }
+        }
+
+        // 4. Generate.
+        if let Some(into) = generate {
+            if stop.is_stopped() {
+                out.diagnostics.push(stopped());
+                return out;
+            }
+            let description = base.description.clone().unwrap_or_default();
+            let cert = match client.generate_certificate(&description, &base.tags).await {
+                Ok(c) => c,
+                Err(e) => {
+                    out.diagnostics
+                        .push(e.to_diagnostic("Cannot generate a client certificate"));
+                    return out;
+                }
+            };
+            let live = Live::from_api(&cert);
+            if out.state.id.is_empty() {
+                out.state.id = live.id.clone();
+            }
+            if into == Slot::Current {
+                if let Some(old) = out.state.current.take() {
+                    out.state.previous = Some(old);
+                    out.state.previous_retire_after = Some(plus(now, policy.overlap));
+                }
+                out.state.current = Some(live);
+                out.state.promoted_date = Some(now);
+                out.state.pending = None;
+            } else {
+                out.state.pending = Some(live);
+            }
+        }
+
+        // 5. Promote.
+        if promote && let Some(p) = out.state.pending.take() {
+            if let Some(old) = out.state.current.take() {
+                out.state.previous = Some(old);
+                out.state.previous_retire_after = Some(plus(now, policy.overlap));
+            }
+            out.state.current = Some(p);
+            out.state.promoted_date = Some(now);
+        }
+
+        // 6. The remaining retirements.
+        for (slot, id, first) in &retires {
+            if !*first {
+                if stop.is_stopped() {
+                    out.diagnostics.push(stopped());
+                    break;
+                }
+                if let Err(d) = retire(client, &mut out.state, *slot, id).await {
+                    out.diagnostics.push(d);
+                    break;
+                }
+            }
+        }
+        out.state.rotation_due = out
+            .state
+            .current
+            .as_ref()
+            .is_none_or(|c| rotation::is_due(planned.at, c.expires, policy.rotate_before));
+        out
+    }
+
+    async fn destroy(
+        &self,
+        client: &apigw::Client,
+        prior: State,
+        stop: &StopToken,
+    ) -> ApplyResponse {
+        let mut state = prior;
+        let live: Vec<(Slot, String)> = [Slot::Pending, Slot::Previous, Slot::Current]
+            .into_iter()
+            .filter_map(|s| state.slot(s).map(|l| (s, l.id.clone())))
+            .collect();
+        if state.retire_guard {
+            for (_, id) in &live {
+                if let Err(d) = guard(client, id).await {
+                    return failed(state.to_value(), vec![d]);
+                }
+            }
+        }
+        for (slot, id) in &live {
+            if stop.is_stopped() {
+                return failed(state.to_value(), vec![stopped()]);
+            }
+            if let Err(d) = retire(client, &mut state, *slot, id).await {
+                return failed(state.to_value(), vec![d]);
+            }
+        }
+        ApplyResponse {
+            new_state: Value::Null,
+            private: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+/// Refuses when a stage still presents the certificate.
+async fn guard(client: &apigw::Client, id: &str) -> Result<(), Diagnostic> {
+    let stages = client.stages_using(id).await.map_err(|e| {
+        e.to_diagnostic(&format!(
+            "Cannot check which stages use client certificate {id}"
+        ))
+    })?;
+    if stages.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = stages
+        .iter()
+        .map(|s| {
+            format!(
+                "stage {:?} of REST API {:?} ({})",
+                s.stage_name, s.rest_api_name, s.rest_api_id
+            )
+        })
+        .collect();
+    Err(Diagnostic::error(
+        "Client Certificate Still In Use",
+        format!(
+            "retire_guard refused to delete client certificate {id}: it is still used by {}. Nothing was deleted. Switch those stages to the current certificate (for example with apigw_stage_client_certificate) and apply again, or set retire_guard = false to delete it anyway.",
+            names.join(", ")
+        ),
+    )
+    .at("retire_guard"))
+}
+
+/// Deletes the certificate in `slot` and empties the slot.
+async fn retire(
+    client: &apigw::Client,
+    state: &mut State,
+    slot: Slot,
+    id: &str,
+) -> Result<(), Diagnostic> {
+    client.delete_certificate(id).await.map_err(|e| {
+        e.to_diagnostic(&format!(
+            "Cannot delete the {} client certificate {id}",
+            slot.name()
+        ))
+    })?;
+    if state.slot(slot).is_some_and(|l| l.id == id) {
+        *state.slot_mut(slot) = None;
+        if slot == Slot::Previous {
+            state.previous_retire_after = None;
+        }
+    }
+    Ok(())
+}
+
+fn stopped() -> Diagnostic {
+    Diagnostic::error(
+        "Apply Interrupted",
+        "Terraform asked the provider to stop; the remaining rotation steps were not run. The state records what exists; the next plan shows what is still due.",
+    )
+}
+
+fn failed(state: Value, diagnostics: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        new_state: state,
+        private: Vec::new(),
+        diagnostics,
+    }
+}
+
+fn plus(t: i64, d: u64) -> i64 {
+    t.saturating_add(i64::try_from(d).unwrap_or(i64::MAX))
+}
+
+// --------------------------------------------------------------- trait
+
+#[async_trait::async_trait]
+impl Resource for RotatingClientCertificate {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        Args::from_config(config).policy(None).1
+    }
+
+    fn upgrade_json(
+        &self,
+        from_version: i64,
+        json: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostic> {
+        upgrade(from_version, json)
+    }
+
+    async fn read(&self, req: ReadRequest) -> ReadResponse {
+        self.do_read(req).await
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        self.do_plan(&req)
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        self.do_apply(req).await
+    }
+
+    async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {
+        self.do_import(id).await
+    }
+}
+
+/// Schema version 0 lacked `promoted_date` and `trusted_certificate_ids`:
+/// the current certificate's creation is the best record of its promotion,
+/// and the trusted IDs follow from the slots.
+fn upgrade(
+    from_version: i64,
+    mut json: serde_json::Value,
+) -> Result<serde_json::Value, Diagnostic> {
+    match from_version {
+        SCHEMA_VERSION => Ok(json),
+        0 => {
+            let obj = json.as_object_mut().ok_or_else(|| {
+                Diagnostic::error(
+                    "Cannot Upgrade Resource State",
+                    format!(
+                        "The stored {TYPE_NAME} state (schema version 0) is not a JSON object."
+                    ),
+                )
+            })?;
+            if obj
+                .get("promoted_date")
+                .is_none_or(serde_json::Value::is_null)
+            {
+                let created = obj.get("current_created_date").cloned();
+                obj.insert(
+                    "promoted_date".into(),
+                    created.unwrap_or(serde_json::Value::Null),
+                );
+            }
+            let mut live: Vec<(String, String)> = ["pending", "current", "previous"]
+                .iter()
+                .filter_map(|slot| {
+                    let id = obj.get(&format!("{slot}_certificate_id"))?.as_str()?;
+                    let created = obj
+                        .get(&format!("{slot}_created_date"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    Some((created.to_string(), id.to_string()))
+                })
+                .collect();
+            live.sort_by_key(|(c, id)| (rotation::parse_rfc3339(c).unwrap_or(0), id.clone()));
+            obj.insert(
+                "trusted_certificate_ids".into(),
+                serde_json::Value::Array(
+                    live.into_iter()
+                        .map(|(_, id)| serde_json::Value::String(id))
+                        .collect(),
+                ),
+            );
+            Ok(json)
+        }
+        v => Err(Diagnostic::error(
+            "Unsupported Resource State Version",
+            format!(
+                "The stored {TYPE_NAME} state has schema version {v}, but this provider understands versions 0 to {SCHEMA_VERSION}. It was written by a newer provider release: use that release or newer."
+            ),
+        )),
+    }
+}
+
+// ----------------------------------------------------------------- model
+
+/// One live certificate as recorded in state.
+#[derive(Clone, Debug, PartialEq)]
+struct Live {
+    id: String,
+    pem: String,
+    created: i64,
+    expires: i64,
+}
+
+impl Live {
+    fn from_api(c: &Certificate) -> Live {
+        Live {
+            id: c.id.clone(),
+            pem: c.pem.clone(),
+            created: c.created,
+            expires: c.expires,
+        }
+    }
+    fn cert(&self) -> Cert {
+        Cert::new(self.id.clone(), self.created, self.expires)
+    }
+}
+
+/// The resource's state, fully known.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct State {
+    id: String,
+    description: Option<String>,
+    rotate_before: Option<String>,
+    promote_after: Option<String>,
+    overlap: Option<String>,
+    tags: BTreeMap<String, String>,
+    rotation_triggers: Option<BTreeMap<String, String>>,
+    retire_guard: bool,
+    pending: Option<Live>,
+    current: Option<Live>,
+    previous: Option<Live>,
+    previous_retire_after: Option<i64>,
+    promoted_date: Option<i64>,
+    rotation_due: bool,
+}
+
+impl State {
+    fn slot(&self, slot: Slot) -> Option<&Live> {
+        match slot {
+            Slot::Pending => self.pending.as_ref(),
+            Slot::Current => self.current.as_ref(),
+            Slot::Previous => self.previous.as_ref(),
+        }
+    }
+
+    fn slot_mut(&mut self, slot: Slot) -> &mut Option<Live> {
+        match slot {
+            Slot::Pending => &mut self.pending,
+            Slot::Current => &mut self.current,
+            Slot::Previous => &mut self.previous,
+        }
+    }
+
+    /// Live certificates, oldest first.
+    fn live(&self) -> Vec<&Live> {
+        let mut v: Vec<&Live> = [&self.pending, &self.current, &self.previous]
+            .into_iter()
+            .flatten()
+            .collect();
+        v.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        v
+    }
+
+    /// The lifetime of the series' certificates, from their own dates.
+    fn validity(&self) -> Option<u64> {
+        [&self.current, &self.pending, &self.previous]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|l| l.cert().validity())
+    }
+
+    fn rotate_before_secs(&self) -> Option<u64> {
+        self.rotate_before
+            .as_deref()
+            .and_then(|s| rotation::parse_duration(s).ok())
+    }
+
+    /// True when the current certificate is in its window or missing.
+    fn computed_rotation_due(&self, now: i64) -> bool {
+        match (&self.current, self.rotate_before_secs()) {
+            (None, _) => true,
+            (Some(c), Some(rb)) => rotation::is_due(now, c.expires, rb),
+            (Some(c), None) => rotation::is_expired(now, c.expires),
+        }
+    }
+
+    fn from_value(v: &Value) -> Result<State, Diagnostic> {
+        let text = |name: &str| v.get(name).as_str().map(str::to_string);
+        let time = |name: &str| -> Result<Option<i64>, Diagnostic> {
+            match v.get(name).as_str() {
+                None => Ok(None),
+                Some(s) => rotation::parse_rfc3339(s).map(Some).map_err(|e| {
+                    Diagnostic::error(
+                        "Corrupt Resource State",
+                        format!("The stored value of {name} is not a timestamp: {e}. Remove the resource from state and import it again."),
+                    )
+                    .at(name)
+                }),
+            }
+        };
+        let slot = |slot: &str| -> Result<Option<Live>, Diagnostic> {
+            let Some(id) = text(&format!("{slot}_certificate_id")) else {
+                return Ok(None);
+            };
+            Ok(Some(Live {
+                id,
+                pem: text(&format!("{slot}_pem")).unwrap_or_default(),
+                created: time(&format!("{slot}_created_date"))?.unwrap_or(0),
+                expires: time(&format!("{slot}_expiration_date"))?.unwrap_or(0),
+            }))
+        };
+        Ok(State {
+            id: text("id").unwrap_or_default(),
+            description: text("description"),
+            rotate_before: text("rotate_before"),
+            promote_after: text("promote_after"),
+            overlap: text("overlap"),
+            tags: v.get("tags").as_string_map().unwrap_or_default(),
+            rotation_triggers: v.get("rotation_triggers").as_string_map(),
+            retire_guard: v.get("retire_guard").as_bool().unwrap_or(true),
+            pending: slot("pending")?,
+            current: slot("current")?,
+            previous: slot("previous")?,
+            previous_retire_after: time("previous_retire_after")?,
+            promoted_date: time("promoted_date")?,
+            rotation_due: v.get("rotation_due").as_bool().unwrap_or(false),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let ts = |t: Option<i64>| Value::opt_string(t.map(rotation::format_rfc3339));
+        let mut pairs: Vec<(String, Value)> = vec![
+            (
+                "id".into(),
+                if self.id.is_empty() {
+                    Value::Null
+                } else {
+                    Value::string(&self.id)
+                },
+            ),
+            (
+                "description".into(),
+                Value::opt_string(self.description.clone()),
+            ),
+            (
+                "rotate_before".into(),
+                Value::opt_string(self.rotate_before.clone()),
+            ),
+            (
+                "promote_after".into(),
+                Value::opt_string(self.promote_after.clone()),
+            ),
+            ("overlap".into(), Value::opt_string(self.overlap.clone())),
+            ("tags".into(), Value::string_map(&self.tags)),
+            (
+                "rotation_triggers".into(),
+                self.rotation_triggers
+                    .as_ref()
+                    .map_or(Value::Null, Value::string_map),
+            ),
+            ("retire_guard".into(), Value::Bool(self.retire_guard)),
+        ];
+        for (name, live) in [
+            ("pending", &self.pending),
+            ("current", &self.current),
+            ("previous", &self.previous),
+        ] {
+            pairs.push((
+                format!("{name}_certificate_id"),
+                Value::opt_string(live.as_ref().map(|l| l.id.clone())),
+            ));
+            pairs.push((
+                format!("{name}_pem"),
+                Value::opt_string(live.as_ref().map(|l| l.pem.clone())),
+            ));
+            pairs.push((
+                format!("{name}_created_date"),
+                ts(live.as_ref().map(|l| l.created)),
+            ));
+            pairs.push((
+                format!("{name}_expiration_date"),
+                ts(live.as_ref().map(|l| l.expires)),
+            ));
+        }
+        let live = self.live();
+        let bundle: String = live
+            .iter()
+            .map(|l| {
+                if l.pem.ends_with('\n') {
+                    l.pem.clone()
+                } else {
+                    format!("{}\n", l.pem)
+                }
+            })
+            .collect();
+        let phase = if self.pending.is_some() {
+            "pending"
+        } else if self.previous.is_some() {
+            "overlap"
+        } else {
+            "stable"
+        };
+        let due_date = match (&self.current, self.rotate_before_secs()) {
+            (Some(c), Some(rb)) => Some(rotation::rotation_due_date(c.expires, rb)),
+            _ => None,
+        };
+        pairs.extend([
+            (
+                "previous_retire_after".into(),
+                ts(self.previous.as_ref().and(self.previous_retire_after)),
+            ),
+            ("promoted_date".into(), ts(self.promoted_date)),
+            (
+                "trusted_pem_bundle".into(),
+                if live.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(bundle)
+                },
+            ),
+            (
+                "trusted_certificate_ids".into(),
+                Value::string_list(live.iter().map(|l| l.id.as_str())),
+            ),
+            ("phase".into(), Value::string(phase)),
+            ("rotation_due_date".into(), ts(due_date)),
+            ("rotation_due".into(), Value::Bool(self.rotation_due)),
+        ]);
+        Value::object(pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests;
