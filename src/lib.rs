@@ -4,4 +4,5 @@ pub mod clock;
 pub mod data_sources;
 pub mod functions;
 pub mod provider;
+pub mod resources;
 pub mod tfplugin;

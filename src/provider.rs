@@ -75,7 +75,11 @@ impl tfplugin::Provider for ApigwProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
+        vec![
+            crate::resources::rotating_client_certificate::RotatingClientCertificate::new(
+                self.shared.clone(),
+            ),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

@@ -861,16 +861,15 @@ impl RotatingClientCertificate {
                 }
                 if p.description != base.description
                     && let Some(d) = &base.description
+                    && let Err(e) = client.update_description(&live.id, d).await
                 {
-                    if let Err(e) = client.update_description(&live.id, d).await {
-                        out.diagnostics.push(e.to_diagnostic(&format!(
-                            "Cannot update the description of client certificate {}",
-                            live.id
-                        )));
-                        out.state.description = p.description.clone();
-                        out.state.tags = p.tags.clone();
-                        return out;
-                    }
+                    out.diagnostics.push(e.to_diagnostic(&format!(
+                        "Cannot update the description of client certificate {}",
+                        live.id
+                    )));
+                    out.state.description = p.description.clone();
+                    out.state.tags = p.tags.clone();
+                    return out;
                 }
                 if p.tags != base.tags
                     && let Err(e) = client.update_tags(&live.id, &p.tags, &base.tags).await
