@@ -68,7 +68,11 @@ async fn run(calls: usize) {
         latencies[i]
     };
     let served = emu.call_count("GetClientCertificate");
-    assert_eq!(served, (calls + 200) as u64, "every call reached the emulator");
+    assert_eq!(
+        served,
+        (calls + 200) as u64,
+        "every call reached the emulator"
+    );
     println!(
         "apigw-emulator GetClientCertificate via aws-sdk-apigateway, one client, {calls} calls: \
          {:.0} calls/s ({:.2?} total; p50 {:.0?}, p99 {:.0?}, max {:.0?})",

@@ -27,6 +27,16 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/state", get(state))
         .route("/reset", post(reset))
         .route("/certificates", post(create_certificate))
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown)
+}
+
+async fn unknown() -> Response {
+    AwsError::not_found(
+        "Unknown admin request; see GET health, POST age, GET|POST|DELETE faults, GET|POST throttle, \
+         GET calls, GET requests, GET state, POST reset, POST certificates",
+    )
+    .into_response("emulator-admin")
 }
 
 fn ok(value: Value) -> Response {
@@ -53,6 +63,9 @@ async fn health() -> Response {
 #[serde(deny_unknown_fields)]
 struct AgeRequest {
     seconds: i64,
+    /// Only these certificates (default: all).
+    #[serde(default)]
+    certificate_ids: Option<Vec<String>>,
 }
 
 async fn age(State(emu): State<Emulator>, body: Bytes) -> Response {
@@ -60,7 +73,7 @@ async fn age(State(emu): State<Emulator>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return *e,
     };
-    match emu.age(req.seconds) {
+    match emu.age_certificates(req.seconds, req.certificate_ids.as_deref()) {
         Ok(n) => ok(json!({ "aged": n, "seconds": req.seconds })),
         Err(e) => e.into_response("emulator-admin"),
     }

@@ -222,9 +222,29 @@ impl Emulator {
     /// future) and signs each certificate again so its PEM keeps matching its dates.
     /// Returns how many certificates moved.
     pub fn age(&self, seconds: i64) -> Result<usize, AwsError> {
+        self.age_certificates(seconds, None)
+    }
+
+    /// Like [`Emulator::age`], for the named certificates only (all when `None`).
+    /// An unknown id is a `NotFoundException` and nothing moves.
+    pub fn age_certificates(
+        &self,
+        seconds: i64,
+        ids: Option<&[String]>,
+    ) -> Result<usize, AwsError> {
         self.mutate(|store| {
+            if let Some(ids) = ids
+                && let Some(missing) = ids.iter().find(|id| !store.certificates.contains_key(*id))
+            {
+                return Err(AwsError::not_found(format!(
+                    "Invalid Client Certificate identifier specified: {missing}"
+                )));
+            }
             let mut updated = Vec::with_capacity(store.certificates.len());
             for cert in store.certificates.values() {
+                if ids.is_some_and(|ids| !ids.contains(&cert.id)) {
+                    continue;
+                }
                 let created = cert.created.checked_sub(seconds);
                 let expires = cert.expires.checked_sub(seconds);
                 let (Some(created), Some(expires)) = (created, expires) else {

@@ -29,7 +29,9 @@ fn start(args: &[&str]) -> Running {
         .expect("start apigw-emulator");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("first line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
     let url = line
         .strip_prefix("apigw-emulator listening on ")
         .and_then(|s| s.strip_suffix('\n'))
@@ -45,7 +47,10 @@ fn start(args: &[&str]) -> Running {
 
 fn terminate(mut running: Running, signal: &str) -> std::process::ExitStatus {
     let pid = running.child.id().to_string();
-    let status = Command::new("kill").args([signal, &pid]).status().expect("kill");
+    let status = Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .expect("kill");
     assert!(status.success());
     running.child.wait().expect("wait")
 }
@@ -60,7 +65,12 @@ async fn prints_the_url_exits_cleanly_on_signals_and_keeps_state() {
 
     let emu = start(&["--state-file", state_arg, "--cert-validity", "30d"]);
     let sdk = client(&emu.url);
-    let c = sdk.generate_client_certificate().description("from the binary").send().await.unwrap();
+    let c = sdk
+        .generate_client_certificate()
+        .description("from the binary")
+        .send()
+        .await
+        .unwrap();
     let id = c.client_certificate_id().unwrap().to_owned();
     assert_eq!(
         c.expiration_date().unwrap().secs() - c.created_date().unwrap().secs(),
@@ -71,7 +81,12 @@ async fn prints_the_url_exits_cleanly_on_signals_and_keeps_state() {
 
     let emu = start(&["--state-file", state_arg]);
     let sdk = client(&emu.url);
-    let again = sdk.get_client_certificate().client_certificate_id(&id).send().await.unwrap();
+    let again = sdk
+        .get_client_certificate()
+        .client_certificate_id(&id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.description(), Some("from the binary"));
     assert_eq!(again.pem_encoded_certificate(), c.pem_encoded_certificate());
     let status = terminate(emu, "-INT");
@@ -90,7 +105,10 @@ fn corrupt_state_file_stops_startup_with_a_clear_message() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(out.stdout.is_empty(), "no listening line when start-up fails");
+    assert!(
+        out.stdout.is_empty(),
+        "no listening line when start-up fails"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&state.display().to_string()), "{stderr}");
     assert!(stderr.contains("corrupt"), "{stderr}");

@@ -19,7 +19,10 @@ struct Parsed {
 /// signature verifies with the certificate's own public key.
 fn parse_self_signed(pem: &str) -> Parsed {
     let (rest, pem) = parse_x509_pem(pem.as_bytes()).expect("PEM block");
-    assert!(rest.iter().all(u8::is_ascii_whitespace), "one certificate only");
+    assert!(
+        rest.iter().all(u8::is_ascii_whitespace),
+        "one certificate only"
+    );
     assert_eq!(pem.label, "CERTIFICATE");
     let (_, cert) = parse_x509_certificate(&pem.contents).expect("DER certificate");
     assert_eq!(cert.subject().to_string(), cert.issuer().to_string());
@@ -94,14 +97,28 @@ async fn aging_moves_dates_and_resigns_with_the_same_key() {
     let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(answer["aged"], 1);
 
-    let aged = sdk.get_client_certificate().client_certificate_id(id).send().await.unwrap();
+    let aged = sdk
+        .get_client_certificate()
+        .client_certificate_id(id)
+        .send()
+        .await
+        .unwrap();
     let shift = 310 * 86_400;
-    assert_eq!(aged.created_date().unwrap().secs(), c.created_date().unwrap().secs() - shift);
-    assert_eq!(aged.expiration_date().unwrap().secs(), c.expiration_date().unwrap().secs() - shift);
+    assert_eq!(
+        aged.created_date().unwrap().secs(),
+        c.created_date().unwrap().secs() - shift
+    );
+    assert_eq!(
+        aged.expiration_date().unwrap().secs(),
+        c.expiration_date().unwrap().secs() - shift
+    );
     let after = parse_self_signed(aged.pem_encoded_certificate().unwrap());
     assert_eq!(after.not_before, aged.created_date().unwrap().secs());
     assert_eq!(after.not_after, aged.expiration_date().unwrap().secs());
-    assert_eq!(after.public_key, before.public_key, "same key after re-signing");
+    assert_eq!(
+        after.public_key, before.public_key,
+        "same key after re-signing"
+    );
 
     // The listing shows the aged dates too, and aging past expiry is allowed.
     emu.age(60 * 86_400).unwrap();
@@ -111,6 +128,7 @@ async fn aging_moves_dates_and_resigns_with_the_same_key() {
     let expired = parse_self_signed(cert.pem_encoded_certificate().unwrap());
     assert_eq!(expired.not_after, cert.expiration_date().unwrap().secs());
 
-    let (status, _, _) = support::raw(emu.addr(), "POST", "/_emulator/age", &[], br#"{"secs": 1}"#).await;
+    let (status, _, _) =
+        support::raw(emu.addr(), "POST", "/_emulator/age", &[], br#"{"secs": 1}"#).await;
     assert_eq!(status, 400);
 }

@@ -45,9 +45,18 @@ struct World {
     stage: String,
 }
 
-async fn send(emu: &Emulator, method: &Method, path_and_query: &str, body: Vec<u8>, signed: bool) -> Option<(u16, Option<String>, Vec<u8>)> {
+async fn send(
+    emu: &Emulator,
+    method: &Method,
+    path_and_query: &str,
+    body: Vec<u8>,
+    signed: bool,
+) -> Option<(u16, Option<String>, Vec<u8>)> {
     let uri: axum::http::Uri = path_and_query.parse().ok()?;
-    let mut req = Request::builder().method(method.clone()).uri(uri.clone()).header("host", HOST);
+    let mut req = Request::builder()
+        .method(method.clone())
+        .uri(uri.clone())
+        .header("host", HOST);
     if signed {
         let creds = Credentials {
             access_key: "test",
@@ -65,20 +74,38 @@ async fn send(emu: &Emulator, method: &Method, path_and_query: &str, body: Vec<u
         }
     }
     let req = req.body(Body::from(body)).ok()?;
-    let resp = emu.router().oneshot(req).await.unwrap_or_else(|never| match never {});
+    let resp = emu
+        .router()
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|never| match never {});
     let status = resp.status().as_u16();
     let code = resp
         .headers()
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
     Some((status, code, bytes))
 }
 
 async fn setup(emu: &Emulator) -> World {
-    let cert = emu.generate_certificate(Some("seed".into()), Default::default()).unwrap().id;
-    let (_, _, b) = send(emu, &Method::POST, "/restapis", br#"{"name":"fuzz"}"#.to_vec(), true).await.unwrap();
+    let cert = emu
+        .generate_certificate(Some("seed".into()), Default::default())
+        .unwrap()
+        .id;
+    let (_, _, b) = send(
+        emu,
+        &Method::POST,
+        "/restapis",
+        br#"{"name":"fuzz"}"#.to_vec(),
+        true,
+    )
+    .await
+    .unwrap();
     let api: serde_json::Value = serde_json::from_slice(&b).unwrap();
     let api = api["id"].as_str().unwrap().to_owned();
     let (_, _, b) = send(
@@ -119,8 +146,14 @@ fn id_like(rng: &mut Rng, real: &str) -> String {
 
 fn arn(rng: &mut Rng, w: &World) -> String {
     let raw = match rng.below(6) {
-        0 => format!("arn:aws:apigateway:us-east-1::/clientcertificates/{}", id_like(rng, &w.cert)),
-        1 => format!("arn:aws:apigateway:us-east-1::/restapis/{}", id_like(rng, &w.api)),
+        0 => format!(
+            "arn:aws:apigateway:us-east-1::/clientcertificates/{}",
+            id_like(rng, &w.cert)
+        ),
+        1 => format!(
+            "arn:aws:apigateway:us-east-1::/restapis/{}",
+            id_like(rng, &w.api)
+        ),
         2 => format!(
             "arn:aws:apigateway:us-east-1::/restapis/{}/stages/{}",
             id_like(rng, &w.api),
@@ -145,12 +178,19 @@ fn path(rng: &mut Rng, w: &World) -> String {
         2 => "/restapis".to_owned(),
         3 => format!("/restapis/{api}"),
         4 => format!("/restapis/{api}/deployments"),
-        5 => format!("/restapis/{api}/deployments/{}", id_like(rng, &w.deployment)),
+        5 => format!(
+            "/restapis/{api}/deployments/{}",
+            id_like(rng, &w.deployment)
+        ),
         6 => format!("/restapis/{api}/stages"),
         7 | 8 => format!("/restapis/{api}/stages/{}", id_like(rng, &w.stage)),
         9 => format!("/tags/{}", arn(rng, w)),
         10 => format!("/{}/{}", junk_segment(rng), junk_segment(rng)),
-        _ => format!("/clientcertificates/{}/{}", junk_segment(rng), junk_segment(rng)),
+        _ => format!(
+            "/clientcertificates/{}/{}",
+            junk_segment(rng),
+            junk_segment(rng)
+        ),
     };
     if rng.chance(10) { format!("{p}/") } else { p }
 }
@@ -164,7 +204,18 @@ fn query(rng: &mut Rng, w: &World) -> String {
         .map(|_| {
             let key = *rng.pick(&["limit", "position", "tagKeys", "deploymentId", "x", ""]);
             let value = match rng.below(6) {
-                0 => rng.pick(&["0", "1", "25", "500", "501", "-1", "1e3", "99999999999999999999"]).to_string(),
+                0 => rng
+                    .pick(&[
+                        "0",
+                        "1",
+                        "25",
+                        "500",
+                        "501",
+                        "-1",
+                        "1e3",
+                        "99999999999999999999",
+                    ])
+                    .to_string(),
                 1 => w.cert.clone(),
                 2 => w.deployment.clone(),
                 _ => junk_segment(rng),
@@ -191,7 +242,9 @@ fn json_value(rng: &mut Rng, depth: usize) -> serde_json::Value {
 
 fn patch_op(rng: &mut Rng, w: &World) -> serde_json::Value {
     use serde_json::json;
-    let op = json!(rng.pick(&["add", "remove", "replace", "move", "copy", "test", "REPLACE", "", "delete"]));
+    let op = json!(rng.pick(&[
+        "add", "remove", "replace", "move", "copy", "test", "REPLACE", "", "delete"
+    ]));
     let path = json!(rng.pick(&[
         "/description",
         "/clientCertificateId",
@@ -303,7 +356,9 @@ async fn random_requests_get_only_aws_shaped_answers() {
             let target = format!("{}{}", path(&mut rng, &world), query(&mut rng, &world));
             let payload = body(&mut rng, &world);
             let signed = rng.chance(93);
-            let Some((status, code, bytes)) = send(&emu, &method, &target, payload.clone(), signed).await else {
+            let Some((status, code, bytes)) =
+                send(&emu, &method, &target, payload.clone(), signed).await
+            else {
                 continue;
             };
             answered += 1;
@@ -316,7 +371,11 @@ async fn random_requests_get_only_aws_shaped_answers() {
             };
             assert!(status < 500, "{}", context());
             if status >= 400 {
-                assert!(code.as_deref().is_some_and(|c| !c.is_empty()), "{}", context());
+                assert!(
+                    code.as_deref().is_some_and(|c| !c.is_empty()),
+                    "{}",
+                    context()
+                );
                 // HEAD answers carry no body by definition.
                 if method != Method::HEAD {
                     let v: serde_json::Value =
@@ -328,7 +387,8 @@ async fn random_requests_get_only_aws_shaped_answers() {
                 assert!((200..300).contains(&status), "{}", context());
                 assert!(code.is_none(), "{}", context());
                 if !bytes.is_empty() {
-                    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_else(|_| panic!("{}", context()));
+                    serde_json::from_slice::<serde_json::Value>(&bytes)
+                        .unwrap_or_else(|_| panic!("{}", context()));
                 }
             }
             if !signed {
