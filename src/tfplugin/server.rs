@@ -132,6 +132,16 @@ fn init_logging() {
     }
 }
 
+/// Ctrl-C in a terminal reaches the whole process group. Terraform handles it
+/// and stops the provider through StopProvider; dying on the signal would
+/// abandon in-flight API calls halfway.
+fn ignore_sigint() {
+    // SAFETY: installs the SIG_IGN disposition; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+}
+
 /// A private directory (mode 0700) holding the socket; removed on drop.
 struct SocketDir(PathBuf);
 
@@ -237,28 +247,28 @@ fn run(provider: impl Provider, env: HandshakeEnv) -> Result<(), Box<dyn std::er
     std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))?;
     std_listener.set_nonblocking(true)?;
 
+    ignore_sigint();
+    // The socket already queues connections, so Terraform may connect while
+    // the runtime is still being built.
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{}",
+            handshake_line(&socket_path, identity.cert_der.as_ref())
+        )?;
+        out.flush()?;
+    }
+    tracing::debug!(socket = %socket_path.display(), "plugin handshake sent");
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
 
     let result = runtime.block_on(async move {
-        // Registering a handler replaces the default "terminate" action:
-        // Terraform owns Ctrl-C and tells us to stop through StopProvider.
-        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
         let mut sigterm =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let listener = tokio::net::UnixListener::from_std(std_listener)?;
-
-        {
-            let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "{}",
-                handshake_line(&socket_path, identity.cert_der.as_ref())
-            )?;
-            out.flush()?;
-        }
-        tracing::debug!(socket = %socket_path.display(), "plugin handshake sent");
 
         let (shutdown, _) = tokio::sync::watch::channel(false);
         let shutdown = Arc::new(shutdown);
@@ -290,11 +300,6 @@ fn run(provider: impl Provider, env: HandshakeEnv) -> Result<(), Box<dyn std::er
             }
         });
 
-        tokio::spawn(async move {
-            while sigint.recv().await.is_some() {
-                tracing::debug!("ignoring SIGINT; Terraform stops providers via StopProvider");
-            }
-        });
         let on_term = shutdown.clone();
         tokio::spawn(async move {
             if sigterm.recv().await.is_some() {
