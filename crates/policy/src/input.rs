@@ -126,7 +126,7 @@ impl<'a> Text<'a> {
 
 /// The kept attributes of one resource object.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attrs(pub BTreeMap<String, Attr>);
+pub struct Attrs(pub BTreeMap<&'static str, Attr>);
 
 impl Attrs {
     pub fn field(&self, name: &str) -> Field<'_> {
@@ -370,7 +370,7 @@ pub fn read_document<R: Read>(reader: R, input: &str) -> Result<Document, InputE
 pub fn read_document_slice(bytes: &[u8], input: &str) -> Result<Document, InputError> {
     let rest = &bytes[leading_blanks(bytes)..];
     check_start(rest, input)?;
-    parse(serde_json::Deserializer::from_slice(bytes), input)
+    parse(serde_json::Deserializer::from_slice(rest), input)
 }
 
 /// Whitespace and a UTF-8 byte order mark.
@@ -752,8 +752,9 @@ impl<'de> Visitor<'de> for EntryList<'_> {
 #[derive(Default)]
 struct Entry {
     address: Option<String>,
-    mode: Option<String>,
-    resource_type: Option<String>,
+    /// A data source (`mode` other than "managed").
+    data: bool,
+    kind: TypeSeen,
     name: Option<String>,
     index: Option<Value>,
     deposed: Option<String>,
@@ -763,10 +764,12 @@ struct Entry {
 
 impl Entry {
     fn into_resource(self) -> Option<Resource> {
-        if self.mode.as_deref().is_some_and(|m| m != "managed") {
+        let TypeSeen::Relevant(kind) = self.kind else {
+            return None;
+        };
+        if self.data {
             return None;
         }
-        let kind = Kind::from_type(self.resource_type.as_deref()?)?;
         let address = self.address?;
         let module = address::module_of(&address);
         let name = match self.name {
@@ -814,8 +817,8 @@ impl<'de> Visitor<'de> for EntryVisitor {
         ]))? {
             match key {
                 Some("address") => e.address = map.next_value()?,
-                Some("mode") => e.mode = map.next_value()?,
-                Some("type") => e.resource_type = map.next_value()?,
+                Some("mode") => e.data = map.next_value_seed(Keys(&["managed"]))?.is_none(),
+                Some("type") => e.kind = map.next_value_seed(TypeKey)?,
                 Some("name") => e.name = map.next_value()?,
                 Some("index") => e.index = map.next_value()?,
                 Some("deposed") => e.deposed = map.next_value()?,
@@ -840,9 +843,35 @@ impl Entry {
     /// Known to be a type no rule looks at (the type comes before the values in
     /// Terraform's output, which lets large unrelated objects be skipped unparsed).
     fn is_irrelevant(&self) -> bool {
-        self.resource_type
-            .as_deref()
-            .is_some_and(|t| Kind::from_type(t).is_none())
+        self.kind == TypeSeen::Irrelevant
+    }
+}
+
+/// What an entry's `type` said, read without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum TypeSeen {
+    #[default]
+    NotYet,
+    Relevant(Kind),
+    Irrelevant,
+}
+
+struct TypeKey;
+
+impl<'de> DeserializeSeed<'de> for TypeKey {
+    type Value = TypeSeen;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<TypeSeen, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypeKey {
+    type Value = TypeSeen;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a resource type name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeSeen, E> {
+        Ok(Kind::from_type(v).map_or(TypeSeen::Irrelevant, TypeSeen::Relevant))
     }
 }
 
@@ -868,7 +897,7 @@ impl<'de> Visitor<'de> for ChangeVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
         let mut c = Change::default();
-        let mut unknown: Option<BTreeMap<String, bool>> = None;
+        let mut unknown: Option<BTreeMap<&'static str, bool>> = None;
         while let Some(key) =
             map.next_key_seed(Keys(&["actions", "before", "after", "after_unknown"]))?
         {
@@ -951,7 +980,7 @@ impl<'de> Visitor<'de> for KeptAttrsVisitor {
             match key {
                 Some(k) => {
                     let v: Value = map.next_value()?;
-                    attrs.insert(k.to_string(), Attr::Known(v));
+                    attrs.insert(k, Attr::Known(v));
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -963,7 +992,7 @@ impl<'de> Visitor<'de> for KeptAttrsVisitor {
 }
 
 /// `after_unknown`, reduced to "is any part of this attribute unknown?".
-struct UnknownMarks(BTreeMap<String, bool>);
+struct UnknownMarks(BTreeMap<&'static str, bool>);
 
 impl<'de> de::Deserialize<'de> for UnknownMarks {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -984,7 +1013,7 @@ impl<'de> Visitor<'de> for UnknownMarksVisitor {
             match key {
                 Some(k) => {
                     let any = map.next_value::<AnyTrue>()?.0;
-                    marks.insert(k.to_string(), any);
+                    marks.insert(k, any);
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -1333,6 +1362,12 @@ mod tests {
         for s in ["", "   \n\t  "] {
             assert!(matches!(read(s), Err(InputError::Empty { .. })), "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_leading_blank_lines_are_accepted() {
+        let d = read("\u{feff}\n\n {\"format_version\":\"1.0\"}").expect("BOM accepted");
+        assert_eq!(d.format_version, "1.0");
     }
 
     #[test]
