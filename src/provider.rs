@@ -79,6 +79,11 @@ impl tfplugin::Provider for ApigwProvider {
             crate::resources::rotating_client_certificate::RotatingClientCertificate::new(
                 self.shared.clone(),
             ),
+            Arc::new(
+                crate::resources::stage_client_certificate::StageClientCertificate::new(
+                    self.shared.clone(),
+                ),
+            ),
         ]
     }
 

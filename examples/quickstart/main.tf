@@ -1,0 +1,70 @@
+# Quickstart: one rotating client certificate, a backend that trusts its
+# bundle, and a stage that presents it. Each apply moves the rotation one safe
+# step forward; each plan says which step comes next.
+
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    apigw = {
+      source = "certops/apigw"
+    }
+  }
+}
+
+provider "apigw" {
+  region   = var.region
+  endpoint = var.endpoint
+}
+
+locals {
+  trust_store_path = coalesce(var.trust_store_path, "${path.root}/backend-trust-store.pem")
+}
+
+# Rotates when the current certificate is within `rotate_before` of its expiry;
+# keeps the previous one alive and trusted for `overlap` after the switch.
+resource "apigw_rotating_client_certificate" "backend" {
+  description   = "API Gateway -> orders backend (quickstart)"
+  rotate_before = var.rotate_before
+  overlap       = var.overlap
+  tags = {
+    owner = "platform-team"
+  }
+}
+
+# The backend's trust store. Here it is a PEM file written by a local-exec
+# provisioner (only Terraform built-ins are used, so the example runs offline);
+# in production this is a local_file, a secret, or your backend's trust-store
+# resource. It is replaced whenever the bundle changes.
+resource "terraform_data" "backend_trust_store" {
+  triggers_replace = apigw_rotating_client_certificate.backend.trusted_pem_bundle
+  input            = local.trust_store_path
+
+  provisioner "local-exec" {
+    command = "printf '%s' \"$BUNDLE\" > \"$TRUST_STORE.tmp\" && mv \"$TRUST_STORE.tmp\" \"$TRUST_STORE\""
+    environment = {
+      BUNDLE      = self.triggers_replace
+      TRUST_STORE = self.input
+    }
+  }
+}
+
+# The stage presents the current certificate, and switches only after the
+# backend trusts it: depends_on orders the two within one apply.
+resource "apigw_stage_client_certificate" "orders" {
+  rest_api_id           = var.rest_api_id
+  stage_name            = var.stage_name
+  client_certificate_id = apigw_rotating_client_certificate.backend.current_certificate_id
+
+  depends_on = [terraform_data.backend_trust_store]
+}
+
+# Every plan also checks the whole region: an expired certificate anywhere is
+# an outage for the stages that present it.
+check "no_expired_client_certificates" {
+  data "apigw_client_certificates" "all" {}
+
+  assert {
+    condition     = length(data.apigw_client_certificates.all.expired_certificate_ids) == 0
+    error_message = "Expired API Gateway client certificates: ${join(", ", data.apigw_client_certificates.all.expired_certificate_ids)}. Backends that verify them reject the gateway."
+  }
+}

@@ -1,0 +1,23 @@
+resource "apigw_rotating_client_certificate" "orders" {
+  description = "API Gateway -> orders backend"
+}
+
+# Installs the trust bundle in the backend; here a file, in production your
+# backend's trust-store resource (for example local_file or a secret).
+resource "terraform_data" "orders_trust_store" {
+  triggers_replace = apigw_rotating_client_certificate.orders.trusted_pem_bundle
+
+  provisioner "local-exec" {
+    command     = "printf '%s' \"$BUNDLE\" > orders-trust.pem"
+    environment = { BUNDLE = self.triggers_replace }
+  }
+}
+
+resource "apigw_stage_client_certificate" "orders_prod" {
+  rest_api_id           = "a1b2c3d4e5"
+  stage_name            = "prod"
+  client_certificate_id = apigw_rotating_client_certificate.orders.current_certificate_id
+
+  # The backend trusts a new certificate before the stage presents it.
+  depends_on = [terraform_data.orders_trust_store]
+}

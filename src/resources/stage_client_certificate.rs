@@ -1,0 +1,703 @@
+//! Resource `apigw_stage_client_certificate`: which client certificate one
+//! REST API stage presents to its backends.
+//!
+//! The resource owns one attribute of a stage it does not manage (REST APIs
+//! and stages usually come from elsewhere). Sequencing is left to the
+//! Terraform graph: the attachment reads a rotating certificate's
+//! `current_certificate_id` and `depends_on` whatever installs its
+//! `trusted_pem_bundle`, so a backend trusts a certificate before the stage
+//! presents it. Because a stage switch is the moment an outage can start,
+//! create and update refuse a certificate that does not exist or has expired
+//! instead of sending it to API Gateway.
+
+use crate::apigw::{ApiError, Certificate, Client, StageRef};
+use crate::provider::Shared;
+use crate::tfplugin::{
+    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
+    ImportedObject, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
+    StopToken, Type, Value,
+};
+
+pub const TYPE_NAME: &str = "apigw_stage_client_certificate";
+
+pub struct StageClientCertificate {
+    shared: Shared,
+}
+
+impl StageClientCertificate {
+    pub fn new(shared: Shared) -> Self {
+        StageClientCertificate { shared }
+    }
+}
+
+// ---- schema -------------------------------------------------------------------
+
+fn schema() -> Schema {
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Attaches a client certificate to one stage of a REST API: API Gateway \
+                          then presents that certificate to the stage's HTTP backends. The \
+                          REST API and the stage themselves are not managed by this resource.\n\n\
+                          Create and update check that the certificate exists and has not \
+                          expired before they switch the stage, and refresh reports a \
+                          certificate changed outside Terraform as drift. To rotate safely, \
+                          set `client_certificate_id` from an \
+                          `apigw_rotating_client_certificate`'s `current_certificate_id` and \
+                          add `depends_on` on whatever installs its `trusted_pem_bundle` in \
+                          the backends: in one apply, the backends then trust a new \
+                          certificate before the stage presents it."
+                .to_string(),
+            attributes: vec![
+                Attribute::computed(
+                    "id",
+                    Type::String,
+                    "`<rest_api_id>/<stage_name>`, the same form `terraform import` accepts.",
+                ),
+                Attribute::required(
+                    "rest_api_id",
+                    Type::String,
+                    "ID of the REST API that owns the stage (for example `a1b2c3d4e5`). \
+                     Changing it replaces the resource: the old stage is detached (see \
+                     `detach_on_destroy`) and the new one attached.",
+                ),
+                Attribute::required(
+                    "stage_name",
+                    Type::String,
+                    "Name of the stage (for example `prod`). Changing it replaces the \
+                     resource.",
+                ),
+                Attribute::required(
+                    "client_certificate_id",
+                    Type::String,
+                    "ID of the client certificate the stage presents to its backends, \
+                     usually `apigw_rotating_client_certificate.<name>.current_certificate_id`. \
+                     It must exist and must not have expired when the stage is switched to \
+                     it. Changes apply in place.",
+                ),
+                Attribute::optional_computed(
+                    "detach_on_destroy",
+                    Type::Bool,
+                    "When true (the default), destroying this resource removes the client \
+                     certificate from the stage, so the stage presents none. Set it to false \
+                     to leave the stage as it is when this resource is destroyed or replaced.",
+                ),
+            ],
+            blocks: Vec::new(),
+            deprecated: false,
+        },
+    }
+}
+
+// ---- validation ---------------------------------------------------------------
+
+fn validate_config(config: &Value) -> Diagnostics {
+    let mut diags = Vec::new();
+    for attr in ["rest_api_id", "stage_name", "client_certificate_id"] {
+        if let Some(s) = config.get(attr).as_str()
+            && s.trim().is_empty()
+        {
+            diags.push(
+                Diagnostic::error(
+                    format!("Empty {attr}"),
+                    format!("{attr} = \"{s}\": expected a non-empty {}.", what(attr)),
+                )
+                .at(attr),
+            );
+        }
+    }
+    if let Some(stage) = config.get("stage_name").as_str()
+        && stage.contains('/')
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid stage_name",
+                format!(
+                    "stage_name = \"{stage}\": stage names cannot contain '/'. Set only the \
+                     stage's name (for example \"prod\"), and the REST API in rest_api_id."
+                ),
+            )
+            .at("stage_name"),
+        );
+    }
+    diags
+}
+
+fn what(attr: &str) -> &'static str {
+    match attr {
+        "rest_api_id" => "REST API ID such as \"a1b2c3d4e5\"",
+        "stage_name" => "stage name such as \"prod\"",
+        _ => "client certificate ID",
+    }
+}
+
+// ---- plan ---------------------------------------------------------------------
+
+fn plan_change(req: &PlanRequest) -> PlanResponse {
+    let mut planned = req.proposed_new_state.clone();
+    if planned.is_null() {
+        return PlanResponse {
+            planned_state: Value::Null,
+            requires_replace: Vec::new(),
+            planned_private: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+    }
+    if planned.get("detach_on_destroy").is_null() {
+        planned.set("detach_on_destroy", Value::Bool(true));
+    }
+    planned.set(
+        "id",
+        composite_id(planned.get("rest_api_id"), planned.get("stage_name")),
+    );
+    let mut requires_replace = Vec::new();
+    if !req.prior_state.is_null() {
+        for attr in ["rest_api_id", "stage_name"] {
+            if req.prior_state.get(attr) != planned.get(attr) {
+                requires_replace.push(AttributePath::attr(attr));
+            }
+        }
+    }
+    PlanResponse {
+        planned_state: planned,
+        requires_replace,
+        planned_private: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+fn composite_id(rest_api_id: &Value, stage_name: &Value) -> Value {
+    match (rest_api_id.as_str(), stage_name.as_str()) {
+        (Some(api), Some(stage)) => Value::string(format!("{api}/{stage}")),
+        _ => Value::Unknown,
+    }
+}
+
+// ---- import -------------------------------------------------------------------
+
+/// Splits `<rest_api_id>/<stage_name>`.
+fn parse_import_id(id: &str) -> Result<(&str, &str), Diagnostic> {
+    match id.split_once('/') {
+        Some((api, stage))
+            if !api.trim().is_empty() && !stage.trim().is_empty() && !stage.contains('/') =>
+        {
+            Ok((api, stage))
+        }
+        _ => Err(Diagnostic::error(
+            "Invalid import ID",
+            format!(
+                "Import ID {id:?} is not of the form <rest_api_id>/<stage_name>. Expected \
+                 the REST API ID and the stage name separated by one '/', for example \
+                 \"a1b2c3d4e5/prod\"."
+            ),
+        )),
+    }
+}
+
+// ---- CRUD ---------------------------------------------------------------------
+
+#[async_trait::async_trait]
+impl Resource for StageClientCertificate {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        validate_config(config)
+    }
+
+    async fn read(&self, req: ReadRequest) -> ReadResponse {
+        let keep = |diagnostics| ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            diagnostics,
+        };
+        let Some(model) = Model::from_value(&req.current_state) else {
+            return keep(Vec::new());
+        };
+        let client = match self.shared.client() {
+            Ok(c) => c,
+            Err(d) => return keep(vec![d]),
+        };
+        match client
+            .get_stage(&model.rest_api_id, &model.stage_name)
+            .await
+        {
+            // The stage (or its API) is gone: so is the attachment. The next
+            // plan proposes to create it, and apply explains what is missing.
+            Ok(None) => ReadResponse {
+                new_state: Value::Null,
+                private: Vec::new(),
+                diagnostics: Vec::new(),
+            },
+            Ok(Some(stage)) => {
+                let mut state = req.current_state.clone();
+                state.set(
+                    "client_certificate_id",
+                    Value::opt_string(stage.client_certificate_id),
+                );
+                state.set("id", Value::string(model.id()));
+                if state.get("detach_on_destroy").is_null() {
+                    state.set("detach_on_destroy", Value::Bool(true));
+                }
+                ReadResponse {
+                    new_state: state,
+                    private: req.private.clone(),
+                    diagnostics: Vec::new(),
+                }
+            }
+            Err(e) => keep(vec![e.to_diagnostic(&format!(
+                "Cannot read stage \"{}\" of REST API \"{}\"",
+                model.stage_name, model.rest_api_id
+            ))]),
+        }
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        plan_change(&req)
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        if req.planned_state.is_null() {
+            return self.destroy(&req.prior_state).await;
+        }
+        let unchanged = |diagnostics| ApplyResponse {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            diagnostics,
+        };
+        let Some(model) = Model::from_value(&req.planned_state) else {
+            return unchanged(vec![Diagnostic::error(
+                "Unknown stage at apply time",
+                "rest_api_id and stage_name must be known when the stage is switched; got an \
+                 unknown value. This is a bug in the provider or in Terraform.",
+            )]);
+        };
+        let Some(certificate_id) = req
+            .planned_state
+            .get("client_certificate_id")
+            .as_str()
+            .map(str::to_string)
+        else {
+            return unchanged(vec![
+                Diagnostic::error(
+                    "Unknown client certificate at apply time",
+                    "client_certificate_id must be known when the stage is switched; got null \
+                     or an unknown value.",
+                )
+                .at("client_certificate_id"),
+            ]);
+        };
+        let mut new_state = req.planned_state.clone();
+        new_state.set("id", Value::string(model.id()));
+
+        // Only detach_on_destroy changed: nothing to send to API Gateway.
+        if req.prior_state.get("client_certificate_id").as_str() == Some(certificate_id.as_str())
+            && Model::from_value(&req.prior_state).as_ref() == Some(&model)
+        {
+            return ApplyResponse {
+                new_state,
+                private: req.planned_private.clone(),
+                diagnostics: Vec::new(),
+            };
+        }
+
+        let client = match self.shared.client() {
+            Ok(c) => c,
+            Err(d) => return unchanged(vec![d]),
+        };
+        if let Err(d) = self
+            .attach(&client, &model, &certificate_id, self.shared.now())
+            .await
+        {
+            return unchanged(vec![d]);
+        }
+        ApplyResponse {
+            new_state,
+            private: req.planned_private.clone(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {
+        let (rest_api_id, stage_name) = parse_import_id(id).map_err(|d| vec![d])?;
+        let client = self.shared.client().map_err(|d| vec![d])?;
+        let model = Model {
+            rest_api_id: rest_api_id.to_string(),
+            stage_name: stage_name.to_string(),
+        };
+        let stage = match client.get_stage(rest_api_id, stage_name).await {
+            Ok(Some(stage)) => stage,
+            Ok(None) => return Err(vec![missing_stage(&client, &model).await]),
+            Err(e) => {
+                return Err(vec![e.to_diagnostic(&format!(
+                    "Cannot import stage \"{stage_name}\" of REST API \"{rest_api_id}\""
+                ))]);
+            }
+        };
+        let state = Value::object([
+            ("id", Value::string(model.id())),
+            ("rest_api_id", Value::string(rest_api_id)),
+            ("stage_name", Value::string(stage_name)),
+            (
+                "client_certificate_id",
+                Value::opt_string(stage.client_certificate_id),
+            ),
+            ("detach_on_destroy", Value::Bool(true)),
+        ]);
+        Ok(vec![ImportedObject {
+            state,
+            private: Vec::new(),
+        }])
+    }
+}
+
+impl StageClientCertificate {
+    /// Checks the certificate, then switches the stage to it.
+    async fn attach(
+        &self,
+        client: &Client,
+        model: &Model,
+        certificate_id: &str,
+        now: i64,
+    ) -> Result<StageRef, Diagnostic> {
+        let certificate = client.find_certificate(certificate_id).await.map_err(|e| {
+            e.to_diagnostic(&format!(
+                "Cannot look up client certificate \"{certificate_id}\""
+            ))
+            .at("client_certificate_id")
+        })?;
+        check_usable(certificate_id, certificate.as_ref(), now, model)?;
+        match client
+            .get_stage(&model.rest_api_id, &model.stage_name)
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(missing_stage(client, model).await),
+            Err(e) => {
+                return Err(e.to_diagnostic(&format!(
+                    "Cannot read stage \"{}\" of REST API \"{}\"",
+                    model.stage_name, model.rest_api_id
+                )));
+            }
+        }
+        client
+            .set_stage_certificate(&model.rest_api_id, &model.stage_name, Some(certificate_id))
+            .await
+            .map_err(|e| switch_error(&e, model, certificate_id))
+    }
+
+    async fn destroy(&self, prior: &Value) -> ApplyResponse {
+        let done = |diagnostics| ApplyResponse {
+            new_state: Value::Null,
+            private: Vec::new(),
+            diagnostics,
+        };
+        let Some(model) = Model::from_value(prior) else {
+            return done(Vec::new());
+        };
+        if prior.get("detach_on_destroy").as_bool() == Some(false) {
+            return done(Vec::new());
+        }
+        let keep = |diagnostics| ApplyResponse {
+            new_state: prior.clone(),
+            private: Vec::new(),
+            diagnostics,
+        };
+        let client = match self.shared.client() {
+            Ok(c) => c,
+            Err(d) => return keep(vec![d]),
+        };
+        match client
+            .get_stage(&model.rest_api_id, &model.stage_name)
+            .await
+        {
+            // Nothing left to detach from.
+            Ok(None) => return done(Vec::new()),
+            Ok(Some(stage)) if stage.client_certificate_id.is_none() => return done(Vec::new()),
+            Ok(Some(_)) => {}
+            Err(e) => {
+                return keep(vec![e.to_diagnostic(&format!(
+                    "Cannot read stage \"{}\" of REST API \"{}\"",
+                    model.stage_name, model.rest_api_id
+                ))]);
+            }
+        }
+        match client
+            .set_stage_certificate(&model.rest_api_id, &model.stage_name, None)
+            .await
+        {
+            Ok(_) => done(Vec::new()),
+            Err(e) if e.is_not_found() => done(Vec::new()),
+            Err(e) => keep(vec![e.to_diagnostic(&format!(
+                "Cannot detach the client certificate from stage \"{}\" of REST API \"{}\"",
+                model.stage_name, model.rest_api_id
+            ))]),
+        }
+    }
+}
+
+/// The certificate must exist and be valid at the moment the stage switches:
+/// an expired certificate would be rejected by every backend that checks it.
+fn check_usable(
+    certificate_id: &str,
+    certificate: Option<&Certificate>,
+    now: i64,
+    model: &Model,
+) -> Result<(), Diagnostic> {
+    let Some(cert) = certificate else {
+        return Err(Diagnostic::error(
+            "Client certificate not found",
+            format!(
+                "client_certificate_id = \"{certificate_id}\": no API Gateway client \
+                 certificate with this ID exists in the provider's region, so stage \"{}\" \
+                 of REST API \"{}\" was not changed. Check the ID, or reference a managed \
+                 certificate such as \
+                 apigw_rotating_client_certificate.<name>.current_certificate_id.",
+                model.stage_name, model.rest_api_id
+            ),
+        )
+        .at("client_certificate_id"));
+    };
+    if rotation::is_expired(now, cert.expires) {
+        let days = -rotation::days_until(now, cert.expires);
+        return Err(Diagnostic::error(
+            "Client certificate expired",
+            format!(
+                "client_certificate_id = \"{certificate_id}\": the certificate expired at {} \
+                 ({days} days ago), so backends that verify it would reject stage \"{}\" of \
+                 REST API \"{}\". The stage was not changed. Attach a valid certificate: an \
+                 apigw_rotating_client_certificate replaces an expired current certificate \
+                 at its next apply.",
+                rotation::format_rfc3339(cert.expires),
+                model.stage_name,
+                model.rest_api_id
+            ),
+        )
+        .at("client_certificate_id"));
+    }
+    Ok(())
+}
+
+/// Says whether the REST API or only the stage is missing.
+async fn missing_stage(client: &Client, model: &Model) -> Diagnostic {
+    match client.rest_api_exists(&model.rest_api_id).await {
+        Ok(false) => Diagnostic::error(
+            "REST API not found",
+            format!(
+                "rest_api_id = \"{}\": no REST API with this ID exists in the provider's \
+                 region, so its stage \"{}\" cannot present a client certificate. Check the \
+                 ID and the provider's region.",
+                model.rest_api_id, model.stage_name
+            ),
+        )
+        .at("rest_api_id"),
+        Ok(true) => Diagnostic::error(
+            "Stage not found",
+            format!(
+                "stage_name = \"{}\": REST API \"{}\" has no stage with this name. Create \
+                 the stage (a deployment and a stage) first, or check the name.",
+                model.stage_name, model.rest_api_id
+            ),
+        )
+        .at("stage_name"),
+        Err(e) => e.to_diagnostic(&format!(
+            "Stage \"{}\" of REST API \"{}\" not found",
+            model.stage_name, model.rest_api_id
+        )),
+    }
+}
+
+fn switch_error(e: &ApiError, model: &Model, certificate_id: &str) -> Diagnostic {
+    e.to_diagnostic(&format!(
+        "Cannot attach client certificate \"{certificate_id}\" to stage \"{}\" of REST API \"{}\"",
+        model.stage_name, model.rest_api_id
+    ))
+}
+
+// ---- model --------------------------------------------------------------------
+
+/// The stage an attachment is about; both parts are always known in state.
+#[derive(Debug, PartialEq)]
+struct Model {
+    rest_api_id: String,
+    stage_name: String,
+}
+
+impl Model {
+    fn from_value(v: &Value) -> Option<Model> {
+        Some(Model {
+            rest_api_id: v.get("rest_api_id").as_str()?.to_string(),
+            stage_name: v.get("stage_name").as_str()?.to_string(),
+        })
+    }
+
+    fn id(&self) -> String {
+        format!("{}/{}", self.rest_api_id, self.stage_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(api: Value, stage: Value, cert: Value) -> Value {
+        Value::object([
+            ("id", Value::Null),
+            ("rest_api_id", api),
+            ("stage_name", stage),
+            ("client_certificate_id", cert),
+            ("detach_on_destroy", Value::Null),
+        ])
+    }
+
+    fn plan(prior: Value, proposed: Value) -> PlanResponse {
+        plan_change(&PlanRequest {
+            prior_state: prior,
+            config: proposed.clone(),
+            proposed_new_state: proposed,
+            prior_private: Vec::new(),
+            stop: StopToken::never(),
+        })
+    }
+
+    #[test]
+    fn create_plans_composite_id_and_default_detach() {
+        let p = plan(
+            Value::Null,
+            config(Value::string("api1"), Value::string("prod"), Value::Unknown),
+        );
+        assert_eq!(p.planned_state.get("id"), &Value::string("api1/prod"));
+        assert_eq!(p.planned_state.get("detach_on_destroy"), &Value::Bool(true));
+        assert_eq!(
+            p.planned_state.get("client_certificate_id"),
+            &Value::Unknown
+        );
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn unknown_stage_keeps_id_unknown_not_empty() {
+        let p = plan(
+            Value::Null,
+            config(Value::Unknown, Value::string("prod"), Value::string("c1")),
+        );
+        assert_eq!(p.planned_state.get("id"), &Value::Unknown);
+    }
+
+    #[test]
+    fn changing_api_or_stage_requires_replacement_but_certificate_does_not() {
+        let mut prior = config(
+            Value::string("api1"),
+            Value::string("prod"),
+            Value::string("c1"),
+        );
+        prior.set("id", Value::string("api1/prod"));
+        prior.set("detach_on_destroy", Value::Bool(true));
+
+        let p = plan(
+            prior.clone(),
+            config(
+                Value::string("api1"),
+                Value::string("prod"),
+                Value::string("c2"),
+            ),
+        );
+        assert!(p.requires_replace.is_empty());
+
+        let p = plan(
+            prior,
+            config(
+                Value::string("api2"),
+                Value::string("test"),
+                Value::string("c1"),
+            ),
+        );
+        assert_eq!(
+            p.requires_replace,
+            vec![
+                AttributePath::attr("rest_api_id"),
+                AttributePath::attr("stage_name")
+            ]
+        );
+        assert_eq!(p.planned_state.get("id"), &Value::string("api2/test"));
+    }
+
+    #[test]
+    fn import_id_must_be_api_slash_stage() {
+        assert_eq!(parse_import_id("a1b2/prod").ok(), Some(("a1b2", "prod")));
+        for bad in ["a1b2", "/prod", "a1b2/", "a/b/c", ""] {
+            let d = parse_import_id(bad).expect_err(bad);
+            assert_eq!(d.summary, "Invalid import ID");
+            assert!(d.detail.contains(&format!("{bad:?}")), "{}", d.detail);
+            assert!(
+                d.detail.contains("<rest_api_id>/<stage_name>"),
+                "{}",
+                d.detail
+            );
+        }
+    }
+
+    #[test]
+    fn validation_rejects_empty_values_and_slashes_in_stage() {
+        let diags = validate_config(&config(
+            Value::string(""),
+            Value::string("a/b"),
+            Value::Unknown,
+        ));
+        let attrs: Vec<_> = diags.iter().map(|d| d.attribute.clone()).collect();
+        assert!(attrs.contains(&Some(AttributePath::attr("rest_api_id"))));
+        assert!(attrs.contains(&Some(AttributePath::attr("stage_name"))));
+        assert!(
+            validate_config(&config(
+                Value::string("x"),
+                Value::string("prod"),
+                Value::Unknown
+            ))
+            .is_empty()
+        );
+    }
+
+    fn cert(expires: i64) -> Certificate {
+        Certificate {
+            id: "c1".into(),
+            description: None,
+            pem: String::new(),
+            created: expires - 365 * 86_400,
+            expires,
+            tags: Default::default(),
+        }
+    }
+
+    #[test]
+    fn certificate_must_exist_and_be_unexpired_at_the_switch() {
+        let model = Model {
+            rest_api_id: "api1".into(),
+            stage_name: "prod".into(),
+        };
+        let expires = 1_800_000_000;
+        assert!(check_usable("c1", Some(&cert(expires)), expires - 1, &model).is_ok());
+
+        let d = check_usable("c1", Some(&cert(expires)), expires, &model).expect_err("expired");
+        assert_eq!(d.summary, "Client certificate expired");
+        assert!(d.detail.contains("\"c1\""), "{}", d.detail);
+        assert!(
+            d.detail.contains(&rotation::format_rfc3339(expires)),
+            "{}",
+            d.detail
+        );
+        assert_eq!(
+            d.attribute,
+            Some(AttributePath::attr("client_certificate_id"))
+        );
+
+        let d = check_usable("nope", None, expires, &model).expect_err("missing");
+        assert_eq!(d.summary, "Client certificate not found");
+        assert!(d.detail.contains("\"nope\""), "{}", d.detail);
+        assert!(d.detail.contains("\"prod\""), "{}", d.detail);
+    }
+}
