@@ -48,7 +48,7 @@ plain=$(tput sgr0 2>/dev/null || true)
 step() { printf '\n%s==> %s%s\n\n' "$bold" "$*" "$plain"; }
 tf() { terraform -chdir="$WORK/quickstart" "$@"; }
 certs_in() { grep -c -- '-----BEGIN CERTIFICATE-----' "$1" || true; }
-emulator_cert_ids() { emulator_admin GET state | jq -r '[.. | objects | select(has("pem")) | (.clientCertificateId // .id)] | unique | join(", ")'; }
+emulator_cert_ids() { emulator_admin GET state | jq -r '[.clientCertificates[].clientCertificateId] | join(", ")'; }
 
 step "Starting the API Gateway emulator (state file: $WORK/emulator-state.json)"
 start_emulator "$WORK/emulator.log" --state-file "$WORK/emulator-state.json"
