@@ -24,7 +24,7 @@ run "first_apply_attaches_a_trusted_certificate" {
   }
 
   assert {
-    condition     = apigw_rotating_client_certificate.backend.trusted_certificate_ids == [apigw_rotating_client_certificate.backend.current_certificate_id]
+    condition     = tolist(apigw_rotating_client_certificate.backend.trusted_certificate_ids) == tolist([apigw_rotating_client_certificate.backend.current_certificate_id])
     error_message = "With nothing rotated, only the current certificate is trusted."
   }
 
