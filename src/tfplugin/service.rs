@@ -861,3 +861,447 @@ fn call_function(
         Err(e) => fail(e.text, e.argument),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::proto::tfplugin6::provider_server::Provider as _;
+    use crate::tfplugin::{
+        ApplyResponse, Attribute, AttributePath, Block, Diagnostics, FunctionDef, FunctionError,
+        ImportedObject, Parameter, PlanResponse, ReadResponse, Schema,
+    };
+
+    struct TestProvider;
+    struct Thing;
+    struct Slow;
+    struct Upper;
+
+    fn thing_schema() -> Schema {
+        Schema {
+            version: 2,
+            block: Block {
+                description: "A thing.".into(),
+                attributes: vec![
+                    Attribute::computed("id", Type::String, "Identifier."),
+                    Attribute::required("name", Type::String, "Name."),
+                ],
+                ..Default::default()
+            },
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Provider for TestProvider {
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                block: Block {
+                    attributes: vec![Attribute::optional("region", Type::String, "Region.")],
+                    ..Default::default()
+                },
+            }
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource>> {
+            vec![Arc::new(Thing)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+            vec![Arc::new(Slow)]
+        }
+        fn functions(&self) -> Vec<Arc<dyn Function>> {
+            vec![Arc::new(Upper)]
+        }
+        async fn configure(&self, config: &Value) -> Diagnostics {
+            match config.get("region").as_str() {
+                Some("bad") => vec![
+                    Diagnostic::error("Invalid region", "\"bad\" is not a region").at("region"),
+                ],
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Resource for Thing {
+        fn type_name(&self) -> &'static str {
+            "test_thing"
+        }
+        fn schema(&self) -> Schema {
+            thing_schema()
+        }
+        fn upgrade_json(
+            &self,
+            from_version: i64,
+            mut json: serde_json::Value,
+        ) -> Result<serde_json::Value, Diagnostic> {
+            // Version 1 called the attribute "title".
+            if from_version < 2
+                && let Some(obj) = json.as_object_mut()
+                && let Some(t) = obj.remove("title")
+            {
+                obj.insert("name".into(), t);
+            }
+            Ok(json)
+        }
+        async fn read(&self, req: ReadRequest) -> ReadResponse {
+            ReadResponse {
+                new_state: req.current_state,
+                private: req.private,
+                diagnostics: Vec::new(),
+            }
+        }
+        async fn plan(&self, req: PlanRequest) -> PlanResponse {
+            let mut planned = req.proposed_new_state;
+            if req.prior_state.is_null() {
+                planned.set("id", Value::Unknown);
+            }
+            PlanResponse {
+                planned_state: planned,
+                requires_replace: vec![AttributePath::attr("name")],
+                planned_private: Vec::new(),
+                diagnostics: vec![
+                    Diagnostic::warning("Heads up", "detail")
+                        .at_path(AttributePath::attr("name").then_key("k").then_index(3)),
+                ],
+            }
+        }
+        async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+            let mut state = req.planned_state;
+            if !state.is_null() {
+                state.set("id", Value::string("t-1"));
+            }
+            ApplyResponse {
+                new_state: state,
+                private: b"p".to_vec(),
+                diagnostics: Vec::new(),
+            }
+        }
+        async fn import(
+            &self,
+            id: &str,
+            _stop: StopToken,
+        ) -> Result<Vec<ImportedObject>, Diagnostics> {
+            Ok(vec![ImportedObject {
+                state: Value::object([("id", Value::string(id)), ("name", Value::Null)]),
+                private: Vec::new(),
+            }])
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl DataSource for Slow {
+        fn type_name(&self) -> &'static str {
+            "test_slow"
+        }
+        fn schema(&self) -> Schema {
+            thing_schema()
+        }
+        async fn read(&self, config: Value, _stop: StopToken) -> (Value, Diagnostics) {
+            if config.get("name").as_str() == Some("forever") {
+                std::future::pending::<()>().await;
+            }
+            (config, Vec::new())
+        }
+    }
+
+    impl Function for Upper {
+        fn definition(&self) -> FunctionDef {
+            FunctionDef {
+                name: "upper".into(),
+                summary: "Upper-cases.".into(),
+                description: "Upper-cases a string.".into(),
+                parameters: vec![Parameter {
+                    name: "s".into(),
+                    ty: Type::String,
+                    description: "Input.".into(),
+                    allow_null_value: false,
+                    allow_unknown_values: false,
+                }],
+                variadic_parameter: None,
+                return_type: Type::String,
+            }
+        }
+        fn call(&self, args: Vec<Value>) -> Result<Value, FunctionError> {
+            match args.first().and_then(Value::as_str) {
+                Some("") => Err(FunctionError {
+                    text: "s must not be empty".into(),
+                    argument: Some(0),
+                }),
+                Some(s) => Ok(Value::string(s.to_uppercase())),
+                None => Err(FunctionError {
+                    text: "s must be a string".into(),
+                    argument: Some(0),
+                }),
+            }
+        }
+    }
+
+    fn svc() -> ProviderService {
+        ProviderService::new(Arc::new(TestProvider))
+    }
+
+    fn thing_type() -> Type {
+        thing_schema().value_type()
+    }
+
+    fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+        Some(convert::dynamic(v, ty))
+    }
+
+    fn undv(d: Option<pb::DynamicValue>, ty: &Type) -> Value {
+        let d = d.unwrap_or_else(|| panic!("no value in response"));
+        from_msgpack(&d.msgpack, ty).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test]
+    async fn schema_lists_everything_with_plan_destroy() {
+        let r = svc()
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert!(r.server_capabilities.is_some_and(|c| c.plan_destroy));
+        let thing = &r.resource_schemas["test_thing"];
+        assert_eq!(thing.version, 2);
+        let attrs = &thing
+            .block
+            .as_ref()
+            .map(|b| b.attributes.clone())
+            .unwrap_or_default();
+        assert_eq!(attrs[0].name, "id");
+        assert_eq!(attrs[0].r#type, br#""string""#);
+        assert!(attrs[0].computed && !attrs[0].required);
+        assert!(r.data_source_schemas.contains_key("test_slow"));
+        assert_eq!(r.functions["upper"].parameters[0].name, "s");
+    }
+
+    #[tokio::test]
+    async fn configure_diagnostics_carry_the_attribute_path() {
+        let ty = TestProvider.schema().value_type();
+        let r = svc()
+            .configure_provider(Request::new(pb::configure_provider::Request {
+                terraform_version: "1.11.4".into(),
+                config: dv(&Value::object([("region", Value::string("bad"))]), &ty),
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(r.diagnostics.len(), 1);
+        let d = &r.diagnostics[0];
+        assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
+        assert_eq!(d.summary, "Invalid region");
+        let steps = &d
+            .attribute
+            .as_ref()
+            .map(|a| a.steps.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            steps[0].selector,
+            Some(pb::attribute_path::step::Selector::AttributeName(
+                "region".into()
+            ))
+        );
+    }
+
+    #[tokio::test]
+    async fn plan_and_apply_round_trip_through_msgpack() {
+        let s = svc();
+        let ty = thing_type();
+        let config = Value::object([("id", Value::Null), ("name", Value::string("n"))]);
+        let plan = s
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: dv(&Value::Null, &ty),
+                proposed_new_state: dv(&config, &ty),
+                config: dv(&config, &ty),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        let planned = undv(plan.planned_state.clone(), &ty);
+        assert_eq!(planned.get("id"), &Value::Unknown);
+        assert_eq!(plan.requires_replace.len(), 1);
+        let steps = &plan.diagnostics[0]
+            .attribute
+            .as_ref()
+            .map(|a| a.steps.clone())
+            .unwrap_or_default();
+        use pb::attribute_path::step::Selector;
+        assert_eq!(
+            steps.iter().map(|s| s.selector.clone()).collect::<Vec<_>>(),
+            vec![
+                Some(Selector::AttributeName("name".into())),
+                Some(Selector::ElementKeyString("k".into())),
+                Some(Selector::ElementKeyInt(3)),
+            ]
+        );
+        let apply = s
+            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: dv(&Value::Null, &ty),
+                planned_state: plan.planned_state,
+                config: dv(&config, &ty),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        let state = undv(apply.new_state, &ty);
+        assert_eq!(state.get("id"), &Value::string("t-1"));
+        assert_eq!(state.get("name"), &Value::string("n"));
+        assert_eq!(apply.private, b"p");
+    }
+
+    #[tokio::test]
+    async fn unknown_type_is_a_diagnostic_naming_the_known_types() {
+        let r = svc()
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "test_nope".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(r.diagnostics.len(), 1);
+        assert!(
+            r.diagnostics[0].detail.contains("test_thing"),
+            "{:?}",
+            r.diagnostics
+        );
+    }
+
+    #[tokio::test]
+    async fn upgrade_applies_upgrade_json_and_drops_unknown_attributes() {
+        let s = svc();
+        let raw = serde_json::json!({"id": "t-9", "title": "old", "gone": true});
+        let r = s
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "test_thing".into(),
+                version: 1,
+                raw_state: Some(pb::RawState {
+                    json: raw.to_string().into_bytes(),
+                    flatmap: Default::default(),
+                }),
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let v = undv(r.upgraded_state, &thing_type());
+        assert_eq!(
+            v,
+            Value::object([("id", Value::string("t-9")), ("name", Value::string("old"))])
+        );
+
+        let newer = s
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "test_thing".into(),
+                version: 3,
+                raw_state: Some(pb::RawState {
+                    json: b"{}".to_vec(),
+                    flatmap: Default::default(),
+                }),
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(
+            newer.diagnostics[0].summary,
+            "State written by a newer provider"
+        );
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_reads_in_flight() {
+        let s = Arc::new(svc());
+        let ty = thing_type();
+        let config = Value::object([("id", Value::Null), ("name", Value::string("forever"))]);
+        let reader = {
+            let s = s.clone();
+            let config = dv(&config, &ty);
+            tokio::spawn(async move {
+                s.read_data_source(Request::new(pb::read_data_source::Request {
+                    type_name: "test_slow".into(),
+                    config,
+                    ..Default::default()
+                }))
+                .await
+            })
+        };
+        tokio::task::yield_now().await;
+        s.stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = reader
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].summary, "Operation cancelled");
+        assert!(r.state.is_none());
+    }
+
+    #[tokio::test]
+    async fn functions_return_results_and_blame_arguments() {
+        let s = svc();
+        let call = |arg: Value| pb::call_function::Request {
+            name: "upper".into(),
+            arguments: vec![convert::dynamic(&arg, &Type::String)],
+        };
+        let ok = s
+            .call_function(Request::new(call(Value::string("abc"))))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(undv(ok.result, &Type::String), Value::string("ABC"));
+        let bad = s
+            .call_function(Request::new(call(Value::string(""))))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        let err = bad.error.unwrap_or_else(|| panic!("expected an error"));
+        assert_eq!(err.function_argument, Some(0));
+        assert!(err.text.contains("empty"));
+        let missing = s
+            .call_function(Request::new(pb::call_function::Request {
+                name: "nope".into(),
+                arguments: Vec::new(),
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert!(missing.error.is_some_and(|e| e.text.contains("upper")));
+    }
+
+    #[tokio::test]
+    async fn import_encodes_states_and_moves_are_refused_clearly() {
+        let s = svc();
+        let r = s
+            .import_resource_state(Request::new(pb::import_resource_state::Request {
+                type_name: "test_thing".into(),
+                id: "t-5".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(r.imported_resources.len(), 1);
+        let v = undv(r.imported_resources[0].state.clone(), &thing_type());
+        assert_eq!(v.get("id"), &Value::string("t-5"));
+        let m = s
+            .move_resource_state(Request::new(pb::move_resource_state::Request {
+                source_type_name: "other_thing".into(),
+                target_type_name: "test_thing".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        assert_eq!(
+            m.diagnostics[0].summary,
+            "Moving resources is not supported"
+        );
+    }
+}
