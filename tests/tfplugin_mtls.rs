@@ -400,3 +400,36 @@ fn refuses_to_run_without_terraform() {
     assert!(out.stdout.is_empty(), "nothing may reach stdout");
     assert!(String::from_utf8_lossy(&out.stderr).contains("version 6"));
 }
+
+fn signal(p: &ProviderProcess, sig: i32) {
+    let pid = i32::try_from(p.child.id()).unwrap_or_else(|e| panic!("pid: {e}"));
+    // SAFETY: sends a signal to the child this test started.
+    let rc = unsafe { libc::kill(pid, sig) };
+    assert_eq!(rc, 0, "kill({pid}, {sig}) failed");
+}
+
+#[test]
+fn sigint_is_ignored_and_sigterm_exits_cleaning_up() {
+    let terraform = terraform_like_identity();
+    let mut p = launch(&terraform.cert_pem);
+    let rt = runtime();
+    // Ctrl-C in a terminal reaches the provider too; Terraform, not the
+    // signal, decides when it stops.
+    signal(&p, libc::SIGINT);
+    rt.block_on(try_schema(&p, Some(&terraform)))
+        .unwrap_or_else(|e| panic!("provider stopped serving after SIGINT: {e}"));
+    assert!(
+        matches!(p.child.try_wait(), Ok(None)),
+        "provider died of SIGINT"
+    );
+    drop(rt);
+
+    signal(&p, libc::SIGTERM);
+    let status = p.child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    let dir = p.socket.parent().map(std::path::Path::to_path_buf);
+    assert!(
+        dir.is_some_and(|d| !d.exists()),
+        "socket directory left behind after SIGTERM"
+    );
+}
