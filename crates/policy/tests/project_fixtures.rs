@@ -43,84 +43,106 @@ fn rules(r: &JsonReport) -> Vec<&str> {
     r.findings.iter().map(|f| f.rule_id.as_str()).collect()
 }
 
-fn rotating(name: &str) -> apigw_policy::input::Resource {
+const PAYMENTS: &str = "apigw_rotating_client_certificate.payments";
+const ORDERS: &str = "apigw_rotating_client_certificate.orders";
+const ATTACHMENT: &str = "apigw_stage_client_certificate.orders_prod";
+
+fn resource(name: &str, address: &str) -> apigw_policy::input::Resource {
     let f = std::fs::File::open(fixture(name)).expect("fixture");
     let doc = read_document(f, name).expect("terraform's own output parses");
     doc.resources
         .into_iter()
-        .find(|r| r.kind == Kind::RotatingCertificate)
-        .expect("the rotating certificate is in the fixture")
+        .find(|r| r.address == address)
+        .unwrap_or_else(|| panic!("{address} is in {name}"))
+}
+
+/// The examples tag `payments` with an owner and leave `orders` untagged, so the only
+/// finding of a healthy plan is APIGW004 on `orders`.
+fn only_the_missing_owner_tag(r: &JsonReport) {
+    let found: Vec<(&str, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.address.as_str()))
+        .collect();
+    assert_eq!(found, vec![("APIGW004", ORDERS)], "{:?}", r.findings);
 }
 
 #[test]
-fn a_fresh_configuration_is_clean() {
+fn a_fresh_configuration_is_clean_but_for_the_untagged_example() {
     let (code, r) = check("project-emulator-plan-create.json");
     assert_eq!(r.input.kind, "plan");
-    assert_eq!(rules(&r), Vec::<&str>::new(), "{:?}", r.findings);
-    assert_eq!(code, 0);
+    only_the_missing_owner_tag(&r);
+    assert_eq!(code, 1, "APIGW004 is low, at the default --fail-on");
+    let after = resource("project-emulator-plan-create.json", PAYMENTS)
+        .after
+        .expect("after");
+    assert_eq!(after.text("current_certificate_id"), Text::Unknown);
+}
+
+#[test]
+fn the_applied_state_counts_certificates_and_owners() {
+    let (_, r) = check("project-emulator-state.json");
+    assert_eq!(r.input.kind, "state");
+    only_the_missing_owner_tag(&r);
+    assert_eq!(r.kpi.certificates, 2);
+    assert_eq!((r.kpi.due, r.kpi.expired, r.kpi.under_30_days), (0, 0, 0));
+    assert_eq!(r.kpi.with_owner, 1, "payments has owner = platform-team");
+    let (_, r) = check("project-emulator-plan-stable.json");
+    only_the_missing_owner_tag(&r);
+}
+
+#[test]
+fn a_rotation_with_the_stage_following_current_is_not_a_big_bang() {
+    let name = "project-emulator-plan-rotation.json";
+    let (_, r) = check(name);
+    only_the_missing_owner_tag(&r);
+    // The stage switches away from the old certificate in this very plan...
+    let att = resource(name, ATTACHMENT);
+    let old = att
+        .before
+        .as_ref()
+        .expect("before")
+        .text("client_certificate_id");
+    assert!(old.known().is_some(), "the stage had a certificate");
     assert_eq!(
-        rotating("project-emulator-plan-create.json")
-            .after
+        att.after
+            .as_ref()
             .expect("after")
-            .text("current_certificate_id"),
+            .text("client_certificate_id"),
         Text::Unknown
     );
-}
-
-#[test]
-fn the_applied_state_has_one_owned_certificate_not_due() {
-    let (code, r) = check("project-emulator-state.json");
-    assert_eq!((code, r.input.kind.as_str()), (0, "state"));
-    assert_eq!(r.kpi.certificates, 1);
-    assert_eq!((r.kpi.due, r.kpi.expired, r.kpi.under_30_days), (0, 0, 0));
-    assert_eq!(
-        r.kpi.with_owner, 1,
-        "the example tags owner = platform-team"
-    );
-    let (code, r) = check("project-emulator-plan-stable.json");
-    assert_eq!((code, r.findings.len()), (0, 0), "{:?}", r.findings);
-}
-
-#[test]
-fn a_staged_rotation_is_not_a_big_bang() {
-    let (code, r) = check("project-emulator-plan-rotation.json");
-    assert!(
-        !rules(&r).contains(&"APIGW002") && !rules(&r).contains(&"APIGW003"),
-        "{:?}",
-        r.findings
-    );
-    assert!(
-        !rules(&r).contains(&"APIGW001"),
-        "the provider planned the rotation: {:?}",
-        r.findings
-    );
-    assert_eq!(code, 0, "{:?}", r.findings);
-    let res = rotating("project-emulator-plan-rotation.json");
-    let after = res.after.expect("after");
-    assert_eq!(
-        after.text("pending_certificate_id"),
-        Text::Unknown,
-        "the plan generates a pending certificate"
-    );
-    let before = res.before.expect("before");
+    // ...and the old certificate survives as previous, so backends still trusting it work.
+    let orders = resource(name, ORDERS);
+    let after = orders.after.expect("after");
     assert_eq!(
         after.text("current_certificate_id"),
-        before.text("current_certificate_id"),
-        "current stays"
+        Text::Unknown,
+        "orders rotates at once (promote_after 0s)"
+    );
+    assert_eq!(after.text("previous_certificate_id"), old);
+    // payments (promote_after 2d) starts a pending certificate and keeps its current.
+    let payments = resource(name, PAYMENTS);
+    let (before, after) = (
+        payments.before.expect("before"),
+        payments.after.expect("after"),
+    );
+    assert_eq!(after.text("pending_certificate_id"), Text::Unknown);
+    assert_eq!(
+        after.text("current_certificate_id"),
+        before.text("current_certificate_id")
     );
 }
 
 #[test]
 fn promotion_keeps_the_old_certificate_alive() {
-    let (code, r) = check("project-emulator-plan-promote.json");
-    assert!(
-        !rules(&r).contains(&"APIGW002") && !rules(&r).contains(&"APIGW003"),
-        "{:?}",
-        r.findings
+    let name = "project-emulator-plan-promote.json";
+    let (_, r) = check(name);
+    only_the_missing_owner_tag(&r);
+    let payments = resource(name, PAYMENTS);
+    let (before, after) = (
+        payments.before.expect("before"),
+        payments.after.expect("after"),
     );
-    assert_eq!(code, 0, "{:?}", r.findings);
-    let res = rotating("project-emulator-plan-promote.json");
-    let (before, after) = (res.before.expect("before"), res.after.expect("after"));
     let old = before
         .text("current_certificate_id")
         .known()
@@ -134,23 +156,32 @@ fn promotion_keeps_the_old_certificate_alive() {
 }
 
 #[test]
-fn the_overlap_state_counts_both_live_certificates() {
-    let (code, r) = check("project-emulator-state-overlap.json");
-    assert_eq!(code, 0, "{:?}", r.findings);
-    assert_eq!(r.kpi.certificates, 2, "current and previous");
-    assert_eq!(r.kpi.due, 0, "the new current is not due");
+fn the_overlap_state_counts_every_live_certificate() {
+    let (_, r) = check("project-emulator-state-overlap.json");
+    only_the_missing_owner_tag(&r);
+    assert_eq!(r.kpi.certificates, 4, "current and previous of both series");
+    assert_eq!(r.kpi.due, 0, "the new currents are not due");
 }
 
 #[test]
 fn the_real_state_checked_five_days_before_expiry_is_critical() {
-    let res = rotating("project-emulator-state.json");
-    let after = res.after.expect("after");
-    let expires = after
-        .text("current_expiration_date")
-        .known()
-        .expect("expiration date");
-    let at =
-        rotation::format_rfc3339(rotation::parse_rfc3339(expires).expect("RFC 3339") - 5 * 86_400);
+    // Five days before the earlier of the two expiry instants (they are seconds apart).
+    let expires = [PAYMENTS, ORDERS]
+        .iter()
+        .map(|a| {
+            let after = resource("project-emulator-state.json", a)
+                .after
+                .expect("after");
+            let t = after
+                .text("current_expiration_date")
+                .known()
+                .expect("expiration date")
+                .to_string();
+            rotation::parse_rfc3339(&t).expect("RFC 3339")
+        })
+        .min()
+        .expect("two certificates");
+    let at = rotation::format_rfc3339(expires - 5 * 86_400);
     let out = Command::new(env!("CARGO_BIN_EXE_apigw-policy"))
         .args([
             "check",
@@ -166,14 +197,56 @@ fn the_real_state_checked_five_days_before_expiry_is_critical() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let r: JsonReport = serde_json::from_slice(&out.stdout).expect("JSON report");
-    assert_eq!(rules(&r), vec!["APIGW001"]);
-    assert_eq!(r.findings[0].days_left, Some(5));
+    let expiring: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "APIGW001")
+        .map(|f| f.address.as_str())
+        .collect();
     assert_eq!(
-        r.findings[0].severity,
-        apigw_policy::severity::Severity::Critical
+        expiring,
+        vec![ORDERS, PAYMENTS],
+        "both series were created together"
     );
-    assert_eq!(
-        r.findings[0].address,
-        "apigw_rotating_client_certificate.payments"
+    for f in r.findings.iter().filter(|f| f.rule_id == "APIGW001") {
+        assert_eq!(f.days_left, Some(5));
+        assert_eq!(f.severity, apigw_policy::severity::Severity::Critical);
+    }
+}
+
+/// The same real plan, edited so `orders` drops its old certificate in the apply that
+/// switches the stage: exactly the big-bang the rule exists for.
+#[test]
+fn the_real_rotation_plan_turned_into_a_big_bang_is_caught() {
+    let text =
+        std::fs::read_to_string(fixture("project-emulator-plan-rotation.json")).expect("fixture");
+    let mut plan: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let changes = plan["resource_changes"]
+        .as_array_mut()
+        .expect("resource_changes");
+    let orders = changes
+        .iter_mut()
+        .find(|c| c["address"] == ORDERS)
+        .expect("orders change");
+    let old = orders["change"]["before"]["current_certificate_id"].clone();
+    orders["change"]["after"]["previous_certificate_id"] = serde_json::Value::Null;
+    orders["change"]["after"]["previous_expiration_date"] = serde_json::Value::Null;
+    let doc = read_document(plan.to_string().as_bytes(), "edited").expect("parses");
+    let now = rotation::parse_rfc3339(&now()).expect("now");
+    let outcome = apigw_policy::evaluate(&doc, &apigw_policy::config::Config::default(), now);
+    let big_bang: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "APIGW002")
+        .collect();
+    assert_eq!(big_bang.len(), 1, "{:?}", outcome.findings);
+    assert_eq!(big_bang[0].address, ATTACHMENT);
+    assert_eq!(big_bang[0].certificate_id.as_deref(), old.as_str());
+    assert!(
+        big_bang[0]
+            .message
+            .contains("apigw_rotating_client_certificate.orders.current_certificate_id"),
+        "{}",
+        big_bang[0].message
     );
 }
