@@ -383,6 +383,16 @@ impl RotatingClientCertificate {
         };
         let facts = facts(prior.as_ref(), &base, &args, &private);
         let decision = rotation::decide(at, &facts, &policy);
+        for (slot, id) in &private.vanished {
+            if *slot == Slot::Previous {
+                resp.diagnostics.push(Diagnostic::warning(
+                    "Previous client certificate deleted outside Terraform",
+                    format!(
+                        "Previous certificate {id} no longer exists; it was still inside its overlap. Backends that trust it no longer need to, and nothing else has to be done: the series continues with its current certificate."
+                    ),
+                ));
+            }
+        }
         for e in &decision.steps {
             resp.diagnostics
                 .push(Diagnostic::warning(e.summary.clone(), e.detail.clone()));

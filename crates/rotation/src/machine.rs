@@ -531,9 +531,17 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                             window_phrase(c, policy).replacen("opens on", "opened on", 1)
                         )
                     });
+                    let gone: String = facts
+                        .vanished
+                        .iter()
+                        .filter(|(s, _)| *s == Slot::Pending)
+                        .map(|(_, id)| {
+                            format!("Pending certificate {id} was deleted outside Terraform. ")
+                        })
+                        .collect();
                     (
                         "Client certificate rotation due".to_string(),
-                        format!("{c}This apply generates a new certificate. {dest} {next}"),
+                        format!("{gone}{c}This apply generates a new certificate. {dest} {next}"),
                     )
                 }
                 RotateReason::Expired => {

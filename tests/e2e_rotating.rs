@@ -1,0 +1,782 @@
+//! `apigw_rotating_client_certificate` end to end: the real terraform, the
+//! provider binary and an in-process emulator per test. Each test tells one
+//! user story of issue 4 and ends by checking that the certificates in the
+//! emulator are exactly the certificates in state (no orphan, nothing lost).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{Emulator, Plan, Tf};
+use serde_json::Value;
+
+const ADDR: &str = "apigw_rotating_client_certificate.main";
+const DAY: i64 = 86_400;
+
+fn resource(body: &str) -> String {
+    format!("resource \"apigw_rotating_client_certificate\" \"main\" {{\n{body}\n}}\n")
+}
+
+fn setup(body: &str) -> (Emulator, Tf) {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.write("main.tf", &resource(body));
+    tf.init();
+    (emu, tf)
+}
+
+fn state(tf: &Tf) -> Value {
+    tf.state_values(ADDR)
+        .unwrap_or_else(|| panic!("{ADDR} is not in state"))
+}
+
+fn s(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+        .to_string()
+}
+
+/// Every certificate ID recorded by any rotating certificate in state.
+fn state_ids(tf: &Tf) -> BTreeSet<String> {
+    let st = tf.show_json();
+    let mut ids = BTreeSet::new();
+    for r in st["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        if r["type"] != "apigw_rotating_client_certificate" {
+            continue;
+        }
+        for slot in ["pending", "current", "previous"] {
+            if let Some(id) = r["values"][format!("{slot}_certificate_id")].as_str() {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// The invariant behind every scenario: nothing orphaned, nothing lost.
+fn assert_consistent(emu: &Emulator, tf: &Tf) {
+    let live: BTreeSet<String> = emu.certificate_ids().into_iter().collect();
+    assert_eq!(
+        live,
+        state_ids(tf),
+        "certificates in the emulator differ from the certificates in state"
+    );
+}
+
+fn warnings_text(plan: &Plan) -> String {
+    plan.warnings()
+        .iter()
+        .map(|w| {
+            format!(
+                "{} :: {}",
+                w["summary"].as_str().unwrap_or_default(),
+                w["detail"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_empty_and_silent(plan: &Plan) {
+    assert!(
+        plan.is_empty(),
+        "expected an empty plan: {:#}",
+        plan.json["resource_changes"]
+    );
+    assert!(
+        plan.warnings().is_empty(),
+        "expected no warnings: {}",
+        warnings_text(plan)
+    );
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A plain SDK client on the emulator, for what Terraform does not manage
+/// here: REST APIs, stages, and out-of-band deletions.
+struct Sdk {
+    rt: tokio::runtime::Runtime,
+    client: aws_sdk_apigateway::Client,
+}
+
+impl Sdk {
+    fn new(emu: &Emulator) -> Sdk {
+        use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_apigateway::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .endpoint_url(emu.url())
+            .build();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"));
+        Sdk {
+            rt,
+            client: aws_sdk_apigateway::Client::from_conf(config),
+        }
+    }
+
+    fn delete_certificate(&self, id: &str) {
+        self.rt
+            .block_on(
+                self.client
+                    .delete_client_certificate()
+                    .client_certificate_id(id)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("delete {id}: {e:?}"));
+    }
+
+    /// A REST API named `name` with stage "prod" presenting `certificate`.
+    fn api_with_stage(&self, name: &str, certificate: &str) -> String {
+        self.rt.block_on(async {
+            let api = self
+                .client
+                .create_rest_api()
+                .name(name)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("create api: {e:?}"));
+            let api_id = api.id().unwrap_or_default().to_string();
+            self.client
+                .create_deployment()
+                .rest_api_id(&api_id)
+                .stage_name("prod")
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("create deployment: {e:?}"));
+            self.set_stage_certificate(&api_id, certificate).await;
+            api_id
+        })
+    }
+
+    async fn set_stage_certificate(&self, api_id: &str, certificate: &str) {
+        use aws_sdk_apigateway::types::{Op, PatchOperation};
+        self.client
+            .update_stage()
+            .rest_api_id(api_id)
+            .stage_name("prod")
+            .patch_operations(
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path("/clientCertificateId")
+                    .value(certificate)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("update stage: {e:?}"));
+    }
+
+    fn switch_stage(&self, api_id: &str, certificate: &str) {
+        self.rt
+            .block_on(self.set_stage_certificate(api_id, certificate));
+    }
+}
+
+// ------------------------------------------------------------- 1, 2, 3
+
+#[test]
+fn create_rotate_on_expiry_window_then_retire_after_overlap() {
+    let (emu, tf) = setup("");
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["create"]);
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert_eq!(plan.after(ADDR, "phase"), "stable");
+    tf.apply();
+    let st = state(&tf);
+    assert_eq!(st["phase"], "stable");
+    assert_eq!(st["id"], st["current_certificate_id"]);
+    assert_eq!(st["description"], "Managed by Terraform");
+    assert_eq!(st["rotate_before"], "60d");
+    assert_eq!(st["promote_after"], "0s");
+    assert_eq!(st["overlap"], "7d");
+    assert_eq!(st["retire_guard"], true);
+    assert_eq!(st["rotation_due"], false);
+    assert_eq!(emu.certificate_ids().len(), 1);
+    assert_consistent(&emu, &tf);
+    let first = s(&st["current_certificate_id"]);
+    let pem = s(&st["current_pem"]);
+    assert!(pem.contains("BEGIN CERTIFICATE"));
+    assert_eq!(st["trusted_pem_bundle"], pem.as_str());
+
+    // 1. Nothing due: empty and silent.
+    assert_empty_and_silent(&tf.plan_json());
+
+    // 2. Into the window: one in-place update that shows the overlap.
+    emu.age(310 * DAY);
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert!(plan.is_unknown(ADDR, "trusted_pem_bundle"));
+    assert_eq!(plan.before(ADDR, "previous_certificate_id"), Value::Null);
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
+    assert_eq!(plan.before(ADDR, "phase"), "stable");
+    assert_eq!(plan.after(ADDR, "phase"), "overlap");
+    let warnings = plan.warnings();
+    assert_eq!(warnings.len(), 1, "{}", warnings_text(&plan));
+    let detail = s(&warnings[0]["detail"]);
+    assert_eq!(warnings[0]["summary"], "Client certificate rotation due");
+    for needle in [
+        format!("Current certificate {first}"),
+        "54 days left".to_string(),
+        "rotate_before = \"60d\"".to_string(),
+        "overlap (\"7d\")".to_string(),
+    ] {
+        assert!(detail.contains(&needle), "{needle:?} not in {detail}");
+    }
+    assert_eq!(warnings[0]["address"], ADDR);
+    tf.apply();
+    let st = state(&tf);
+    let second = s(&st["current_certificate_id"]);
+    assert_ne!(second, first);
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_eq!(st["phase"], "overlap");
+    assert_eq!(st["id"], first.as_str(), "the series keeps its identifier");
+    assert_eq!(emu.certificate_ids().len(), 2);
+    assert_eq!(
+        st["trusted_certificate_ids"],
+        serde_json::json!([first, second]),
+        "oldest first"
+    );
+    assert_eq!(
+        st["trusted_pem_bundle"]
+            .as_str()
+            .map(|b| b.matches("BEGIN CERTIFICATE").count()),
+        Some(2)
+    );
+    assert_consistent(&emu, &tf);
+    assert_empty_and_silent(&tf.plan_json());
+
+    // 3. The overlap ends (shortened here rather than waiting seven days):
+    //    the plan retires the previous certificate and says so.
+    tf.write("main.tf", &resource("overlap = \"1s\""));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
+    assert_eq!(plan.after(ADDR, "phase"), "stable");
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains("Retiring the previous client certificate"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("certificate {first}")), "{text}");
+    tf.apply();
+    assert_eq!(emu.certificate_ids(), vec![second.clone()]);
+    assert_consistent(&emu, &tf);
+    assert_empty_and_silent(&tf.plan_json());
+
+    tf.destroy();
+    assert!(
+        emu.certificate_ids().is_empty(),
+        "destroy deletes every live certificate"
+    );
+}
+
+// ------------------------------------------------------------------ 4
+
+#[test]
+fn promote_after_takes_three_applies() {
+    let (emu, tf) = setup("promote_after = \"1h\"\n  overlap = \"3s\"");
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    emu.age(310 * DAY);
+
+    // Apply 1: a pending certificate appears; current is unchanged.
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert!(plan.is_unknown(ADDR, "pending_certificate_id"));
+    assert_eq!(plan.after(ADDR, "current_certificate_id"), first.as_str());
+    assert_eq!(plan.after(ADDR, "phase"), "pending");
+    let text = warnings_text(&plan);
+    assert!(text.contains("pending certificate"), "{text}");
+    assert!(text.contains("promote_after (\"1h\")"), "{text}");
+    tf.apply();
+    let st = state(&tf);
+    let pending = s(&st["pending_certificate_id"]);
+    assert_eq!(st["current_certificate_id"], first.as_str());
+    assert_eq!(st["phase"], "pending");
+    assert_eq!(emu.certificate_ids().len(), 2);
+    assert_consistent(&emu, &tf);
+    assert_empty_and_silent(&tf.plan_json());
+
+    // Apply 2: promote_after has passed; the promotion is fully known.
+    emu.age(3_600);
+    let plan = tf.plan_json();
+    assert_eq!(plan.after(ADDR, "current_certificate_id"), pending.as_str());
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
+    assert_eq!(plan.after(ADDR, "pending_certificate_id"), Value::Null);
+    assert_eq!(plan.after(ADDR, "phase"), "overlap");
+    assert!(warnings_text(&plan).contains("Promoting the pending client certificate"));
+    tf.apply();
+    let st = state(&tf);
+    assert_eq!(st["current_certificate_id"], pending.as_str());
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+
+    // Apply 3: after the (short) overlap, retirement.
+    std::thread::sleep(Duration::from_secs(4));
+    let plan = tf.plan_json();
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
+    assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
+    tf.apply();
+    assert_eq!(emu.certificate_ids(), vec![pending]);
+    assert_consistent(&emu, &tf);
+}
+
+// ------------------------------------------------------------------ 5
+
+#[test]
+fn expired_current_is_an_outage_and_rotates_at_once() {
+    let (emu, tf) = setup("promote_after = \"2d\"");
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    emu.age(366 * DAY);
+    let plan = tf.plan_json();
+    let text = warnings_text(&plan);
+    assert!(text.contains("Outage in progress"), "{text}");
+    assert!(text.contains("outage is in progress"), "{text}");
+    assert!(
+        text.contains(&format!("Current certificate {first} expired on")),
+        "{text}"
+    );
+    // Straight to current despite promote_after: there is no usable current.
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
+    assert_eq!(plan.after(ADDR, "pending_certificate_id"), Value::Null);
+    tf.apply();
+    let st = state(&tf);
+    assert_ne!(st["current_certificate_id"], first.as_str());
+    assert_eq!(st["rotation_due"], false);
+    assert_consistent(&emu, &tf);
+    assert_empty_and_silent(&tf.plan_json());
+}
+
+// ------------------------------------------------------------------ 6
+
+#[test]
+fn certificates_deleted_out_of_band_are_explained_and_handled() {
+    let (emu, tf) = setup("promote_after = \"1h\"");
+    let sdk = Sdk::new(&emu);
+    tf.apply();
+
+    // Current deleted: replaced at once.
+    let first = s(&state(&tf)["current_certificate_id"]);
+    sdk.delete_certificate(&first);
+    let plan = tf.plan_json();
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!("Current certificate {first} no longer exists")),
+        "{text}"
+    );
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert!(
+        plan.drift().iter().any(|d| d["address"] == ADDR),
+        "the refresh reports the deletion as a change outside Terraform"
+    );
+    tf.apply();
+    let current = s(&state(&tf)["current_certificate_id"]);
+    assert_ne!(current, first);
+    assert_consistent(&emu, &tf);
+
+    // Pending deleted: the rotation starts again.
+    emu.age(310 * DAY);
+    tf.apply();
+    let pending = s(&state(&tf)["pending_certificate_id"]);
+    sdk.delete_certificate(&pending);
+    let plan = tf.plan_json();
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Pending certificate {pending} was deleted outside Terraform"
+        )),
+        "{text}"
+    );
+    assert!(plan.is_unknown(ADDR, "pending_certificate_id"));
+    assert_eq!(plan.after(ADDR, "current_certificate_id"), current.as_str());
+    tf.apply();
+    assert_consistent(&emu, &tf);
+
+    // Previous deleted: nothing to do, and the plan says why.
+    emu.age(3_600);
+    tf.apply(); // promotion: `current` becomes previous
+    let previous = s(&state(&tf)["previous_certificate_id"]);
+    assert_eq!(previous, current);
+    sdk.delete_certificate(&previous);
+    let plan = tf.plan_json();
+    assert!(plan.is_empty());
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!("Previous certificate {previous} no longer exists")),
+        "{text}"
+    );
+    tf.apply();
+    assert_eq!(state(&tf)["phase"], "stable");
+    assert_consistent(&emu, &tf);
+}
+
+// ------------------------------------------------------------------ 7
+
+#[test]
+fn changing_rotation_triggers_rotates() {
+    let (emu, tf) = setup("rotation_triggers = { reason = \"initial\" }");
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    assert_empty_and_silent(&tf.plan_json());
+    tf.write(
+        "main.tf",
+        &resource("rotation_triggers = { reason = \"suspected compromise\" }"),
+    );
+    let plan = tf.plan_json();
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
+    assert!(warnings_text(&plan).contains("rotation_triggers changed"));
+    tf.apply();
+    assert_ne!(state(&tf)["current_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+    assert_empty_and_silent(&tf.plan_json());
+}
+
+// ------------------------------------------------------------------ 8
+
+#[test]
+fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
+    let (emu, tf) = setup("");
+    let sdk = Sdk::new(&emu);
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    let api = sdk.api_with_stage("payments-api", &first);
+    emu.age(310 * DAY);
+    tf.apply();
+    let second = s(&state(&tf)["current_certificate_id"]);
+
+    tf.write("main.tf", &resource("overlap = \"1s\""));
+    let before = state(&tf);
+    let out = tf.apply_result();
+    assert!(
+        !out.status.success(),
+        "apply must fail while the stage uses {first}"
+    );
+    let text = stderr(&out);
+    assert!(text.contains("Client Certificate Still In Use"), "{text}");
+    assert!(text.contains("payments-api"), "{text}");
+    assert!(text.contains("\"prod\""), "{text}");
+    assert!(text.contains(&api), "{text}");
+    assert_eq!(emu.certificate_ids().len(), 2, "nothing was deleted");
+    let after = state(&tf);
+    assert_eq!(
+        after["previous_certificate_id"],
+        before["previous_certificate_id"]
+    );
+    assert_eq!(after["current_certificate_id"], second.as_str());
+    assert_consistent(&emu, &tf);
+
+    sdk.switch_stage(&api, &second);
+    tf.apply();
+    assert_eq!(emu.certificate_ids(), vec![second]);
+    assert_consistent(&emu, &tf);
+}
+
+// ------------------------------------------------------------------ 9
+
+#[test]
+fn injected_faults_never_orphan_or_lose_a_certificate() {
+    let (emu, tf) = setup("");
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    emu.age(310 * DAY);
+
+    // Generation fails after the SDK's retries: nothing created, state unchanged.
+    emu.fail_next("GenerateClientCertificate", 20, 500);
+    let out = tf.apply_result();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("Cannot generate a client certificate"),
+        "{}",
+        stderr(&out)
+    );
+    emu.clear_faults();
+    assert_eq!(emu.certificate_ids(), vec![first.clone()]);
+    let st = state(&tf);
+    assert_eq!(st["current_certificate_id"], first.as_str());
+    assert_eq!(st["previous_certificate_id"], Value::Null);
+    assert_consistent(&emu, &tf);
+
+    // Throttling bursts are absorbed by retries.
+    emu.fail_next("GenerateClientCertificate", 2, 429);
+    emu.fail_next("GetClientCertificates", 1, 429);
+    tf.apply();
+    emu.clear_faults();
+    let second = s(&state(&tf)["current_certificate_id"]);
+    assert_ne!(second, first);
+    assert_consistent(&emu, &tf);
+
+    // Deletion fails: the new certificate stays recorded, the old one stays.
+    tf.write("main.tf", &resource("overlap = \"1s\""));
+    emu.fail_next("DeleteClientCertificate", 20, 500);
+    let out = tf.apply_result();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!(
+            "Cannot delete the previous client certificate {first}"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    emu.clear_faults();
+    let st = state(&tf);
+    assert_eq!(st["current_certificate_id"], second.as_str());
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+
+    // Once the API recovers, the retirement completes.
+    tf.apply();
+    assert_eq!(emu.certificate_ids(), vec![second]);
+    assert_consistent(&emu, &tf);
+}
+
+// ----------------------------------------------------------------- 10
+
+#[test]
+fn import_of_one_id_and_of_a_pair_plans_nothing() {
+    let emu = Emulator::start();
+    let current = emu.generate_certificate("legacy gateway certificate").id;
+    let previous = emu.generate_certificate("legacy gateway certificate").id;
+    let body = "description = \"legacy gateway certificate\"";
+
+    let tf = Tf::new(&emu);
+    tf.write("main.tf", &resource(body));
+    tf.init();
+    tf.import(ADDR, &current);
+    let st = state(&tf);
+    assert_eq!(st["current_certificate_id"], current.as_str());
+    assert_eq!(st["id"], current.as_str());
+    assert_empty_and_silent(&tf.plan_json());
+
+    let pair = Tf::new(&emu);
+    pair.write("main.tf", &resource(body));
+    pair.init();
+    pair.import(ADDR, &format!("{current},{previous}"));
+    let st = state(&pair);
+    assert_eq!(st["current_certificate_id"], current.as_str());
+    assert_eq!(st["previous_certificate_id"], previous.as_str());
+    assert_eq!(st["phase"], "overlap");
+    assert_empty_and_silent(&pair.plan_json());
+    let live: BTreeSet<String> = emu.certificate_ids().into_iter().collect();
+    assert_eq!(live, state_ids(&pair));
+
+    let bad = Tf::new(&emu);
+    bad.write("main.tf", &resource(body));
+    bad.init();
+    let out = bad.run(&["import", "-no-color", ADDR, "nosuchcert"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nosuchcert"), "{}", stderr(&out));
+}
+
+// ----------------------------------------------------------------- 11
+
+#[test]
+fn bad_configurations_fail_at_plan_naming_attribute_and_rule() {
+    let (emu, tf) = setup("");
+    tf.apply();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "rotate_before = \"sixty days\"",
+            "rotate_before",
+            "Invalid Duration",
+        ),
+        ("overlap = \"-1d\"", "overlap", "negative"),
+        ("promote_after = \"3x\"", "promote_after", "unknown unit"),
+        (
+            "rotate_before = \"0s\"",
+            "rotate_before",
+            "Invalid Rotation Window",
+        ),
+        (
+            "rotate_before = \"10d\"\n  promote_after = \"3d\"\n  overlap = \"7d\"",
+            "overlap",
+            "must be shorter than rotate_before",
+        ),
+        (
+            "rotate_before = \"365d\"",
+            "rotate_before",
+            "shorter than the certificates' validity",
+        ),
+    ];
+    for (body, attribute, rule) in cases {
+        tf.write("main.tf", &resource(body));
+        let failed = match tf.try_plan_json() {
+            Ok(_) => panic!("plan with {body} must fail"),
+            Err(f) => f,
+        };
+        let errors = failed.errors();
+        assert!(!errors.is_empty(), "{body}");
+        let text: String = errors
+            .iter()
+            .map(|e| format!("{} {}", e["summary"], e["detail"]))
+            .collect();
+        assert!(text.contains(attribute), "{body}: {text}");
+        assert!(text.contains(rule), "{body}: {text}");
+    }
+    tf.write("main.tf", &resource(""));
+    assert_empty_and_silent(&tf.plan_json());
+    assert_consistent(&emu, &tf);
+}
+
+// ----------------------------------------------------------------- 12
+
+#[test]
+fn refresh_reports_no_change_when_nothing_is_due() {
+    let (emu, tf) = setup("promote_after = \"1h\"\n  tags = { owner = \"edge\" }");
+    tf.apply();
+    emu.age(310 * DAY);
+    tf.apply(); // a pending certificate: every slot kind but previous in use
+    for _ in 0..2 {
+        let plan = tf.plan_json_with(&["-refresh-only"]);
+        assert!(
+            plan.drift().is_empty(),
+            "refresh noise: {:#}",
+            plan.json["resource_drift"]
+        );
+        assert!(plan.is_empty());
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    let plan = tf.plan_json();
+    assert_empty_and_silent(&plan);
+    assert_consistent(&emu, &tf);
+}
+
+// ----------------------------------------------------------------- 13
+
+#[test]
+fn two_hundred_resources_refresh_with_at_most_two_listings() {
+    let emu = Emulator::with_config(apigw_emulator::Config {
+        max_client_certificates: 500,
+        ..apigw_emulator::Config::default()
+    });
+    let tf = Tf::new(&emu);
+    tf.write(
+        "main.tf",
+        "resource \"apigw_rotating_client_certificate\" \"fleet\" {\n  count = 200\n  description = \"fleet ${count.index}\"\n}\n",
+    );
+    tf.init();
+    tf.apply();
+    assert_eq!(emu.certificate_ids().len(), 200);
+    let lists = emu.call_count("GetClientCertificates");
+    let gets = emu.call_count("GetClientCertificate");
+    let plan = tf.plan_json_with(&["-refresh-only"]);
+    assert!(plan.drift().is_empty());
+    let listings = emu.call_count("GetClientCertificates") - lists;
+    assert!(
+        (1..=2).contains(&listings),
+        "{listings} listing calls for one refresh"
+    );
+    assert_eq!(
+        emu.call_count("GetClientCertificate") - gets,
+        0,
+        "no per-certificate reads"
+    );
+    assert_consistent(&emu, &tf);
+}
+
+// ----------------------------------------------------------------- 14
+
+#[test]
+fn saved_plan_applies_after_a_boundary_passes() {
+    let (emu, tf) = setup("overlap = \"20s\"");
+    tf.apply();
+    emu.age(310 * DAY);
+    tf.apply(); // rotation: previous retires 20 s after this apply
+    let st = state(&tf);
+    let previous = s(&st["previous_certificate_id"]);
+    let retire_after = s(&st["previous_retire_after"]);
+
+    // Due again, this time into pending: the saved plan generates a pending
+    // certificate while the previous one is still inside its overlap.
+    emu.age(310 * DAY);
+    tf.write(
+        "main.tf",
+        &resource("overlap = \"20s\"\n  promote_after = \"1h\""),
+    );
+    let plan = tf.plan_json();
+    assert!(plan.is_unknown(ADDR, "pending_certificate_id"));
+    assert_eq!(
+        plan.after(ADDR, "previous_certificate_id"),
+        previous.as_str(),
+        "the overlap must not have ended before the plan (retire at {retire_after})"
+    );
+
+    // Wait until the overlap has ended: a fresh plan would now also retire.
+    let deadline = rotation::parse_rfc3339(&retire_after).unwrap_or(0);
+    while terraform_provider_apigw::clock::now() <= deadline + 1 {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = tf.apply_plan("tfplan");
+    assert!(!stderr(&out).contains("inconsistent final plan"));
+    let st = state(&tf);
+    assert!(st["pending_certificate_id"].is_string());
+    assert_eq!(
+        st["previous_certificate_id"],
+        previous.as_str(),
+        "exactly the saved steps"
+    );
+    assert_consistent(&emu, &tf);
+
+    // The step that became due appears in the next plan.
+    let plan = tf.plan_json();
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
+    assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
+    tf.apply();
+    assert_consistent(&emu, &tf);
+}
+
+// ---------------------------------------------------------- in place
+
+#[test]
+fn description_and_tags_update_live_certificates_in_place() {
+    let (emu, tf) = setup("overlap = \"1h\"");
+    tf.apply();
+    emu.age(310 * DAY);
+    tf.apply();
+    tf.write(
+        "main.tf",
+        &resource("overlap = \"1h\"\n  description = \"edge mTLS\"\n  tags = { owner = \"edge\" }"),
+    );
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert!(
+        plan.warnings().is_empty(),
+        "no rotation step: {}",
+        warnings_text(&plan)
+    );
+    tf.apply();
+    for cert in emu.certificates() {
+        assert_eq!(
+            cert.description.as_deref(),
+            Some("edge mTLS"),
+            "{}",
+            cert.id
+        );
+        assert_eq!(
+            cert.tags.get("owner").map(String::as_str),
+            Some("edge"),
+            "{}",
+            cert.id
+        );
+    }
+    assert_empty_and_silent(&tf.plan_json());
+    assert_consistent(&emu, &tf);
+}
