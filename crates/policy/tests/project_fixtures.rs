@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use apigw_policy::input::{Kind, Text, read_document};
+use apigw_policy::input::{Text, read_document};
 use apigw_policy::report::json::JsonReport;
 
 fn fixture(name: &str) -> PathBuf {
@@ -37,10 +37,6 @@ fn check(name: &str) -> (i32, JsonReport) {
     let report: JsonReport = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().expect("exit code"), report)
-}
-
-fn rules(r: &JsonReport) -> Vec<&str> {
-    r.findings.iter().map(|f| f.rule_id.as_str()).collect()
 }
 
 const PAYMENTS: &str = "apigw_rotating_client_certificate.payments";
