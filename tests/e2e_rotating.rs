@@ -780,3 +780,45 @@ fn description_and_tags_update_live_certificates_in_place() {
     assert_empty_and_silent(&tf.plan_json());
     assert_consistent(&emu, &tf);
 }
+
+// ------------------------------------------------------------ example
+
+#[test]
+fn documented_example_applies_and_settles() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/resources/apigw_rotating_client_certificate/resource.tf"
+    ))
+    .unwrap_or_else(|e| panic!("example missing: {e}"));
+    tf.write("main.tf", &example);
+    tf.init();
+    tf.apply();
+    let address = "apigw_rotating_client_certificate.payments";
+    let st = tf
+        .state_values(address)
+        .unwrap_or_else(|| panic!("{address} is not in state"));
+    assert_eq!(st["promote_after"], "2d");
+    let bundle = tf.output("payments_trust_bundle");
+    assert_eq!(bundle, st["current_pem"]);
+    let plan = tf.plan_json();
+    assert!(plan.is_empty() && plan.warnings().is_empty());
+    // Into the window: the new certificate goes to pending and the
+    // postcondition holds (a rotation is in progress).
+    emu.age(310 * DAY);
+    tf.apply();
+    let st = tf
+        .state_values(address)
+        .unwrap_or_else(|| panic!("{address} is not in state"));
+    assert_eq!(st["phase"], "pending");
+    assert_eq!(st["rotation_due"], true);
+    assert_eq!(
+        tf.output("payments_trust_bundle")
+            .as_str()
+            .map(|b| b.matches("BEGIN CERTIFICATE").count()),
+        Some(2)
+    );
+    tf.destroy();
+    assert!(emu.certificate_ids().is_empty());
+}

@@ -317,3 +317,21 @@ fn schema_describes_every_attribute_in_sentences() {
     let written: std::collections::BTreeSet<_> = m.keys().cloned().collect();
     assert_eq!(names, written);
 }
+
+#[test]
+fn unknown_durations_defer_the_decision_to_apply() {
+    let prior = stable_state(SEEN - 10 * DAY);
+    let r = plan(
+        Some(&prior),
+        config(&[("rotate_before", Value::Unknown)]),
+        Some(SEEN),
+    );
+    assert!(!has_errors(&r.diagnostics), "{:?}", r.diagnostics);
+    let v = &r.planned_state;
+    assert!(v.get("rotate_before").is_unknown());
+    assert!(v.get("current_certificate_id").is_unknown());
+    assert!(v.get("phase").is_unknown());
+    assert_eq!(v.get("id"), &Value::string("a"));
+    let private = Private::decode(&r.planned_private);
+    assert!(private.plan.is_some_and(|p| p.deferred && p.at == SEEN));
+}
