@@ -822,3 +822,38 @@ fn documented_example_applies_and_settles() {
     tf.destroy();
     assert!(emu.certificate_ids().is_empty());
 }
+
+// ------------------------------------------------------------ upgrade
+
+#[test]
+fn state_written_by_schema_version_0_is_upgraded() {
+    let (emu, tf) = setup("");
+    tf.apply();
+    let mut raw: Value = serde_json::from_str(&tf.read("terraform.tfstate"))
+        .unwrap_or_else(|e| panic!("state is not JSON: {e}"));
+    let instance = &mut raw["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1);
+    instance["schema_version"] = Value::from(0);
+    if let Some(attrs) = instance["attributes"].as_object_mut() {
+        attrs.remove("promoted_date");
+        attrs.remove("trusted_certificate_ids");
+    }
+    raw["serial"] = Value::from(raw["serial"].as_i64().unwrap_or(0) + 1);
+    tf.write("terraform.tfstate", &raw.to_string());
+
+    assert_empty_and_silent(&tf.plan_json());
+    tf.run_ok(&[
+        "apply",
+        "-refresh-only",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ]);
+    let st = state(&tf);
+    assert_eq!(st["promoted_date"], st["current_created_date"]);
+    assert_eq!(
+        st["trusted_certificate_ids"],
+        serde_json::json!([st["current_certificate_id"]])
+    );
+    assert_consistent(&emu, &tf);
+}
