@@ -83,11 +83,14 @@ impl ApiError {
     /// the code, the message and, for transport failures, what to check.
     pub fn to_diagnostic(&self, summary: &str) -> Diagnostic {
         let hint = match self {
-            ApiError::Unreachable { endpoint, .. } => format!(
+            ApiError::Unreachable { endpoint, .. } if endpoint.contains("://") => format!(
                 "\n\nThe provider attribute `endpoint` (or AWS_ENDPOINT_URL_API_GATEWAY / \
                  AWS_ENDPOINT_URL) resolves to {endpoint}, and nothing answered there. Check \
                  that the URL is right and that the service is running."
             ),
+            ApiError::Unreachable { .. } => "\n\nCheck the network path to AWS, the provider \
+                 attribute `region`, or set `endpoint` to reach API Gateway another way."
+                .to_string(),
             ApiError::Timeout { .. } => "\n\nRaise the provider attributes `operation_timeout` or \
                  `operation_attempt_timeout` if the service is slow."
                 .to_string(),
