@@ -424,7 +424,7 @@ fn unreachable_endpoint_is_reported_on_first_use_naming_endpoint_and_url() {
     tf.write("provider.tf", &provider_with(&url, "  max_retries = 0"));
     tf.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);
     tf.init();
-    let failed = tf.try_plan_json().err().expect("plan must fail");
+    let failed = tf.try_plan_json().expect_err("plan must fail");
     let all = serde_json::to_string(&failed.errors()).unwrap_or_default();
     assert!(all.contains("`endpoint`"), "{all}");
     assert!(all.contains(&url), "{all}");
