@@ -433,3 +433,42 @@ fn sigint_is_ignored_and_sigterm_exits_cleaning_up() {
         "socket directory left behind after SIGTERM"
     );
 }
+
+#[test]
+fn messages_larger_than_grpcs_default_limit_are_accepted() {
+    let terraform = terraform_like_identity();
+    let p = launch(&terraform.cert_pem);
+    let rt = runtime();
+    // A 6 MiB provider configuration (one long string); tonic's default
+    // limit is 4 MiB, Terraform's is 256 MiB.
+    let big = "x".repeat(6 << 20);
+    let mut msgpack = vec![0x81, 0xa6];
+    msgpack.extend_from_slice(b"region");
+    msgpack.push(0xdb);
+    msgpack.extend_from_slice(&u32::try_from(big.len()).unwrap_or(0).to_be_bytes());
+    msgpack.extend_from_slice(big.as_bytes());
+    let result = rt.block_on(async {
+        let ch = channel(&p, Some(&terraform)).await?;
+        tfplugin6::provider_client::ProviderClient::new(ch)
+            .max_encoding_message_size(64 << 20)
+            .max_decoding_message_size(64 << 20)
+            .validate_provider_config(tfplugin6::validate_provider_config::Request {
+                config: Some(tfplugin6::DynamicValue {
+                    msgpack,
+                    json: Vec::new(),
+                }),
+            })
+            .await
+            .map_err(|e| format!("{:?}: {}", e.code(), e.message()))
+    });
+    let response = result.unwrap_or_else(|e| panic!("6 MiB request refused: {e}"));
+    // The oversized region is invalid, and the provider says so in a diagnostic.
+    assert!(
+        response
+            .get_ref()
+            .diagnostics
+            .iter()
+            .all(|d| d.detail.len() < 100_000),
+        "a diagnostic echoed the whole 6 MiB value"
+    );
+}

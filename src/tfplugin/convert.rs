@@ -104,10 +104,26 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
             Severity::Error => pb::diagnostic::Severity::Error,
             Severity::Warning => pb::diagnostic::Severity::Warning,
         } as i32,
-        summary: d.summary.clone(),
-        detail: d.detail.clone(),
+        summary: clip(&d.summary, MAX_SUMMARY_BYTES),
+        detail: clip(&d.detail, MAX_DETAIL_BYTES),
         attribute: d.attribute.as_ref().map(path),
     }
+}
+
+/// Diagnostics quote the offending value; a pathological value (megabytes of
+/// configuration) must not turn into a megabyte of terminal output.
+const MAX_SUMMARY_BYTES: usize = 512;
+const MAX_DETAIL_BYTES: usize = 16 * 1024;
+
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes not shown]", &s[..end], s.len() - end)
 }
 
 pub fn diagnostics(ds: &[Diagnostic]) -> Vec<pb::Diagnostic> {
@@ -118,5 +134,33 @@ pub fn dynamic(v: &Value, ty: &Type) -> pb::DynamicValue {
     pb::DynamicValue {
         msgpack: to_msgpack(v, ty),
         json: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_diagnostics_are_clipped_on_a_char_boundary() {
+        let d = Diagnostic::error("s".repeat(600), "é".repeat(20_000));
+        let p = diagnostic(&d);
+        assert!(p.summary.starts_with(&"s".repeat(512)));
+        assert!(
+            p.summary.ends_with("[88 more bytes not shown]"),
+            "{}",
+            p.summary
+        );
+        assert!(p.detail.len() < MAX_DETAIL_BYTES + 64);
+        assert!(
+            p.detail.ends_with("[23616 more bytes not shown]"),
+            "{}",
+            &p.detail[p.detail.len() - 40..]
+        );
+        let short = diagnostic(&Diagnostic::warning("ok", "fine"));
+        assert_eq!(
+            (short.summary.as_str(), short.detail.as_str()),
+            ("ok", "fine")
+        );
     }
 }

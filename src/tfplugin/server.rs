@@ -32,6 +32,8 @@ pub const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The plugin protocol major version this provider speaks.
 pub const PROTOCOL_VERSION: u32 = 6;
+/// Largest gRPC message accepted or sent, as in Terraform's plugin client.
+const MAX_MESSAGE_BYTES: usize = 256 << 20;
 /// go-plugin's own handshake version (first field of the handshake line).
 const CORE_PROTOCOL_VERSION: u32 = 1;
 
@@ -310,7 +312,13 @@ fn run(provider: impl Provider, env: HandshakeEnv) -> Result<(), Box<dyn std::er
         let service = ProviderService::new(Arc::new(provider));
         let mut signal = shutdown.subscribe();
         let server = tonic::transport::Server::builder()
-            .add_service(super::proto::tfplugin6::provider_server::ProviderServer::new(service))
+            .add_service(
+                super::proto::tfplugin6::provider_server::ProviderServer::new(service)
+                    // Terraform accepts messages up to 256 MiB; large states
+                    // and plans must not hit tonic's 4 MiB default.
+                    .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                    .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            )
             .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(
                 Controller {
                     shutdown: shutdown.clone(),
