@@ -2,6 +2,7 @@
 # `make demo`: the whole rotation story of examples/quickstart, on the local
 # emulator, printing every plan a person would read:
 #
+#   0. a legacy certificate made outside Terraform (the inventory check)
 #   1. apply: a certificate, the backend's trust store, the stage attachment
 #   2. age the certificate 310 days (emulator time travel): inside the window
 #   3. plan: rotation + overlap, with the provider's warning
@@ -59,6 +60,10 @@ REST_API_ID=$(seed_one orders prod)
 [ -n "$REST_API_ID" ] || die "seeding the REST API failed"
 echo "rest_api_id = $REST_API_ID"
 
+step "Creating a legacy certificate outside Terraform (the plan's inventory check watches it too)"
+LEGACY_ID=$(emulator_admin POST certificates '{"description": "legacy: hand-made for the billing backend"}' | jq -r .clientCertificateId)
+echo "legacy certificate: $LEGACY_ID"
+
 mkdir -p "$WORK/quickstart"
 cp "$ROOT"/examples/quickstart/*.tf "$WORK/quickstart/"
 TRUST="$WORK/backend-trust-store.pem"
@@ -115,7 +120,7 @@ echo "stage switched (UpdateStage in the emulator's request log): $(date -u -d "
 [ "$TRUST_MS" -le "$SWITCH_MS" ] || die "the stage switched before the backend trusted the new certificate"
 echo "=> the backend trusted the new certificate $((SWITCH_MS - TRUST_MS)) ms before the stage presented it."
 
-step "6. terraform plan during the overlap: nothing to do yet"
+step "6. terraform plan during the overlap: nothing to do yet (the inventory check warns about the legacy certificate $LEGACY_ID)"
 tf plan -input=false -detailed-exitcode || die "expected an empty plan during the overlap"
 
 step "7. Waiting out the $OVERLAP overlap (in production: days, while backends soak)"

@@ -69,3 +69,21 @@ check "no_expired_client_certificates" {
     error_message = "Expired API Gateway client certificates: ${join(", ", data.apigw_client_certificates.all.expired_certificate_ids)}. Backends that verify them reject the gateway."
   }
 }
+
+# The inventory half: certificates this configuration does not manage (legacy
+# aws_api_gateway_client_certificate, hand-made ones) that are inside their
+# rotation window. Each plan warns, naming them and their expiry dates.
+locals {
+  managed_certificate_ids = apigw_rotating_client_certificate.backend.trusted_certificate_ids
+  unmanaged_due = [
+    for c in data.apigw_client_certificates.all.certificates : c
+    if c.rotation_due && !contains(local.managed_certificate_ids, c.id)
+  ]
+}
+
+check "unmanaged_certificates_not_due" {
+  assert {
+    condition     = length(local.unmanaged_due) == 0
+    error_message = "Client certificates outside this configuration are due for rotation: ${join(", ", [for c in local.unmanaged_due : "${c.id} (${coalesce(c.description, "no description")}, expires ${c.expiration_date})"])}."
+  }
+}
