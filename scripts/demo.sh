@@ -133,7 +133,7 @@ step "9. terraform apply: retirement"
 tf apply -input=false "$WORK/retire.tfplan"
 [ "$(tf output -raw previous_certificate_id 2>/dev/null || true)" = "" ] || die "the previous certificate is still recorded"
 echo
-echo "Certificates left in API Gateway: $(emulator_cert_ids)"
+echo "Certificates left in API Gateway: $(emulator_cert_ids) (managed: $NEW_ID; legacy, outside Terraform: $LEGACY_ID)"
 echo "The backend trusts $(certs_in "$TRUST") certificate(s); the stage presents $NEW_ID."
 
 step "Done: rotated with a visible overlap, no big bang. Stopping the emulator."
