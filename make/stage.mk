@@ -5,5 +5,4 @@
 
 ## example-tests: run the examples' .tftest.hcl files against the emulator
 example-tests: install
-	cargo build --quiet --example seed
 	scripts/example-tests.sh

@@ -25,12 +25,11 @@ OVERLAP_SECS="${OVERLAP%s}"
 AGE_DAYS=310
 
 need terraform "install Terraform >= 1.8"
-need curl
-need jq
+need python3
 export TF_CLI_CONFIG_FILE="$ROOT/build/terraformrc"
 [ -f "$TF_CLI_CONFIG_FILE" ] || die "$TF_CLI_CONFIG_FILE missing (run: make install)"
 export TF_IN_AUTOMATION=1
-[ -x "$SEED_BIN" ] || (cd "$ROOT" && cargo build --quiet --example seed)
+[ -x "$SEED_BIN" ] || die "$SEED_BIN not built (run: make install)"
 
 WORK=$(mktemp -d)
 cleanup() {
@@ -49,7 +48,7 @@ plain=$(tput sgr0 2>/dev/null || true)
 step() { printf '\n%s==> %s%s\n\n' "$bold" "$*" "$plain"; }
 tf() { terraform -chdir="$WORK/quickstart" "$@"; }
 certs_in() { grep -c -- '-----BEGIN CERTIFICATE-----' "$1" || true; }
-emulator_cert_ids() { emulator_admin GET state | jq -r '[.clientCertificates[].clientCertificateId] | join(", ")'; }
+emulator_cert_ids() { emulator_admin GET state --pick '", ".join(c["clientCertificateId"] for c in r["clientCertificates"])'; }
 
 step "Starting the API Gateway emulator (state file: $WORK/emulator-state.json)"
 start_emulator "$WORK/emulator.log" --state-file "$WORK/emulator-state.json"
@@ -61,7 +60,7 @@ REST_API_ID=$(seed_one orders prod)
 echo "rest_api_id = $REST_API_ID"
 
 step "Creating a legacy certificate outside Terraform (the plan's inventory check watches it too)"
-LEGACY_ID=$(emulator_admin POST certificates '{"description": "legacy: hand-made for the billing backend"}' | jq -r .clientCertificateId)
+LEGACY_ID=$(emulator_admin POST certificates '{"description": "legacy: hand-made for the billing backend"}' --pick 'r["clientCertificateId"]')
 echo "legacy certificate: $LEGACY_ID"
 
 mkdir -p "$WORK/quickstart"
@@ -112,8 +111,8 @@ N=$(certs_in "$TRUST")
 # Prove the order from what happened, not from the configuration: the trust
 # store file's modification time against the emulator's log of the stage switch.
 TRUST_MS=$(($(stat -c %.3Y "$TRUST" | tr -d .)))
-SWITCH_MS=$(emulator_admin GET requests | jq '[.[] | select(.operation == "UpdateStage")] | last | .time_ms')
-[ -n "$SWITCH_MS" ] && [ "$SWITCH_MS" != null ] || die "the emulator logged no UpdateStage request"
+SWITCH_MS=$(emulator_admin GET requests --pick 'next((q["time_ms"] for q in reversed(r) if q["operation"] == "UpdateStage"), None)')
+[ -n "$SWITCH_MS" ] || die "the emulator logged no UpdateStage request"
 echo
 echo "trust store written   : $(date -u -d "@$((TRUST_MS / 1000))" +%T).$(printf '%03d' $((TRUST_MS % 1000))) UTC, holding $N certificates ($PREV_ID and $NEW_ID)"
 echo "stage switched (UpdateStage in the emulator's request log): $(date -u -d "@$((SWITCH_MS / 1000))" +%T).$(printf '%03d' $((SWITCH_MS % 1000))) UTC -> $NEW_ID"

@@ -70,10 +70,6 @@ seed_one() {
     seed "$1:$2" | awk -v n="$1" '$1 == n { print $2 }'
 }
 
-emulator_admin() { # METHOD PATH [JSON]
-    if [ $# -ge 3 ]; then
-        curl -fsS -X "$1" -H 'content-type: application/json' -d "$3" "$EMULATOR_URL/_emulator/$2"
-    else
-        curl -fsS -X "$1" "$EMULATOR_URL/_emulator/$2"
-    fi
+emulator_admin() { # METHOD PATH [JSON] [--pick PYTHON-EXPR over the reply `r`]
+    python3 "$ROOT/scripts/emulator-admin.py" "$EMULATOR_URL" "$@"
 }

@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/emulator-lib.sh"
 
 need terraform "the example tests run the real terraform"
-need curl
+need python3
 export TF_CLI_CONFIG_FILE="$ROOT/build/terraformrc"
 [ -f "$TF_CLI_CONFIG_FILE" ] || die "$TF_CLI_CONFIG_FILE missing (run: make install)"
 export TF_IN_AUTOMATION=1

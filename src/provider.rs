@@ -102,14 +102,38 @@ impl tfplugin::Provider for ApigwProvider {
     }
 
     async fn configure(&self, config: &Value) -> Diagnostics {
+        let clock = clock_diagnostics();
+        if tfplugin::diag::has_errors(&clock) {
+            return clock;
+        }
         match parse_config(config, &ProcessEnv) {
             Ok(settings) => {
                 tracing::debug!(?settings, "provider configured");
                 self.shared.set_client(apigw::Client::new(settings));
-                Vec::new()
+                clock
             }
             Err(diags) => diags,
         }
+    }
+}
+
+/// An error for a malformed `APIGW_CLOCK_OFFSET`, a warning while one is in
+/// effect: every rotation decision of this run is made at a time that has not
+/// come yet.
+fn clock_diagnostics() -> Diagnostics {
+    match crate::clock::offset() {
+        Ok(0) => Vec::new(),
+        Ok(secs) => vec![Diagnostic::warning(
+            "Provider clock runs ahead of the wall clock",
+            format!(
+                "{} is set: every rotation decision of this run is made as of {} ({} from \
+                 now). Use it to rehearse future plans; unset it before applying for real.",
+                crate::clock::OFFSET_ENV,
+                rotation::format_rfc3339(crate::clock::now()),
+                rotation::format_duration(secs),
+            ),
+        )],
+        Err(message) => vec![Diagnostic::error("Invalid provider clock offset", message)],
     }
 }
 

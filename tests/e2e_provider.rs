@@ -410,6 +410,34 @@ fn bad_provider_configuration_names_the_attribute_and_value() {
     }
 }
 
+#[test]
+fn malformed_clock_offset_is_an_error_naming_the_variable_and_value() {
+    let emu = Emulator::start();
+    let mut tf = Tf::bare();
+    tf.set_env("APIGW_CLOCK_OFFSET", "next tuesday");
+    tf.write("provider.tf", &provider_with(&emu.url(), ""));
+    tf.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);
+    tf.init();
+    let Err(failed) = tf.try_plan_json() else {
+        panic!("a malformed APIGW_CLOCK_OFFSET must stop the plan");
+    };
+    let text: Vec<String> = failed
+        .errors()
+        .iter()
+        .map(|d| format!("{} {}", d["summary"], d["detail"]))
+        .collect();
+    assert!(
+        text.iter()
+            .any(|s| s.contains("APIGW_CLOCK_OFFSET") && s.contains("next tuesday")),
+        "no error naming the variable and its value: {text:#?}"
+    );
+    assert_eq!(
+        emu.call_count("GetClientCertificates"),
+        0,
+        "nothing is read"
+    );
+}
+
 fn closed_port_url() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();

@@ -640,22 +640,60 @@ fn bad_configurations_fail_at_plan_naming_attribute_and_rule() {
 
 #[test]
 fn refresh_reports_no_change_when_nothing_is_due() {
-    let (emu, tf) = setup("promote_after = \"1h\"\n  tags = { owner = \"edge\" }");
+    // Hours pass through the provider's clock offset (the certificates' own
+    // dates stay put, as they do in AWS); the pending certificate waits 1d.
+    let (emu, mut tf) = setup("promote_after = \"1d\"\n  tags = { owner = \"edge\" }");
     tf.apply();
     emu.age(310 * DAY);
     tf.apply(); // a pending certificate: every slot kind but previous in use
-    for _ in 0..2 {
+    let only_clock_warning = |plan: &Plan| {
+        let summaries: Vec<String> = plan
+            .warnings()
+            .iter()
+            .map(|w| w["summary"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            summaries
+                .iter()
+                .all(|s| s == "Provider clock runs ahead of the wall clock"),
+            "unexpected warnings: {}",
+            warnings_text(plan)
+        );
+        assert_eq!(
+            summaries.len(),
+            1,
+            "the clock offset must be announced once"
+        );
+    };
+    for offset in ["3h", "9h", "17h"] {
+        tf.set_env("APIGW_CLOCK_OFFSET", offset);
         let plan = tf.plan_json_with(&["-refresh-only"]);
         assert!(
             plan.drift().is_empty(),
-            "refresh noise: {:#}",
+            "refresh noise {offset} later: {:#}",
             plan.json["resource_drift"]
         );
-        assert!(plan.is_empty());
-        std::thread::sleep(Duration::from_secs(2));
+        assert!(plan.is_empty(), "{offset} later");
+        only_clock_warning(&plan);
+        let plan = tf.plan_json();
+        assert!(
+            plan.is_empty(),
+            "{offset} later: {:#}",
+            plan.json["resource_changes"]
+        );
+        only_clock_warning(&plan);
     }
+    // Once promote_after has passed on the same clock, the plan does move: the
+    // offset really reached the provider.
+    tf.set_env("APIGW_CLOCK_OFFSET", "1d1h");
     let plan = tf.plan_json();
-    assert_empty_and_silent(&plan);
+    assert_eq!(
+        plan.actions(ADDR),
+        ["update"],
+        "promotion is due a day later"
+    );
+    tf.set_env("APIGW_CLOCK_OFFSET", "");
+    assert_empty_and_silent(&tf.plan_json());
     assert_consistent(&emu, &tf);
 }
 
