@@ -59,14 +59,8 @@ pub fn issue(id: &str, created: i64, expires: i64) -> Result<Issued, CertError> 
         id: id.to_owned(),
         source,
     })?;
-    let cert = params(id, created, expires)?
-        .self_signed(&key)
-        .map_err(|source| CertError::Sign {
-            id: id.to_owned(),
-            source,
-        })?;
     Ok(Issued {
-        pem: cert.pem(),
+        pem: self_sign(id, &key, created, expires)?,
         key_pem: key.serialize_pem(),
     })
 }
@@ -77,8 +71,12 @@ pub fn reissue(id: &str, key_pem: &str, created: i64, expires: i64) -> Result<St
         id: id.to_owned(),
         source,
     })?;
+    self_sign(id, &key, created, expires)
+}
+
+fn self_sign(id: &str, key: &KeyPair, created: i64, expires: i64) -> Result<String, CertError> {
     let cert = params(id, created, expires)?
-        .self_signed(&key)
+        .self_signed(key)
         .map_err(|source| CertError::Sign {
             id: id.to_owned(),
             source,
