@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+use std::marker::PhantomData;
 
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -553,25 +554,25 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
                 }
                 Some("resource_changes") => {
                     self.state.saw_plan_sections = true;
-                    map.next_value_seed(EntryList {
+                    map.next_value_seed(OrNull(Array(EntryList {
                         sink: &mut self.state.changes,
-                    })?;
+                    })))?;
                 }
                 Some("planned_values") => {
                     self.state.saw_plan_sections = true;
-                    map.next_value_seed(ValuesSection {
+                    map.next_value_seed(OrNull(Object(ValuesSection {
                         sink: &mut self.state.values,
-                    })?;
+                    })))?;
                 }
                 Some("values") => {
-                    map.next_value_seed(ValuesSection {
+                    map.next_value_seed(OrNull(Object(ValuesSection {
                         sink: &mut self.state.values,
-                    })?;
+                    })))?;
                 }
                 Some("configuration") => {
-                    map.next_value_seed(ConfigSection {
+                    map.next_value_seed(OrNull(Object(ConfigSection {
                         sink: &mut self.state.configuration,
-                    })?;
+                    })))?;
                 }
                 Some("@level") | Some("@message") | Some("@module") => {
                     self.state.fatal = Some(Fatal::NotTerraform(
@@ -590,22 +591,88 @@ impl<'de> Visitor<'de> for DocVisitor<'_> {
     }
 }
 
-/// `{"root_module": {...}}` of `values` / `planned_values`.
-struct ValuesSection<'s> {
-    sink: &'s mut Vec<Resource>,
+/// A streaming reader of one JSON object: only what it does with the entries. The serde
+/// plumbing around it is [`Object`] (and [`OrNull`] where the object may be `null`).
+///
+/// Sections that push into a sink implement it on themselves, with `Value = ()`. Owned
+/// values implement it on `PhantomData<Self>` (the seed serde itself uses for a plain
+/// `Deserialize` type) and get `Deserialize` from `deserialize_as_object!`.
+trait ObjectSeed<'de> {
+    type Value;
+    /// Ends serde's "invalid type: ..., expected ..." message.
+    const EXPECTING: &'static str;
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error>;
 }
 
-impl<'de> DeserializeSeed<'de> for ValuesSection<'_> {
+/// A streaming reader of one JSON array: the counterpart of [`ObjectSeed`], wrapped by
+/// [`Array`].
+trait ArraySeed<'de> {
+    /// Ends serde's "invalid type: ..., expected ..." message.
+    const EXPECTING: &'static str;
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error>;
+}
+
+/// Reads an object with an [`ObjectSeed`]; any other value is an error.
+struct Object<S>(S);
+
+impl<'de, S: ObjectSeed<'de>> DeserializeSeed<'de> for Object<S> {
+    type Value = S::Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, S: ObjectSeed<'de>> Visitor<'de> for Object<S> {
+    type Value = S::Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(S::EXPECTING)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<S::Value, A::Error> {
+        self.0.visit_map(map)
+    }
+}
+
+/// Reads an array with an [`ArraySeed`]; any other value is an error.
+struct Array<S>(S);
+
+impl<'de, S: ArraySeed<'de>> DeserializeSeed<'de> for Array<S> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, S: ArraySeed<'de>> Visitor<'de> for Array<S> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(S::EXPECTING)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.visit_seq(seq)
+    }
+}
+
+/// Accepts `null` where the wrapped [`Object`] or [`Array`] is expected, and reads
+/// nothing then: a section with nothing in it may be written as `null`.
+struct OrNull<S>(S);
+
+impl<'de, S> DeserializeSeed<'de> for OrNull<S>
+where
+    S: DeserializeSeed<'de, Value = ()> + de::Expected,
+{
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_option(self)
     }
 }
 
-impl<'de> Visitor<'de> for ValuesSection<'_> {
+impl<'de, S> Visitor<'de> for OrNull<S>
+where
+    S: DeserializeSeed<'de, Value = ()> + de::Expected,
+{
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a values object with root_module")
+        de::Expected::fmt(&self.0, f)
     }
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         Ok(())
@@ -614,14 +681,45 @@ impl<'de> Visitor<'de> for ValuesSection<'_> {
         Ok(())
     }
     fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+        self.0.deserialize(d)
     }
+}
+
+/// Implements `Deserialize` for owned values read by `PhantomData<Self>` as an
+/// [`ObjectSeed`].
+macro_rules! deserialize_as_object {
+    ($($ty:ty),+) => {$(
+        impl<'de> de::Deserialize<'de> for $ty {
+            fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Object(PhantomData::<Self>).deserialize(d)
+            }
+        }
+    )+};
+}
+
+deserialize_as_object!(
+    Entry,
+    Change,
+    KeptAttrs,
+    UnknownMarks,
+    ConfigEntry,
+    Expressions
+);
+
+/// `{"root_module": {...}}` of `values` / `planned_values`.
+struct ValuesSection<'s> {
+    sink: &'s mut Vec<Resource>,
+}
+
+impl<'de> ObjectSeed<'de> for ValuesSection<'_> {
+    type Value = ();
+    const EXPECTING: &'static str = "a values object with root_module";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(Keys(&["root_module"]))? {
             if key == Some("root_module") {
-                map.next_value_seed(ModuleSection {
+                map.next_value_seed(OrNull(Object(ModuleSection {
                     sink: &mut *self.sink,
-                })?;
+                })))?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -635,36 +733,18 @@ struct ModuleSection<'s> {
     sink: &'s mut Vec<Resource>,
 }
 
-impl<'de> DeserializeSeed<'de> for ModuleSection<'_> {
+impl<'de> ObjectSeed<'de> for ModuleSection<'_> {
     type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ModuleSection<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a module object")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
+    const EXPECTING: &'static str = "a module object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(Keys(&["resources", "child_modules"]))? {
             match key {
-                Some("resources") => map.next_value_seed(EntryList {
+                Some("resources") => map.next_value_seed(OrNull(Array(EntryList {
                     sink: &mut *self.sink,
-                })?,
-                Some("child_modules") => map.next_value_seed(ModuleList {
+                })))?,
+                Some("child_modules") => map.next_value_seed(OrNull(Array(ModuleList {
                     sink: &mut *self.sink,
-                })?,
+                })))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -678,32 +758,13 @@ struct ModuleList<'s> {
     sink: &'s mut Vec<Resource>,
 }
 
-impl<'de> DeserializeSeed<'de> for ModuleList<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ModuleList<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of modules")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
+impl<'de> ArraySeed<'de> for ModuleList<'_> {
+    const EXPECTING: &'static str = "a list of modules";
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq
-            .next_element_seed(ModuleSection {
+            .next_element_seed(OrNull(Object(ModuleSection {
                 sink: &mut *self.sink,
-            })?
+            })))?
             .is_some()
         {}
         Ok(())
@@ -716,27 +777,8 @@ struct EntryList<'s> {
     sink: &'s mut Vec<Resource>,
 }
 
-impl<'de> DeserializeSeed<'de> for EntryList<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EntryList<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of resources")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
+impl<'de> ArraySeed<'de> for EntryList<'_> {
+    const EXPECTING: &'static str = "a list of resources";
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(entry) = seq.next_element::<Entry>()? {
             if let Some(r) = entry.into_resource() {
@@ -797,19 +839,9 @@ impl Entry {
     }
 }
 
-impl<'de> de::Deserialize<'de> for Entry {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(EntryVisitor)
-    }
-}
-
-struct EntryVisitor;
-
-impl<'de> Visitor<'de> for EntryVisitor {
+impl<'de> ObjectSeed<'de> for PhantomData<Entry> {
     type Value = Entry;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a resource object")
-    }
+    const EXPECTING: &'static str = "a resource object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
         let mut e = Entry::default();
         while let Some(key) = map.next_key_seed(Keys(&[
@@ -882,19 +914,9 @@ struct Change {
     after: Option<Attrs>,
 }
 
-impl<'de> de::Deserialize<'de> for Change {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ChangeVisitor)
-    }
-}
-
-struct ChangeVisitor;
-
-impl<'de> Visitor<'de> for ChangeVisitor {
+impl<'de> ObjectSeed<'de> for PhantomData<Change> {
     type Value = Change;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a change object")
-    }
+    const EXPECTING: &'static str = "a change object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
         let mut c = Change::default();
         let mut unknown: Option<BTreeMap<&'static str, bool>> = None;
@@ -961,19 +983,9 @@ impl<'de> Visitor<'de> for Keys {
 
 struct KeptAttrs(Attrs);
 
-impl<'de> de::Deserialize<'de> for KeptAttrs {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(KeptAttrsVisitor)
-    }
-}
-
-struct KeptAttrsVisitor;
-
-impl<'de> Visitor<'de> for KeptAttrsVisitor {
+impl<'de> ObjectSeed<'de> for PhantomData<KeptAttrs> {
     type Value = KeptAttrs;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object of attribute values")
-    }
+    const EXPECTING: &'static str = "an object of attribute values";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeptAttrs, A::Error> {
         let mut attrs = BTreeMap::new();
         while let Some(key) = map.next_key_seed(KEPT_KEY)? {
@@ -994,19 +1006,9 @@ impl<'de> Visitor<'de> for KeptAttrsVisitor {
 /// `after_unknown`, reduced to "is any part of this attribute unknown?".
 struct UnknownMarks(BTreeMap<&'static str, bool>);
 
-impl<'de> de::Deserialize<'de> for UnknownMarks {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(UnknownMarksVisitor)
-    }
-}
-
-struct UnknownMarksVisitor;
-
-impl<'de> Visitor<'de> for UnknownMarksVisitor {
+impl<'de> ObjectSeed<'de> for PhantomData<UnknownMarks> {
     type Value = UnknownMarks;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an after_unknown object")
-    }
+    const EXPECTING: &'static str = "an after_unknown object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UnknownMarks, A::Error> {
         let mut marks = BTreeMap::new();
         while let Some(key) = map.next_key_seed(KEPT_KEY)? {
@@ -1082,34 +1084,16 @@ struct ConfigSection<'s> {
     sink: &'s mut Vec<ConfigResource>,
 }
 
-impl<'de> DeserializeSeed<'de> for ConfigSection<'_> {
+impl<'de> ObjectSeed<'de> for ConfigSection<'_> {
     type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ConfigSection<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a configuration object")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
+    const EXPECTING: &'static str = "a configuration object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(Keys(&["root_module"]))? {
             if key == Some("root_module") {
-                map.next_value_seed(ConfigModule {
+                map.next_value_seed(OrNull(Object(ConfigModule {
                     sink: &mut *self.sink,
                     path: Vec::new(),
-                })?;
+                })))?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -1123,27 +1107,9 @@ struct ConfigModule<'s> {
     path: Vec<String>,
 }
 
-impl<'de> DeserializeSeed<'de> for ConfigModule<'_> {
+impl<'de> ObjectSeed<'de> for ConfigModule<'_> {
     type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ConfigModule<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a configuration module object")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
+    const EXPECTING: &'static str = "a configuration module object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(Keys(&["resources", "module_calls"]))? {
             match key {
@@ -1155,10 +1121,10 @@ impl<'de> Visitor<'de> for ConfigModule<'_> {
                         }
                     }
                 }
-                Some("module_calls") => map.next_value_seed(ModuleCalls {
+                Some("module_calls") => map.next_value_seed(OrNull(Object(ModuleCalls {
                     sink: &mut *self.sink,
                     path: self.path.clone(),
-                })?,
+                })))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -1173,35 +1139,17 @@ struct ModuleCalls<'s> {
     path: Vec<String>,
 }
 
-impl<'de> DeserializeSeed<'de> for ModuleCalls<'_> {
+impl<'de> ObjectSeed<'de> for ModuleCalls<'_> {
     type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ModuleCalls<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object of module calls")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
+    const EXPECTING: &'static str = "an object of module calls";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(name) = map.next_key::<String>()? {
             let mut path = self.path.clone();
             path.push(name);
-            map.next_value_seed(ModuleCall {
+            map.next_value_seed(Object(ModuleCall {
                 sink: &mut *self.sink,
                 path,
-            })?;
+            }))?;
         }
         Ok(())
     }
@@ -1212,25 +1160,16 @@ struct ModuleCall<'s> {
     path: Vec<String>,
 }
 
-impl<'de> DeserializeSeed<'de> for ModuleCall<'_> {
+impl<'de> ObjectSeed<'de> for ModuleCall<'_> {
     type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ModuleCall<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a module call object")
-    }
+    const EXPECTING: &'static str = "a module call object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(Keys(&["module"]))? {
             if key == Some("module") {
-                map.next_value_seed(ConfigModule {
+                map.next_value_seed(OrNull(Object(ConfigModule {
                     sink: &mut *self.sink,
                     path: self.path.clone(),
-                })?;
+                })))?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -1261,19 +1200,9 @@ impl ConfigEntry {
     }
 }
 
-impl<'de> de::Deserialize<'de> for ConfigEntry {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ConfigEntryVisitor)
-    }
-}
-
-struct ConfigEntryVisitor;
-
-impl<'de> Visitor<'de> for ConfigEntryVisitor {
+impl<'de> ObjectSeed<'de> for PhantomData<ConfigEntry> {
     type Value = ConfigEntry;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a configuration resource object")
-    }
+    const EXPECTING: &'static str = "a configuration resource object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ConfigEntry, A::Error> {
         let mut e = ConfigEntry::default();
         while let Some(key) =
@@ -1301,19 +1230,9 @@ impl<'de> Visitor<'de> for ConfigEntryVisitor {
 /// The `expressions` object, reduced to the references of [`KEPT_EXPRESSIONS`].
 struct Expressions(BTreeMap<String, Vec<String>>);
 
-impl<'de> de::Deserialize<'de> for Expressions {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ExpressionsVisitor)
-    }
-}
-
-struct ExpressionsVisitor;
-
-impl<'de> Visitor<'de> for ExpressionsVisitor {
+impl<'de> ObjectSeed<'de> for PhantomData<Expressions> {
     type Value = Expressions;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an expressions object")
-    }
+    const EXPECTING: &'static str = "an expressions object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Expressions, A::Error> {
         let mut out = BTreeMap::new();
         while let Some(key) = map.next_key_seed(Keys(KEPT_EXPRESSIONS))? {
