@@ -104,6 +104,63 @@ fn schema_lists_config_data_source_and_functions_with_every_attribute_described(
             "data source attribute {attr} undescribed: {ds}"
         );
     }
+    // Each certificate field is a nested attribute with its own description,
+    // not a field of an opaque list(object) type.
+    let certificates = &ds["attributes"]["certificates"];
+    assert!(certificates.get("type").is_none(), "{certificates}");
+    assert_eq!(certificates["nested_type"]["nesting_mode"], "list");
+    let fields = |nested: &Value| -> Vec<String> {
+        nested["attributes"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        fields(&certificates["nested_type"]),
+        [
+            "created_date",
+            "days_until_expiry",
+            "description",
+            "expiration_date",
+            "expired",
+            "id",
+            "pem",
+            "rotation_due",
+            "rotation_due_date",
+            "stages",
+            "tags",
+        ]
+    );
+    let stages = &certificates["nested_type"]["attributes"]["stages"];
+    assert_eq!(stages["nested_type"]["nesting_mode"], "list");
+    assert_eq!(
+        fields(&stages["nested_type"]),
+        ["rest_api_id", "rest_api_name", "stage_name"]
+    );
+
+    // Every attribute anywhere (nested attributes and blocks included) of
+    // every schema the provider serves is described in a sentence.
+    let mut all = Vec::new();
+    collect_attributes(provider, "provider.", &mut all);
+    for kind in ["resource_schemas", "data_source_schemas"] {
+        for (name, s) in schema[kind].as_object().into_iter().flatten() {
+            collect_attributes(&s["block"], &format!("{name}."), &mut all);
+        }
+    }
+    assert!(
+        all.iter()
+            .any(|(path, _)| path == "apigw_client_certificates.certificates.stages.stage_name"),
+        "nested attributes not walked: {:?}",
+        all.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, attr) in &all {
+        assert!(
+            attr["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with('.') && d.len() > 20),
+            "{path} lacks a full-sentence description: {attr}"
+        );
+    }
 
     let functions = schema["functions"]
         .as_object()
@@ -127,6 +184,21 @@ fn schema_lists_config_data_source_and_functions_with_every_attribute_described(
     assert_eq!(functions["rotation_due"]["return_type"], "bool");
     assert_eq!(functions["days_until"]["return_type"], "number");
     assert_eq!(functions["pem_expiration"]["return_type"], "string");
+}
+
+/// Every attribute under a schema block (or a nested attribute's object),
+/// with its dotted path: descends into `nested_type` and `block_types`.
+fn collect_attributes<'a>(block: &'a Value, path: &str, out: &mut Vec<(String, &'a Value)>) {
+    for (name, attr) in block["attributes"].as_object().into_iter().flatten() {
+        let here = format!("{path}{name}");
+        if let Some(nested) = attr.get("nested_type") {
+            collect_attributes(nested, &format!("{here}."), out);
+        }
+        out.push((here, attr));
+    }
+    for (name, b) in block["block_types"].as_object().into_iter().flatten() {
+        collect_attributes(&b["block"], &format!("{path}{name}."), out);
+    }
 }
 
 // ---- the data source in a check block ----------------------------------------------

@@ -29,7 +29,8 @@ use std::process::ExitCode;
 
 use terraform_provider_apigw::provider;
 use terraform_provider_apigw::tfplugin::{
-    Attribute, Block, FunctionDef, NestedBlock, Nesting, Provider, Schema, Type,
+    Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting, Provider,
+    Schema, Type,
 };
 
 const PROVIDER_NAME: &str = "apigw";
@@ -545,15 +546,19 @@ fn one_line(s: &str) -> String {
 /// A nested section still to be written: its anchor path and its content.
 enum Pending<'a> {
     Block(String, &'a NestedBlock),
+    /// A nested attribute: its fields carry their own descriptions.
+    Attributes(String, &'a NestedAttributes),
+    /// An attribute of plain object type: only field names and types exist.
     Object(String, &'a BTreeMap<String, Type>),
 }
 
 /// The "Schema" section: top-level groups, then one section per nested
-/// block or object attribute, linked by anchors as the registry renders them.
+/// block, nested attribute or object attribute, linked by anchors as the
+/// registry renders them.
 fn schema_markdown(block: &Block) -> String {
     let mut s = String::from("## Schema\n");
     let mut queue: Vec<Pending<'_>> = Vec::new();
-    write_block_groups(&mut s, block, "", &mut queue);
+    write_groups(&mut s, &block.attributes, &block.blocks, "", &mut queue);
     let mut i = 0;
     while i < queue.len() {
         match &queue[i] {
@@ -574,7 +579,19 @@ fn schema_markdown(block: &Block) -> String {
                 let path = path.clone();
                 let block = &nb.block;
                 let mut more = Vec::new();
-                write_block_groups(&mut s, block, &path, &mut more);
+                write_groups(&mut s, &block.attributes, &block.blocks, &path, &mut more);
+                queue.extend(more);
+            }
+            Pending::Attributes(path, nested) => {
+                let _ = write!(
+                    s,
+                    "\n<a id=\"nestedatt--{}\"></a>\n### Nested Schema for `{}`\n",
+                    path.replace('.', "--"),
+                    path
+                );
+                let path = path.clone();
+                let mut more = Vec::new();
+                write_groups(&mut s, &nested.attributes, &[], &path, &mut more);
                 queue.extend(more);
             }
             Pending::Object(path, fields) => {
@@ -623,15 +640,19 @@ fn nesting_note(nb: &NestedBlock) -> String {
     }
 }
 
-fn write_block_groups<'a>(
+/// The Required / Optional / Read-Only groups of one level: headings at the
+/// top of the page, plain `Required:` labels inside a nested section (as the
+/// registry's generator writes them, so the page outline stays flat).
+fn write_groups<'a>(
     s: &mut String,
-    block: &'a Block,
+    attributes: &'a [Attribute],
+    blocks: &'a [NestedBlock],
     path: &str,
     queue: &mut Vec<Pending<'a>>,
 ) {
-    let mut attrs: Vec<&Attribute> = block.attributes.iter().collect();
+    let mut attrs: Vec<&Attribute> = attributes.iter().collect();
     attrs.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut blocks: Vec<&NestedBlock> = block.blocks.iter().collect();
+    let mut blocks: Vec<&NestedBlock> = blocks.iter().collect();
     blocks.sort_by(|a, b| a.type_name.cmp(&b.type_name));
 
     for group in [Group::Required, Group::Optional, Group::ReadOnly] {
@@ -653,7 +674,11 @@ fn write_block_groups<'a>(
         if lines.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "\n### {}\n", group.title());
+        if path.is_empty() {
+            let _ = writeln!(s, "\n### {}\n", group.title());
+        } else {
+            let _ = writeln!(s, "\n{}:\n", group.title());
+        }
         for l in lines {
             let _ = writeln!(s, "{l}");
         }
@@ -694,7 +719,10 @@ fn qualified(path: &str, name: &str) -> String {
 }
 
 fn attribute_line<'a>(a: &'a Attribute, path: &str, queue: &mut Vec<Pending<'a>>) -> String {
-    let mut flags = doc_type(&a.ty);
+    let mut flags = match &a.nested {
+        Some(n) => nested_label(n).to_string(),
+        None => doc_type(&a.ty),
+    };
     if a.sensitive {
         flags.push_str(", Sensitive");
     }
@@ -707,16 +735,30 @@ fn attribute_line<'a>(a: &'a Attribute, path: &str, queue: &mut Vec<Pending<'a>>
         line.push(' ');
         line.push_str(&desc);
     }
-    if let Some(fields) = inner_object(&a.ty) {
-        let full = qualified(path, &a.name);
+    let full = qualified(path, &a.name);
+    let pending = match &a.nested {
+        Some(n) => Some(Pending::Attributes(full.clone(), n)),
+        None => inner_object(&a.ty).map(|f| Pending::Object(full.clone(), f)),
+    };
+    if let Some(p) = pending {
         let _ = write!(
             line,
             " (see [below for nested schema](#nestedatt--{}))",
             full.replace('.', "--")
         );
-        queue.push(Pending::Object(full, fields));
+        queue.push(p);
     }
     line
+}
+
+/// The registry's label for a nested attribute ("Attributes List").
+fn nested_label(n: &NestedAttributes) -> &'static str {
+    match n.nesting {
+        ObjectNesting::Single => "Attributes",
+        ObjectNesting::List => "Attributes List",
+        ObjectNesting::Set => "Attributes Set",
+        ObjectNesting::Map => "Attributes Map",
+    }
 }
 
 fn block_line<'a>(nb: &'a NestedBlock, path: &str, queue: &mut Vec<Pending<'a>>) -> String {
@@ -810,13 +852,68 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("### Nested Schema for `assume_role`"), "{md}");
-        assert!(md.contains("- `role_arn` (String) ARN."), "{md}");
+        assert!(
+            md.contains("Required:\n\n- `role_arn` (String) ARN."),
+            "{md}"
+        );
+        assert_eq!(md.matches("### Required").count(), 0, "{md}");
         assert!(
             md.contains("(see [below for nested schema](#nestedatt--certificates))"),
             "{md}"
         );
         assert!(md.contains("### Nested Schema for `certificates`"), "{md}");
         assert!(md.contains("- `tags` (Map of String)"), "{md}");
+    }
+
+    #[test]
+    fn nested_attributes_get_sections_listing_each_field_with_its_description() {
+        let block = Block {
+            description: String::new(),
+            attributes: vec![Attribute::computed_nested(
+                "certificates",
+                NestedAttributes::list(vec![
+                    Attribute::computed("id", Type::String, "The certificate ID."),
+                    Attribute::computed("pem", Type::String, "The PEM.").sensitive(),
+                    Attribute::computed_nested(
+                        "stages",
+                        NestedAttributes::set(vec![Attribute::computed(
+                            "stage_name",
+                            Type::String,
+                            "The stage.",
+                        )]),
+                        "Stages using it.",
+                    ),
+                ]),
+                "All of them.",
+            )],
+            blocks: vec![],
+            deprecated: false,
+        };
+        let md = schema_markdown(&block);
+        let expected = "\
+## Schema
+
+### Read-Only
+
+- `certificates` (Attributes List) All of them. (see [below for nested schema](#nestedatt--certificates))
+
+<a id=\"nestedatt--certificates\"></a>
+### Nested Schema for `certificates`
+
+Read-Only:
+
+- `id` (String) The certificate ID.
+- `pem` (String, Sensitive) The PEM.
+- `stages` (Attributes Set) Stages using it. (see [below for nested schema](#nestedatt--certificates--stages))
+
+<a id=\"nestedatt--certificates--stages\"></a>
+### Nested Schema for `certificates.stages`
+
+Read-Only:
+
+- `stage_name` (String) The stage.
+";
+        assert_eq!(md, expected);
     }
 
     #[test]

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::apigw::{Certificate, StageRef};
 use crate::provider::Shared;
 use crate::tfplugin::{
-    Attribute, Block, DataSource, Diagnostic, Diagnostics, Schema, StopToken, Type, Value,
+    Attribute, Block, DataSource, Diagnostic, Diagnostics, NestedAttributes, Schema, StopToken,
+    Type, Value,
 };
 
 pub const TYPE_NAME: &str = "apigw_client_certificates";
@@ -27,28 +28,88 @@ impl ClientCertificates {
     }
 }
 
-fn stage_type() -> Type {
-    Type::Object(BTreeMap::from([
-        ("rest_api_id".to_string(), Type::String),
-        ("rest_api_name".to_string(), Type::String),
-        ("stage_name".to_string(), Type::String),
-    ]))
-}
-
-fn certificate_type() -> Type {
-    Type::Object(BTreeMap::from([
-        ("id".to_string(), Type::String),
-        ("description".to_string(), Type::String),
-        ("tags".to_string(), Type::Map(Box::new(Type::String))),
-        ("pem".to_string(), Type::String),
-        ("created_date".to_string(), Type::String),
-        ("expiration_date".to_string(), Type::String),
-        ("rotation_due_date".to_string(), Type::String),
-        ("rotation_due".to_string(), Type::Bool),
-        ("expired".to_string(), Type::Bool),
-        ("days_until_expiry".to_string(), Type::Number),
-        ("stages".to_string(), Type::List(Box::new(stage_type()))),
-    ]))
+/// The objects of `certificates`, each field described on its own.
+fn certificate_attributes() -> NestedAttributes {
+    NestedAttributes::list(vec![
+        Attribute::computed(
+            "id",
+            Type::String,
+            "ID of the client certificate, the value a stage's `client_certificate_id` holds.",
+        ),
+        Attribute::computed(
+            "description",
+            Type::String,
+            "Description of the certificate; null when it has none.",
+        ),
+        Attribute::computed(
+            "tags",
+            Type::Map(Box::new(Type::String)),
+            "Tags of the certificate; an empty map when it has none.",
+        ),
+        Attribute::computed(
+            "pem",
+            Type::String,
+            "PEM-encoded public certificate: what a backend trusts to accept the \
+             gateway's calls. The private key never leaves API Gateway.",
+        ),
+        Attribute::computed(
+            "created_date",
+            Type::String,
+            "When API Gateway created the certificate (RFC 3339, UTC).",
+        ),
+        Attribute::computed(
+            "expiration_date",
+            Type::String,
+            "When the certificate expires (RFC 3339, UTC).",
+        ),
+        Attribute::computed(
+            "rotation_due_date",
+            Type::String,
+            "Start of the rotation window: `expiration_date` minus `rotate_before` \
+             (RFC 3339, UTC).",
+        ),
+        Attribute::computed(
+            "rotation_due",
+            Type::Bool,
+            "True when, as of the read, the certificate is inside its rotation window \
+             (at or after `rotation_due_date`), expired certificates included.",
+        ),
+        Attribute::computed(
+            "expired",
+            Type::Bool,
+            "True when, as of the read, the certificate has expired (at or after \
+             `expiration_date`).",
+        ),
+        Attribute::computed(
+            "days_until_expiry",
+            Type::Number,
+            "Whole days from the read until `expiration_date`, rounded down; negative \
+             once it has passed.",
+        ),
+        Attribute::computed_nested(
+            "stages",
+            NestedAttributes::list(vec![
+                Attribute::computed(
+                    "rest_api_id",
+                    Type::String,
+                    "ID of the REST API the stage belongs to.",
+                ),
+                Attribute::computed(
+                    "rest_api_name",
+                    Type::String,
+                    "Name of the REST API the stage belongs to.",
+                ),
+                Attribute::computed(
+                    "stage_name",
+                    Type::String,
+                    "Name of the stage that presents the certificate.",
+                ),
+            ]),
+            "REST API stages that present the certificate, ordered by API name, API ID \
+             and stage name. Null unless `include_stage_usage` is true; an empty list \
+             when no stage uses the certificate.",
+        ),
+    ])
 }
 
 #[async_trait::async_trait]
@@ -89,16 +150,10 @@ impl DataSource for ClientCertificates {
                          it, from one scan of every REST API and its stages per provider \
                          process. Defaults to false, which makes no stage calls.",
                     ),
-                    Attribute::computed(
+                    Attribute::computed_nested(
                         "certificates",
-                        Type::List(Box::new(certificate_type())),
-                        "The matching certificates, soonest expiration first. Each has `id`, \
-                         `description`, `tags`, `pem`, `created_date`, `expiration_date` and \
-                         `rotation_due_date` (RFC 3339, UTC), `rotation_due` and `expired` \
-                         (booleans as of the read), `days_until_expiry` (whole days, negative \
-                         once expired) and `stages` (objects with `rest_api_id`, \
-                         `rest_api_name` and `stage_name`; null unless `include_stage_usage` \
-                         is true).",
+                        certificate_attributes(),
+                        "The matching certificates, soonest expiration first.",
                     ),
                     Attribute::computed(
                         "due_certificate_ids",
@@ -417,6 +472,82 @@ mod tests {
         assert_eq!(used.len(), 2);
         assert_eq!(used[0].get("rest_api_name"), &Value::string("billing"));
         assert_eq!(rows[1].get("stages"), &Value::List(Vec::new()));
+    }
+
+    fn schema() -> Schema {
+        ClientCertificates::new(Shared::default()).schema()
+    }
+
+    #[test]
+    fn certificates_keep_their_type_now_that_each_field_is_described() {
+        let stage = Type::Object(BTreeMap::from([
+            ("rest_api_id".to_string(), Type::String),
+            ("rest_api_name".to_string(), Type::String),
+            ("stage_name".to_string(), Type::String),
+        ]));
+        let certificate = Type::Object(BTreeMap::from([
+            ("id".to_string(), Type::String),
+            ("description".to_string(), Type::String),
+            ("tags".to_string(), Type::Map(Box::new(Type::String))),
+            ("pem".to_string(), Type::String),
+            ("created_date".to_string(), Type::String),
+            ("expiration_date".to_string(), Type::String),
+            ("rotation_due_date".to_string(), Type::String),
+            ("rotation_due".to_string(), Type::Bool),
+            ("expired".to_string(), Type::Bool),
+            ("days_until_expiry".to_string(), Type::Number),
+            ("stages".to_string(), Type::List(Box::new(stage))),
+        ]));
+        let Type::Object(attrs) = schema().value_type() else {
+            panic!("schema type is not an object")
+        };
+        assert_eq!(attrs["certificates"], Type::List(Box::new(certificate)));
+    }
+
+    #[test]
+    fn every_attribute_and_nested_attribute_is_described_in_a_sentence() {
+        fn check(attrs: &[Attribute], path: &str, count: &mut usize) {
+            for a in attrs {
+                let name = format!("{path}{}", a.name);
+                assert!(
+                    a.description.len() > 20 && a.description.ends_with('.'),
+                    "{name}: {:?}",
+                    a.description
+                );
+                *count += 1;
+                if let Some(n) = &a.nested {
+                    assert!(a.computed, "{name}");
+                    assert!(
+                        n.attributes.iter().all(|c| c.computed && !c.optional),
+                        "{name}: fields of a computed attribute are computed"
+                    );
+                    check(&n.attributes, &format!("{name}."), count);
+                }
+            }
+        }
+        let mut count = 0;
+        check(&schema().block.attributes, "", &mut count);
+        // 6 top-level, 11 certificate fields, 3 stage fields.
+        assert_eq!(count, 20);
+    }
+
+    #[test]
+    fn state_with_stages_round_trips_through_the_schema_type() {
+        let certs = vec![cert("a", 10, &[("team", "pay")]), cert("b", 100, &[])];
+        let stages = vec![StageRef {
+            rest_api_id: "api1".to_string(),
+            rest_api_name: "billing".to_string(),
+            stage_name: "prod".to_string(),
+            client_certificate_id: Some("a".to_string()),
+        }];
+        let mut state =
+            Report::build(&certs, Some(&stages), &BTreeMap::new(), window(), NOW).to_value();
+        state.set("rotate_before", Value::string("60d"));
+        state.set("include_stage_usage", Value::Bool(true));
+        state.set("tags", Value::Null);
+        let ty = schema().value_type();
+        let bytes = crate::tfplugin::codec::to_msgpack(&state, &ty);
+        assert_eq!(crate::tfplugin::codec::from_msgpack(&bytes, &ty), Ok(state));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use super::codec::{to_msgpack, type_to_json_bytes};
 use super::diag::{AttributePath, Diagnostic, PathStep, Severity};
 use super::proto::tfplugin6 as pb;
-use super::schema::{Attribute, Block, FunctionDef, Nesting, Parameter, Schema};
+use super::schema::{
+    Attribute, Block, FunctionDef, NestedAttributes, Nesting, ObjectNesting, Parameter, Schema,
+};
 use super::value::{Type, Value};
 
 pub fn schema(s: &Schema) -> pb::Schema {
@@ -40,11 +42,16 @@ fn block(b: &Block, version: i64) -> pb::schema::Block {
     }
 }
 
+/// A nested attribute has `nested_type` and no `type`: Terraform rejects an
+/// attribute that sets both, and derives the value type from the objects.
 fn attribute(a: &Attribute) -> pb::schema::Attribute {
     pb::schema::Attribute {
         name: a.name.clone(),
-        r#type: type_to_json_bytes(&a.ty),
-        nested_type: None,
+        r#type: match &a.nested {
+            Some(_) => Vec::new(),
+            None => type_to_json_bytes(&a.ty),
+        },
+        nested_type: a.nested.as_ref().map(nested_object),
         description: a.description.clone(),
         required: a.required,
         optional: a.optional,
@@ -53,6 +60,24 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: a.deprecated,
         write_only: false,
+    }
+}
+
+fn nested_object(n: &NestedAttributes) -> pb::schema::Object {
+    use pb::schema::object::NestingMode;
+    pb::schema::Object {
+        attributes: n.attributes.iter().map(attribute).collect(),
+        nesting: match n.nesting {
+            ObjectNesting::Single => NestingMode::Single,
+            ObjectNesting::List => NestingMode::List,
+            ObjectNesting::Set => NestingMode::Set,
+            ObjectNesting::Map => NestingMode::Map,
+        } as i32,
+        // Deprecated in the protocol; Terraform ignores them.
+        #[allow(deprecated)]
+        min_items: 0,
+        #[allow(deprecated)]
+        max_items: 0,
     }
 }
 
@@ -140,6 +165,64 @@ pub fn dynamic(v: &Value, ty: &Type) -> pb::DynamicValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tfplugin::codec::type_from_json;
+
+    #[test]
+    fn nested_attribute_has_nested_type_and_no_type() {
+        let a = Attribute::computed_nested(
+            "certificates",
+            NestedAttributes::list(vec![
+                Attribute::computed("id", Type::String, "The ID."),
+                Attribute::computed_nested(
+                    "stages",
+                    NestedAttributes::set(vec![Attribute::computed(
+                        "stage_name",
+                        Type::String,
+                        "The stage.",
+                    )]),
+                    "Stages using it.",
+                ),
+            ]),
+            "All of them.",
+        );
+        let p = attribute(&a);
+        assert_eq!(p.name, "certificates");
+        assert!(p.r#type.is_empty(), "type must be empty beside nested_type");
+        assert!(p.computed && !p.optional && !p.required);
+        assert_eq!(p.description, "All of them.");
+        let obj = p.nested_type.expect("nested_type");
+        assert_eq!(obj.nesting, pb::schema::object::NestingMode::List as i32);
+        let names: Vec<_> = obj.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["id", "stages"]);
+        let id = &obj.attributes[0];
+        assert_eq!(id.r#type, br#""string""#);
+        assert!(id.nested_type.is_none());
+        assert_eq!(
+            (id.description.as_str(), id.description_kind),
+            ("The ID.", pb::StringKind::Markdown as i32)
+        );
+        let stages = &obj.attributes[1];
+        assert!(stages.r#type.is_empty());
+        let inner = stages.nested_type.as_ref().expect("stages nested_type");
+        assert_eq!(inner.nesting, pb::schema::object::NestingMode::Set as i32);
+        assert_eq!(inner.attributes[0].name, "stage_name");
+        assert_eq!(inner.attributes[0].description, "The stage.");
+    }
+
+    #[test]
+    fn plain_attribute_keeps_its_type_and_no_nested_type() {
+        let p = attribute(&Attribute::optional(
+            "tags",
+            Type::Map(Box::new(Type::String)),
+            "Tags.",
+        ));
+        assert!(p.nested_type.is_none());
+        let json: serde_json::Value = serde_json::from_slice(&p.r#type).expect("type is JSON");
+        assert_eq!(
+            type_from_json(&json).expect("a type"),
+            Type::Map(Box::new(Type::String))
+        );
+    }
 
     #[test]
     fn long_diagnostics_are_clipped_on_a_char_boundary() {

@@ -20,7 +20,10 @@ pub mod value;
 use std::sync::Arc;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
-pub use schema::{Attribute, Block, FunctionDef, NestedBlock, Nesting, Parameter, Schema};
+pub use schema::{
+    Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting,
+    Parameter, Schema,
+};
 pub use server::serve;
 pub use value::{Type, Value};
 
