@@ -68,6 +68,18 @@ fn assert_consistent(emu: &Emulator, tf: &Tf) {
     );
 }
 
+/// Blocks until an `overlap` of `secs` counted from the current certificate's
+/// promotion has ended on the provider's clock (whole seconds), so a plan made
+/// now retires the previous certificate however fast the machine is.
+fn wait_out_overlap(tf: &Tf, secs: i64) {
+    let promoted = s(&state(tf)["promoted_date"]);
+    let promoted = rotation::parse_rfc3339(&promoted)
+        .unwrap_or_else(|e| panic!("promoted_date {promoted:?}: {e}"));
+    while terraform_provider_apigw::clock::now() <= promoted + secs {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn warnings_text(plan: &Plan) -> String {
     plan.warnings()
         .iter()
@@ -264,6 +276,7 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     // 3. The overlap ends (shortened here rather than waiting seven days):
     //    the plan retires the previous certificate and says so.
     tf.write("main.tf", &resource("overlap = \"1s\""));
+    wait_out_overlap(&tf, 1);
     let plan = tf.plan_json();
     assert_eq!(plan.actions(ADDR), ["update"]);
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
@@ -328,7 +341,7 @@ fn promote_after_takes_three_applies() {
     assert_consistent(&emu, &tf);
 
     // Apply 3: after the (short) overlap, retirement.
-    std::thread::sleep(Duration::from_secs(4));
+    wait_out_overlap(&tf, 3);
     let plan = tf.plan_json();
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
     assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
@@ -464,6 +477,7 @@ fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
     let second = s(&state(&tf)["current_certificate_id"]);
 
     tf.write("main.tf", &resource("overlap = \"1s\""));
+    wait_out_overlap(&tf, 1);
     let before = state(&tf);
     let out = tf.apply_result();
     assert!(
@@ -526,6 +540,7 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
 
     // Deletion fails: the new certificate stays recorded, the old one stays.
     tf.write("main.tf", &resource("overlap = \"1s\""));
+    wait_out_overlap(&tf, 1);
     emu.fail_next("DeleteClientCertificate", 20, 500);
     let out = tf.apply_result();
     assert!(!out.status.success());
