@@ -84,7 +84,7 @@ fn certificate_attributes() -> NestedAttributes {
             "days_until_expiry",
             Type::Number,
             "Whole days from the read until `expiration_date`, rounded down; negative \
-             once it has passed.",
+             exactly when `expired` is true (0 means valid, less than a day left).",
         ),
         Attribute::computed_nested(
             "stages",
@@ -285,7 +285,7 @@ impl Report {
                 due_date: rotation::rotation_due_date(c.expires, window),
                 due: rotation::is_due(now, c.expires, window),
                 expired: rotation::is_expired(now, c.expires),
-                days_left: rotation::days_until(now, c.expires),
+                days_left: rotation::days_left(now, c.expires),
                 stages: stages.map(|_| {
                     let mut v = by_cert.get(c.id.as_str()).cloned().unwrap_or_default();
                     v.sort_by(|a, b| {

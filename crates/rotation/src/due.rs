@@ -21,9 +21,23 @@ pub fn is_expired(now: i64, expiration: i64) -> bool {
 }
 
 /// Whole days from `now` until `t`, rounded down: negative once `t` has passed
-/// (one second past is day -1, so "0 days left" always means "still valid").
+/// (one second past is day -1; exactly at `t` it is 0).
 pub fn days_until(now: i64, t: i64) -> i64 {
     t.saturating_sub(now).div_euclid(86_400)
+}
+
+/// Whole days of validity left at `now`, for a certificate expiring at
+/// `expiration`: [`days_until`], except that an expired certificate (from the
+/// expiration second on, as [`is_expired`] says) never shows 0. So 0 always
+/// means "valid, less than a day left" and a negative count always agrees with
+/// an `expired` flag computed at the same instant.
+pub fn days_left(now: i64, expiration: i64) -> i64 {
+    let days = days_until(now, expiration);
+    if is_expired(now, expiration) {
+        days.min(-1)
+    } else {
+        days
+    }
 }
 
 #[cfg(test)]
@@ -80,6 +94,29 @@ mod tests {
         ];
         for (delta, want) in cases {
             assert_eq!(days_until(EXP, EXP + delta), *want, "delta {delta}");
+        }
+    }
+
+    #[test]
+    fn days_left_agrees_with_is_expired_at_the_expiration_second() {
+        // (now - expiration, days left)
+        let cases: &[(i64, i64)] = &[
+            (-86_400, 1),
+            (-86_399, 0),
+            (-1, 0),
+            (0, -1),
+            (1, -1),
+            (86_400, -1),
+            (86_401, -2),
+        ];
+        for (delta, want) in cases {
+            let now = EXP + delta;
+            assert_eq!(days_left(now, EXP), *want, "delta {delta}");
+            assert_eq!(
+                days_left(now, EXP) < 0,
+                is_expired(now, EXP),
+                "delta {delta}"
+            );
         }
     }
 }
