@@ -227,9 +227,10 @@ pub fn provider_schema() -> Schema {
                     Type::Number,
                     "Client-side limit on API Gateway control-plane requests per second, \
                      shared by every resource and data source of this provider. API Gateway \
-                     allows about 10 per second per account; staying below it avoids \
-                     throttling on large configurations. Zero disables the limit. Defaults \
-                     to 10.",
+                     allows about 10 per second per account (burst 40), so the default keeps \
+                     a large configuration inside that quota instead of meeting throttling \
+                     errors and retries. Lower it when other tools share the account's \
+                     quota; zero disables the limit. Defaults to 10.",
                 ),
                 Attribute::optional(
                     "rate_limit_burst",

@@ -15,8 +15,8 @@ use super::convert;
 use super::proto::tfplugin6 as pb;
 use super::value::{Type, Value};
 use super::{
-    ApplyRequest, DataSource, Diagnostic, Function, PlanRequest, Provider, ReadRequest, Resource,
-    StopToken,
+    ApplyRequest, DataSource, Diagnostic, Diagnostics, Function, PlanRequest, Provider,
+    ReadRequest, Resource, StopToken,
 };
 
 type RpcResult<T> = Result<Response<T>, Status>;
@@ -162,6 +162,12 @@ fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value,
     })
 }
 
+/// The diagnostics of a step that either ran (its own diagnostics) or could
+/// not start (one diagnostic saying why).
+fn diagnostics_of(result: Result<Diagnostics, Diagnostic>) -> Diagnostics {
+    result.unwrap_or_else(|d| vec![d])
+}
+
 fn log_rpc(rpc: &str, type_name: &str, started: Instant, diags: &[Diagnostic]) {
     tracing::debug!(
         rpc,
@@ -254,15 +260,15 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::validate_provider_config::Response> {
         let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        match decode(
-            req.config.as_ref(),
-            &self.provider_type,
-            "provider configuration",
-        ) {
-            Ok(config) => diags.extend(self.provider.validate(&config).await),
-            Err(d) => diags.push(d),
-        }
+        let run = async {
+            let config = decode(
+                req.config.as_ref(),
+                &self.provider_type,
+                "provider configuration",
+            )?;
+            Ok::<_, Diagnostic>(self.provider.validate(&config).await)
+        };
+        let diags = diagnostics_of(run.await);
         log_rpc("ValidateProviderConfig", "", started, &diags);
         Ok(Response::new(pb::validate_provider_config::Response {
             diagnostics: convert::diagnostics(&diags),
@@ -275,16 +281,12 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::validate_resource_config::Response> {
         let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
         let run = async {
             let entry = self.resource(&req.type_name)?;
             let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
             Ok::<_, Diagnostic>(entry.resource.validate(&config).await)
         };
-        match run.await {
-            Ok(d) => diags.extend(d),
-            Err(d) => diags.push(d),
-        }
+        let diags = diagnostics_of(run.await);
         log_rpc("ValidateResourceConfig", &req.type_name, started, &diags);
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: convert::diagnostics(&diags),
@@ -297,16 +299,12 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
         let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
         let run = async {
             let entry = self.data_source(&req.type_name)?;
             let config = decode(req.config.as_ref(), &entry.ty, "data source configuration")?;
             Ok::<_, Diagnostic>(entry.data_source.validate(&config).await)
         };
-        match run.await {
-            Ok(d) => diags.extend(d),
-            Err(d) => diags.push(d),
-        }
+        let diags = diagnostics_of(run.await);
         log_rpc(
             "ValidateDataResourceConfig",
             &req.type_name,
@@ -367,15 +365,15 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::configure_provider::Response> {
         let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        match decode(
-            req.config.as_ref(),
-            &self.provider_type,
-            "provider configuration",
-        ) {
-            Ok(config) => diags.extend(self.provider.configure(&config).await),
-            Err(d) => diags.push(d),
-        }
+        let run = async {
+            let config = decode(
+                req.config.as_ref(),
+                &self.provider_type,
+                "provider configuration",
+            )?;
+            Ok::<_, Diagnostic>(self.provider.configure(&config).await)
+        };
+        let diags = diagnostics_of(run.await);
         log_rpc("ConfigureProvider", "", started, &diags);
         Ok(Response::new(pb::configure_provider::Response {
             diagnostics: convert::diagnostics(&diags),
