@@ -457,6 +457,18 @@ fn changing_rotation_triggers_rotates() {
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
     assert!(warnings_text(&plan).contains("rotation_triggers changed"));
+
+    // A failed generation does not use the change up: the next plan still rotates.
+    emu.fail_next("GenerateClientCertificate", 20, 500);
+    let out = tf.apply_result();
+    assert!(!out.status.success());
+    emu.clear_faults();
+    assert_eq!(state(&tf)["current_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+    let plan = tf.plan_json();
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert!(warnings_text(&plan).contains("rotation_triggers changed"));
+
     tf.apply();
     assert_ne!(state(&tf)["current_certificate_id"], first.as_str());
     assert_consistent(&emu, &tf);
@@ -560,6 +572,48 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
     // Once the API recovers, the retirement completes.
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![second]);
+    assert_consistent(&emu, &tf);
+}
+
+/// The apply that rotates also retires a previous certificate whose overlap
+/// has ended. The retirement runs before the current certificate moves into
+/// the previous slot, so a failed delete leaves both where they were.
+#[test]
+fn a_failed_retirement_in_a_rotating_apply_loses_nothing() {
+    let (emu, tf) = setup("");
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    emu.age(310 * DAY);
+    tf.apply();
+    let second = s(&state(&tf)["current_certificate_id"]);
+
+    tf.write("main.tf", &resource("overlap = \"1s\""));
+    wait_out_overlap(&tf, 1);
+    emu.age(310 * DAY);
+    let plan = tf.plan_json();
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    assert_eq!(plan.after(ADDR, "previous_certificate_id"), second.as_str());
+
+    emu.fail_next("DeleteClientCertificate", 20, 500);
+    let out = tf.apply_result();
+    assert!(!out.status.success());
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!(
+            "Cannot delete the previous client certificate {first}"
+        )),
+        "{text}"
+    );
+    emu.clear_faults();
+    let st = state(&tf);
+    assert_eq!(st["current_certificate_id"], second.as_str());
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+
+    tf.apply();
+    let st = state(&tf);
+    assert_eq!(st["previous_certificate_id"], second.as_str());
+    assert!(!emu.certificate_ids().contains(&first));
     assert_consistent(&emu, &tf);
 }
 

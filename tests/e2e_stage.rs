@@ -427,3 +427,47 @@ fn destroy_detaches_unless_told_not_to() {
         "detach_on_destroy = false still detached"
     );
 }
+
+/// Destroy removes only the certificate this resource attached: a stage that
+/// presents another one by then (here switched outside Terraform, with the
+/// refresh skipped) keeps it, and the destroy says so.
+#[test]
+fn destroy_leaves_a_stage_that_presents_another_certificate() {
+    let emu = Emulator::start();
+    let aws = Aws::new(&emu);
+    let api = aws.api("orders", &["prod"]);
+    let ours = emu.generate_certificate("ours");
+    let theirs = emu.generate_certificate("theirs");
+    let tf = Tf::new(&emu);
+    tf.write(
+        "main.tf",
+        &stage_hcl(&api, "prod", &format!("\"{}\"", ours.id), ""),
+    );
+    tf.init();
+    tf.apply();
+    aws.set_stage_certificate(&api, "prod", &theirs.id);
+
+    let out = tf.run_ok(&[
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-refresh=false",
+    ]);
+    assert_eq!(
+        aws.stage_certificate(&api, "prod").as_deref(),
+        Some(theirs.id.as_str()),
+        "destroy detached a certificate it did not attach"
+    );
+    let text = format!("{} {}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("Stage left attached to another certificate"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("presents client certificate {}", theirs.id)),
+        "{text}"
+    );
+    assert!(tf.state_values(STAGE).is_none(), "the resource is gone");
+}

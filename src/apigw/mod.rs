@@ -465,6 +465,9 @@ impl Client {
 
     /// Fresh (uncached) scan: stages whose clientCertificateId == id. Used by retire_guard.
     pub async fn stages_using(&self, certificate_id: &str) -> Result<Vec<StageRef>, ApiError> {
+        // Held across the scan: a stage switched by this process meanwhile
+        // records its change after the scan's result, never under it.
+        let mut cache = self.inner.stages.lock().await;
         let all = self.scan_stages().await?;
         let using: Vec<StageRef> = all
             .iter()
@@ -472,7 +475,7 @@ impl Client {
             .cloned()
             .collect();
         // The fresh scan is the better truth: let later cached readers see it.
-        *self.inner.stages.lock().await = Some(Arc::new(all));
+        *cache = Some(Arc::new(all));
         Ok(using)
     }
 

@@ -29,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::apigw::{self, Certificate};
 use crate::provider::Shared;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
-    diag::has_errors,
+    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
+    ImportedObject, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
+    StopToken, Type, Value, diag::has_errors,
 };
 
 pub const TYPE_NAME: &str = "apigw_rotating_client_certificate";
@@ -107,7 +107,7 @@ fn schema() -> Schema {
         Attribute::optional(
             "rotation_triggers",
             map(),
-            "Arbitrary values; any change forces a rotation at the next apply, for instance after a suspected compromise, or paired with a resource that changes on a schedule. If a pending certificate already exists, the rotation in progress satisfies the change. The first values set after an import are recorded without rotating.",
+            "Arbitrary values; any change forces a rotation at the next apply, for instance after a suspected compromise, or paired with a resource that changes on a schedule. If a pending certificate already exists, the rotation in progress satisfies the change. If the new certificate cannot be generated, the old values stay in state, so the next plan still rotates. The first values set after an import are recorded without rotating. Values must be strings: a null element is an error.",
         ),
         Attribute::optional_computed(
             "retire_guard",
@@ -361,6 +361,7 @@ impl RotatingClientCertificate {
         let private = Private::decode(&req.prior_private);
         let validity = prior.as_ref().and_then(State::validity);
         let (policy, diags) = args.policy(validity);
+        resp.diagnostics.extend(null_elements(&req.config));
         resp.diagnostics.extend(diags);
         if has_errors(&resp.diagnostics) {
             return resp;
@@ -370,12 +371,15 @@ impl RotatingClientCertificate {
         let Some(policy) = policy else {
             // Unknown durations: nothing can be decided before apply.
             resp.planned_state = deferred_plan(&base, &args);
+            // Apply decides with the facts this plan would have used.
             resp.planned_private = Private {
                 plan: Some(PlannedSteps {
                     at,
                     steps: Vec::new(),
                     deferred: true,
                 }),
+                vanished: private.vanished.clone(),
+                adopt_triggers: private.adopt_triggers,
                 ..Private::default()
             }
             .encode();
@@ -442,6 +446,30 @@ fn project(prior: Option<&State>, args: &Args) -> State {
         s.retire_guard = g;
     }
     s
+}
+
+/// `tags` and `rotation_triggers` hold strings: a null element has no value
+/// to record (an empty string is allowed).
+fn null_elements(config: &Value) -> Diagnostics {
+    let mut diags = Vec::new();
+    for name in ["tags", "rotation_triggers"] {
+        if let Value::Map(m) | Value::Object(m) = config.get(name) {
+            for (key, v) in m {
+                if v.is_null() {
+                    diags.push(
+                        Diagnostic::error(
+                            "Null Map Element",
+                            format!(
+                                "{name}[{key:?}] is null; expected a string. Remove the key or give it a value (\"\" is allowed)."
+                            ),
+                        )
+                        .at_path(AttributePath::attr(name).then_key(key)),
+                    );
+                }
+            }
+        }
+    }
+    diags
 }
 
 fn facts(prior: Option<&State>, base: &State, args: &Args, private: &Private) -> Facts {
@@ -744,6 +772,8 @@ impl RotatingClientCertificate {
 struct Outcome {
     state: State,
     diagnostics: Diagnostics,
+    /// Whether this apply's new certificate was generated.
+    generated: bool,
 }
 
 impl RotatingClientCertificate {
@@ -767,9 +797,8 @@ impl RotatingClientCertificate {
             };
         }
         let args = Args::from_config(&req.config);
-        let mut planned = Private::decode(&req.planned_private)
-            .plan
-            .unwrap_or_default();
+        let planned_private = Private::decode(&req.planned_private);
+        let mut planned = planned_private.plan.clone().unwrap_or_default();
         let base = project(prior.as_ref(), &args);
         let (policy, diags) = args.policy(None);
         let Some(policy) = policy else {
@@ -779,7 +808,7 @@ impl RotatingClientCertificate {
         if planned.deferred {
             // The plan could not decide (unknown durations); decide now,
             // with the same rules, as of the plan's refresh.
-            let facts = facts(prior.as_ref(), &base, &args, &Private::default());
+            let facts = facts(prior.as_ref(), &base, &args, &planned_private);
             planned.steps = rotation::decide(planned.at, &facts, &policy)
                 .steps
                 .into_iter()
@@ -791,9 +820,23 @@ impl RotatingClientCertificate {
                 reason: rotation::RotateReason::Create,
             }];
         }
-        let out = self
+        let mut out = self
             .execute(&client, prior.as_ref(), base, &policy, &planned, &req.stop)
             .await;
+        let triggered = planned.steps.iter().any(|s| {
+            matches!(
+                s,
+                Step::Generate {
+                    reason: rotation::RotateReason::Triggered,
+                    ..
+                }
+            )
+        });
+        if triggered && !out.generated {
+            // The rotation the new triggers asked for did not happen: keep
+            // the old ones, so the next plan still sees the change.
+            out.state.rotation_triggers = prior.as_ref().and_then(|p| p.rotation_triggers.clone());
+        }
         let mut resp = ApplyResponse {
             new_state: if prior.is_none() && out.state.current.is_none() {
                 Value::Null
@@ -828,6 +871,7 @@ impl RotatingClientCertificate {
         let mut out = Outcome {
             state: base.clone(),
             diagnostics: Vec::new(),
+            generated: false,
         };
         let now = self.shared.now();
         let generate = planned.steps.iter().find_map(|s| match s {
@@ -838,6 +882,10 @@ impl RotatingClientCertificate {
             .steps
             .iter()
             .any(|s| matches!(s, Step::Promote { .. }));
+        // The current certificate moves into the previous slot: whatever
+        // occupies it must be gone first, or a failed delete after the move
+        // would leave a live certificate that no slot records.
+        let refills_previous = promote || generate == Some(Slot::Current);
         let retires: Vec<(Slot, String, bool)> = planned
             .steps
             .iter()
@@ -845,7 +893,9 @@ impl RotatingClientCertificate {
                 Step::Retire { slot, id, reason } => Some((
                     *slot,
                     id.clone(),
-                    *reason == RetireReason::SlotNeeded || *slot == Slot::Pending,
+                    *reason == RetireReason::SlotNeeded
+                        || *slot == Slot::Pending
+                        || (*slot == Slot::Previous && refills_previous),
                 )),
                 _ => None,
             })
@@ -919,6 +969,7 @@ impl RotatingClientCertificate {
                 }
             };
             let live = Live::from_api(&cert);
+            out.generated = true;
             if out.state.id.is_empty() {
                 out.state.id = live.id.clone();
             }
@@ -1083,7 +1134,9 @@ impl Resource for RotatingClientCertificate {
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        Args::from_config(config).policy(None).1
+        let mut diags = null_elements(config);
+        diags.extend(Args::from_config(config).policy(None).1);
+        diags
     }
 
     fn upgrade_json(

@@ -79,8 +79,14 @@ fn schema() -> Schema {
                     "detach_on_destroy",
                     Type::Bool,
                     "When true (the default), destroying this resource removes the client \
-                     certificate from the stage, so the stage presents none. Set it to false \
-                     to leave the stage as it is when this resource is destroyed or replaced.",
+                     certificate from the stage, so the stage presents none. Only the \
+                     certificate this resource recorded is removed: a stage that presents \
+                     another one by then (another attachment, or a change made outside \
+                     Terraform and not refreshed) is left as it is, with a warning. Set it \
+                     to false to leave the stage as it is when this resource is destroyed or \
+                     replaced. To rename or move an attachment, use a `moved` block: \
+                     otherwise Terraform attaches the new address and detaches the old one \
+                     in no fixed order.",
                 ),
             ],
             blocks: Vec::new(),
@@ -418,8 +424,22 @@ impl StageClientCertificate {
         {
             // Nothing left to detach from.
             Ok(None) => return done(Vec::new()),
-            Ok(Some(stage)) if stage.client_certificate_id.is_none() => return done(Vec::new()),
-            Ok(Some(_)) => {}
+            Ok(Some(stage)) => match (
+                stage.client_certificate_id.as_deref(),
+                prior.get("client_certificate_id").as_str(),
+            ) {
+                (None, _) => return done(Vec::new()),
+                (Some(presented), Some(recorded)) if presented != recorded => {
+                    return done(vec![Diagnostic::warning(
+                        "Stage left attached to another certificate",
+                        format!(
+                            "Stage \"{}\" of REST API \"{}\" presents client certificate {presented}, not {recorded} which this resource attached, so destroying the resource leaves the stage as it is. Something else attached that certificate (another apigw_stage_client_certificate, or a change outside Terraform).",
+                            model.stage_name, model.rest_api_id
+                        ),
+                    )]);
+                }
+                _ => {}
+            },
             Err(e) => {
                 return keep(vec![e.to_diagnostic(&format!(
                     "Cannot read stage \"{}\" of REST API \"{}\"",

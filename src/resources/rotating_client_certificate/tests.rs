@@ -335,3 +335,58 @@ fn unknown_durations_defer_the_decision_to_apply() {
     let private = Private::decode(&r.planned_private);
     assert!(private.plan.is_some_and(|p| p.deferred && p.at == SEEN));
 }
+
+#[test]
+fn a_deferred_plan_after_import_keeps_the_adopted_triggers() {
+    let prior = stable_state(SEEN - 10 * DAY);
+    let cfg = config(&[
+        ("rotate_before", Value::Unknown),
+        (
+            "rotation_triggers",
+            Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
+        ),
+    ]);
+    let r = resource().do_plan(&PlanRequest {
+        prior_state: prior.to_value(),
+        proposed_new_state: cfg.clone(),
+        config: cfg,
+        prior_private: Private {
+            observed_at: Some(SEEN),
+            adopt_triggers: true,
+            ..Private::default()
+        }
+        .encode(),
+        stop: StopToken::never(),
+    });
+    let private = Private::decode(&r.planned_private);
+    assert!(private.plan.is_some_and(|p| p.deferred));
+    assert!(
+        private.adopt_triggers,
+        "apply decides with the plan's facts: triggers recorded by import are adopted, not acted on"
+    );
+}
+
+#[test]
+fn a_null_map_element_is_an_error_naming_attribute_and_key() {
+    let prior = stable_state(SEEN - 10 * DAY);
+    for attr in ["tags", "rotation_triggers"] {
+        let map = Value::Map(BTreeMap::from([
+            ("owner".to_string(), Value::string("team-a")),
+            ("ticket".to_string(), Value::Null),
+        ]));
+        let r = plan(Some(&prior), config(&[(attr, map)]), Some(SEEN));
+        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{attr}: {:?}", r.diagnostics);
+        assert_eq!(
+            errors[0].attribute,
+            Some(crate::tfplugin::AttributePath::attr(attr).then_key("ticket")),
+        );
+        assert!(
+            errors[0]
+                .detail
+                .contains(&format!("{attr}[\"ticket\"] is null")),
+            "{}",
+            errors[0].detail
+        );
+    }
+}
