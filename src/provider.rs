@@ -106,6 +106,10 @@ impl tfplugin::Provider for ApigwProvider {
         if tfplugin::diag::has_errors(&clock) {
             return clock;
         }
+        let unknown = unknown_settings(config);
+        if !unknown.is_empty() {
+            return unknown;
+        }
         match parse_config(config, &ProcessEnv) {
             Ok(settings) => {
                 tracing::debug!(?settings, "provider configured");
@@ -115,6 +119,33 @@ impl tfplugin::Provider for ApigwProvider {
             Err(diags) => diags,
         }
     }
+}
+
+/// ConfigureProvider must not guess. A setting Terraform cannot know yet (it
+/// depends on a resource still to be created) would otherwise fall back to the
+/// environment or a default, and refresh and plan would talk to the wrong
+/// endpoint, region or account.
+fn unknown_settings(config: &Value) -> Diagnostics {
+    let Value::Object(attributes) = config else {
+        return Vec::new();
+    };
+    attributes
+        .iter()
+        .filter(|(_, v)| !v.is_wholly_known())
+        .map(|(name, _)| {
+            Diagnostic::error(
+                "Provider Configuration Not Known Yet",
+                format!(
+                    "{name} depends on a value Terraform only knows after apply. The provider \
+                     needs its configuration to refresh and plan, and does not fall back to the \
+                     environment or a default in its place. Set {name} from values known at \
+                     plan time (variables, locals, data sources), or create what it depends on \
+                     first with `terraform apply -target=...`."
+                ),
+            )
+            .at(name)
+        })
+        .collect()
 }
 
 /// An error for a malformed `APIGW_CLOCK_OFFSET`, a warning while one is in
@@ -230,7 +261,7 @@ pub fn provider_schema() -> Schema {
                      allows about 10 per second per account (burst 40), so the default keeps \
                      a large configuration inside that quota instead of meeting throttling \
                      errors and retries. Lower it when other tools share the account's \
-                     quota; zero disables the limit. Defaults to 10.",
+                     quota. From 0.1 to 10000; zero disables the limit. Defaults to 10.",
                 ),
                 Attribute::optional(
                     "rate_limit_burst",
@@ -331,10 +362,11 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
         match check_endpoint(&e) {
             Ok(url) => s.endpoint = Some(url),
             Err(why) => {
+                let shown = without_user_info(&e);
                 let d = Diagnostic::error(
                     "Invalid endpoint URL",
                     format!(
-                        "{source} = {e:?} is not a usable endpoint: {why}. Expected an absolute \
+                        "{source} = {shown:?} is not a usable endpoint: {why}. Expected an absolute \
                          http:// or https:// URL such as \"http://127.0.0.1:4566\" or \
                          \"https://apigateway.eu-west-1.amazonaws.com\"."
                     ),
@@ -425,13 +457,13 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
 
     // rate limit
     if let Some(rps) = config.get("rate_limit_rps").as_f64() {
-        if !(0.0..=10_000.0).contains(&rps) || !rps.is_finite() {
+        if !(rps == 0.0 || (0.1..=10_000.0).contains(&rps)) {
             diags.push(
                 Diagnostic::error(
                     "Invalid rate_limit_rps",
                     format!(
                         "rate_limit_rps = {rps} is not allowed; expected a number of requests \
-                         per second from 0 (no limit) to 10000, such as 10."
+                         per second from 0.1 to 10000, such as 10, or 0 for no limit."
                     ),
                 )
                 .at("rate_limit_rps"),
@@ -490,7 +522,7 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
                     "Invalid assume_role.session_name",
                     format!(
                         "session_name = {name:?} is not allowed; expected 2 to 64 characters \
-                         from letters, digits and =,.@-_"
+                         from letters, digits and +=,.@-_"
                     ),
                 )
                 .at_path(path("session_name")),
@@ -532,8 +564,29 @@ pub fn is_region(r: &str) -> bool {
         && last.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The endpoint as it may be shown: anything before an `@` in the authority
+/// (user name, password, keys) replaced by `***`.
+fn without_user_info(e: &str) -> String {
+    let start = e.find("://").map_or(0, |i| i + 3);
+    let end = e[start..]
+        .find(['/', '?', '#'])
+        .map_or(e.len(), |i| start + i);
+    match e[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &e[..start], &e[start + at..]),
+        None => e.to_string(),
+    }
+}
+
 /// Returns the URL as given (the SDK wants it verbatim) if it is usable.
 fn check_endpoint(e: &str) -> Result<String, String> {
+    // The URL parser forgives these, the SDK does not: every call would fail.
+    if e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "it contains whitespace or control characters (a trailing newline from a file? \
+             trim it with trimspace())"
+                .to_string(),
+        );
+    }
     let url = url::Url::parse(e).map_err(|err| err.to_string())?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(format!(
@@ -569,7 +622,7 @@ fn is_role_arn(arn: &str) -> bool {
 fn is_session_name(n: &str) -> bool {
     (2..=64).contains(&n.len())
         && n.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"=,.@-_".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_".contains(&b))
 }
 
 #[cfg(test)]
@@ -624,7 +677,7 @@ mod tests {
                             "role_arn",
                             Value::string("arn:aws:iam::123456789012:role/rot"),
                         ),
-                        ("session_name", Value::string("ci")),
+                        ("session_name", Value::string("ci+deploy@team")),
                         ("external_id", Value::string("ext")),
                     ]),
                 ),
@@ -642,7 +695,7 @@ mod tests {
         assert_eq!(s.rate_limit_burst, 5);
         let ar = s.assume_role.expect("assume_role");
         assert_eq!(ar.role_arn, "arn:aws:iam::123456789012:role/rot");
-        assert_eq!(ar.session_name.as_deref(), Some("ci"));
+        assert_eq!(ar.session_name.as_deref(), Some("ci+deploy@team"));
         assert_eq!(ar.external_id.as_deref(), Some("ext"));
     }
 
@@ -653,6 +706,8 @@ mod tests {
             "ftp://example.com",
             "http://",
             "127.0.0.1:4566",
+            "http://127.0.0.1:4566\n",
+            " http://127.0.0.1:4566",
         ] {
             let d = err_of(cfg(vec![("endpoint", Value::string(bad))]));
             assert_eq!(d.summary, "Invalid endpoint URL");
@@ -660,6 +715,51 @@ mod tests {
             assert!(d.detail.contains(&format!("{bad:?}")), "{}", d.detail);
             assert!(d.detail.contains("http://"), "{}", d.detail);
         }
+    }
+
+    #[test]
+    fn credentials_in_an_endpoint_are_refused_without_being_repeated() {
+        for (bad, shown) in [
+            (
+                "https://AKIAEXAMPLE:s3cr3t@apigw.example/",
+                "https://***@apigw.example/",
+            ),
+            ("http://s3cr3t@127.0.0.1:4566", "http://***@127.0.0.1:4566"),
+            ("http://a:s3cr3t@ bad host", "http://***@ bad host"),
+        ] {
+            let d = err_of(cfg(vec![("endpoint", Value::string(bad))]));
+            assert!(!d.detail.contains("s3cr3t"), "{}", d.detail);
+            assert!(!d.detail.contains("AKIAEXAMPLE"), "{}", d.detail);
+            assert!(d.detail.contains(&format!("{shown:?}")), "{}", d.detail);
+        }
+    }
+
+    #[test]
+    fn settings_not_known_until_apply_stop_configuration() {
+        let config = cfg(vec![
+            ("region", Value::string("eu-west-1")),
+            ("endpoint", Value::Unknown),
+            (
+                "assume_role",
+                Value::object(vec![("role_arn", Value::Unknown)]),
+            ),
+        ]);
+        let diags = unknown_settings(&config);
+        let blamed: Vec<_> = diags.iter().map(|d| d.attribute.clone()).collect();
+        assert_eq!(
+            blamed,
+            vec![
+                Some(AttributePath::attr("assume_role")),
+                Some(AttributePath::attr("endpoint")),
+            ]
+        );
+        assert!(diags.iter().all(|d| d.is_error()));
+        assert!(
+            diags[1].detail.contains("endpoint depends on a value"),
+            "{}",
+            diags[1].detail
+        );
+        assert!(unknown_settings(&cfg(vec![("region", Value::string("eu-west-1"))])).is_empty());
     }
 
     #[test]
@@ -732,8 +832,14 @@ mod tests {
 
     #[test]
     fn rate_limits_are_bounded() {
-        let d = err_of(cfg(vec![("rate_limit_rps", Value::Number(-1.0))]));
-        assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_rps")));
+        for bad in [-1.0, 1e-20, 0.05, 10_001.0] {
+            let d = err_of(cfg(vec![("rate_limit_rps", Value::Number(bad))]));
+            assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_rps")));
+            assert!(d.detail.contains("from 0.1 to 10000"), "{}", d.detail);
+        }
+        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.1))]), &NoEnv)
+            .expect("0.1 is the slowest limit");
+        assert_eq!(s.rate_limit_rps, 0.1);
         let d = err_of(cfg(vec![("rate_limit_burst", Value::Number(0.0))]));
         assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_burst")));
         let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.0))]), &NoEnv)

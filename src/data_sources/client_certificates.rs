@@ -12,7 +12,7 @@ use crate::apigw::{Certificate, StageRef};
 use crate::provider::Shared;
 use crate::tfplugin::{
     Attribute, Block, DataSource, Diagnostic, Diagnostics, NestedAttributes, Schema, StopToken,
-    Type, Value,
+    Type, Value, diag::null_map_elements,
 };
 
 pub const TYPE_NAME: &str = "apigw_client_certificates";
@@ -175,10 +175,11 @@ impl DataSource for ClientCertificates {
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        match config.get("rotate_before").as_str() {
-            Some(s) => parse_window(s).err().into_iter().collect(),
-            None => Vec::new(),
+        let mut diags = null_map_elements(config, &["tags"]);
+        if let Some(s) = config.get("rotate_before").as_str() {
+            diags.extend(parse_window(s).err());
         }
+        diags
     }
 
     async fn read(&self, config: Value, _stop: StopToken) -> (Value, Diagnostics) {
@@ -192,6 +193,10 @@ impl DataSource for ClientCertificates {
             Err(d) => return (Value::Null, vec![d]),
         };
         let include_stages = config.get("include_stage_usage").as_bool().unwrap_or(false);
+        let nulls = null_map_elements(&config, &["tags"]);
+        if !nulls.is_empty() {
+            return (Value::Null, nulls);
+        }
         let filter = config.get("tags").as_string_map().unwrap_or_default();
 
         let client = match self.shared.client() {
@@ -423,6 +428,27 @@ mod tests {
         assert_eq!(fresh.get("stages"), &Value::Null);
         assert_eq!(rows[0].get("days_until_expiry"), &Value::Number(-1.0));
         assert_eq!(rows[0].get("expired"), &Value::Bool(true));
+    }
+
+    #[tokio::test]
+    async fn a_null_tag_in_the_filter_is_an_error_not_an_empty_filter() {
+        let ds = ClientCertificates::new(Shared::default());
+        let config = Value::object([(
+            "tags",
+            Value::Map(BTreeMap::from([("team".to_string(), Value::Null)])),
+        )]);
+        let diags = ds.validate(&config).await;
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            diags[0].attribute,
+            Some(crate::tfplugin::AttributePath::attr("tags").then_key("team"))
+        );
+        let (value, diags) = ds.read(config, StopToken::never()).await;
+        assert!(value.is_null());
+        assert!(
+            diags[0].detail.contains("tags[\"team\"] is null"),
+            "{diags:?}"
+        );
     }
 
     #[test]

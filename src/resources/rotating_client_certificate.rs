@@ -29,10 +29,13 @@ use serde::{Deserialize, Serialize};
 use crate::apigw::{self, Certificate};
 use crate::provider::Shared;
 use crate::tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
-    ImportedObject, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
-    StopToken, Type, Value, diag::has_errors,
+    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
+    diag::{has_errors, null_map_elements},
 };
+
+/// Map attributes whose elements must be strings.
+const MAP_ATTRIBUTES: &[&str] = &["tags", "rotation_triggers"];
 
 pub const TYPE_NAME: &str = "apigw_rotating_client_certificate";
 /// Version 1 added `promoted_date` and `trusted_certificate_ids`.
@@ -361,7 +364,8 @@ impl RotatingClientCertificate {
         let private = Private::decode(&req.prior_private);
         let validity = prior.as_ref().and_then(State::validity);
         let (policy, diags) = args.policy(validity);
-        resp.diagnostics.extend(null_elements(&req.config));
+        resp.diagnostics
+            .extend(null_map_elements(&req.config, MAP_ATTRIBUTES));
         resp.diagnostics.extend(diags);
         if has_errors(&resp.diagnostics) {
             return resp;
@@ -446,30 +450,6 @@ fn project(prior: Option<&State>, args: &Args) -> State {
         s.retire_guard = g;
     }
     s
-}
-
-/// `tags` and `rotation_triggers` hold strings: a null element has no value
-/// to record (an empty string is allowed).
-fn null_elements(config: &Value) -> Diagnostics {
-    let mut diags = Vec::new();
-    for name in ["tags", "rotation_triggers"] {
-        if let Value::Map(m) | Value::Object(m) = config.get(name) {
-            for (key, v) in m {
-                if v.is_null() {
-                    diags.push(
-                        Diagnostic::error(
-                            "Null Map Element",
-                            format!(
-                                "{name}[{key:?}] is null; expected a string. Remove the key or give it a value (\"\" is allowed)."
-                            ),
-                        )
-                        .at_path(AttributePath::attr(name).then_key(key)),
-                    );
-                }
-            }
-        }
-    }
-    diags
 }
 
 fn facts(prior: Option<&State>, base: &State, args: &Args, private: &Private) -> Facts {
@@ -1134,7 +1114,7 @@ impl Resource for RotatingClientCertificate {
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = null_elements(config);
+        let mut diags = null_map_elements(config, MAP_ATTRIBUTES);
         diags.extend(Args::from_config(config).policy(None).1);
         diags
     }

@@ -79,3 +79,28 @@ impl Diagnostic {
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
+
+/// For map-of-string attributes whose null elements would mean nothing (tags,
+/// filters, triggers): one error per null element, naming attribute and key.
+pub fn null_map_elements(config: &super::Value, attributes: &[&str]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for name in attributes {
+        if let super::Value::Map(m) | super::Value::Object(m) = config.get(name) {
+            for (key, v) in m {
+                if v.is_null() {
+                    diags.push(
+                        Diagnostic::error(
+                            "Null Map Element",
+                            format!(
+                                "{name}[{key:?}] is null; expected a string. Remove the key or \
+                                 give it a value (\"\" is allowed)."
+                            ),
+                        )
+                        .at_path(AttributePath::attr(name).then_key(key)),
+                    );
+                }
+            }
+        }
+    }
+    diags
+}

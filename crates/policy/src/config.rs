@@ -265,20 +265,27 @@ impl RawConfig {
         }
         let mut rules = BTreeMap::new();
         for (id, r) in self.rules.unwrap_or_default() {
-            if rules::find(&id).is_none() {
+            let Some(rule) = rules::find(&id) else {
                 let known: Vec<&str> = rules::ALL.iter().map(|r| r.id).collect();
                 return Err(format!(
                     "rules.{id}: unknown rule ID; known rules are {}",
                     known.join(", ")
                 ));
-            }
+            };
             let severity = r
                 .severity
                 .map(|s| s.parse::<Severity>())
                 .transpose()
                 .map_err(|e| format!("rules.{id}.severity: {e}"))?;
+            // Stored under the rule's own spelling: `[rules.apigw005]` counts.
+            if rules.contains_key(rule.id) {
+                return Err(format!(
+                    "rules.{id}: {} is configured twice (rule IDs ignore case)",
+                    rule.id
+                ));
+            }
             rules.insert(
-                id,
+                rule.id.to_string(),
                 RuleSettings {
                     enabled: r.enabled.unwrap_or(true),
                     severity,
@@ -309,6 +316,23 @@ mod tests {
             Config::parse("", "empty").expect("parses"),
             Config::default()
         );
+    }
+
+    #[test]
+    fn rule_ids_ignore_case_but_not_twice() {
+        let c = Config::parse(
+            "[rules.apigw005]\nenabled = false\n[rules.Apigw004]\nseverity = \"high\"\n",
+            "c.toml",
+        )
+        .expect("valid");
+        assert!(!c.rule_enabled("APIGW005"));
+        assert_eq!(c.rule_severity("APIGW004"), Some(Severity::High));
+        let e = Config::parse(
+            "[rules.apigw005]\nenabled = false\n[rules.APIGW005]\nenabled = true\n",
+            "c.toml",
+        )
+        .expect_err("configured twice");
+        assert!(e.to_string().contains("configured twice"), "{e}");
     }
 
     #[test]

@@ -845,7 +845,15 @@ impl<'de> ObjectSeed<'de> for PhantomData<Entry> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
         let mut e = Entry::default();
         while let Some(key) = map.next_key_seed(Keys(&[
-            "address", "mode", "type", "name", "index", "deposed", "values", "change",
+            "address",
+            "mode",
+            "type",
+            "name",
+            "index",
+            "deposed",
+            "deposed_key",
+            "values",
+            "change",
         ]))? {
             match key {
                 Some("address") => e.address = map.next_value()?,
@@ -853,7 +861,8 @@ impl<'de> ObjectSeed<'de> for PhantomData<Entry> {
                 Some("type") => e.kind = map.next_value_seed(TypeKey)?,
                 Some("name") => e.name = map.next_value()?,
                 Some("index") => e.index = map.next_value()?,
-                Some("deposed") => e.deposed = map.next_value()?,
+                // Plans say `deposed`, state values `deposed_key`.
+                Some("deposed" | "deposed_key") => e.deposed = map.next_value()?,
                 Some("values") if e.is_irrelevant() => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -1417,6 +1426,22 @@ mod tests {
             "aws_api_gateway_client_certificate.c.id"
         );
         assert_eq!(d.configuration[1].module_path, vec!["k".to_string()]);
+    }
+
+    #[test]
+    fn state_marks_deposed_objects_by_deposed_key() {
+        let state = r#"{
+          "format_version": "1.0",
+          "values": {"root_module": {"resources": [
+            {"address": "aws_api_gateway_client_certificate.c", "mode": "managed",
+             "type": "aws_api_gateway_client_certificate", "name": "c", "values": {"id": "new"}},
+            {"address": "aws_api_gateway_client_certificate.c", "mode": "managed",
+             "type": "aws_api_gateway_client_certificate", "name": "c", "deposed_key": "00000001",
+             "values": {"id": "old"}}]}}
+        }"#;
+        let d = read(state).expect("state");
+        assert_eq!(d.resources[0].deposed, None);
+        assert_eq!(d.resources[1].deposed.as_deref(), Some("00000001"));
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn render(r: &Report) -> String {
             }
             if let Some(exp) = &f.expiration_date {
                 let days = match f.days_left {
-                    Some(d) if d < 0 => format!(" ({} days ago)", -d),
+                    Some(d) if d < 0 => " (expired)".to_string(),
                     Some(d) => format!(" ({d} days left)"),
                     None => String::new(),
                 };

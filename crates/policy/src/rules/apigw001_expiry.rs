@@ -40,6 +40,17 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if !expired && rotation_underway(cert) {
             continue;
         }
+        let id_known = cert.id.known();
+        // A stage moving off this certificate is its rotation: the soak before
+        // the old certificate is deleted.
+        let switched_away = id_known.is_some_and(|id| {
+            a.stages
+                .iter()
+                .any(|s| s.before == Some(id) && s.after.is_some_and(|after| after != Text::Is(id)))
+        });
+        if switched_away {
+            continue;
+        }
         let rotate_before = cert
             .rotate_before
             .unwrap_or(ctx.config.expiry.rotate_before);
@@ -47,15 +58,19 @@ fn check(ctx: &Context) -> Vec<Finding> {
             continue;
         };
         let id = cert.id.known().unwrap_or("(unknown)");
-        let days = rotation::days_until(a.now, expiration);
+        let days = rotation::days_left(a.now, expiration);
         let due = rotation::rotation_due_date(expiration, rotate_before);
         let expires = rotation::format_rfc3339(expiration);
         let message = if expired {
+            let ago = match (a.now - expiration).div_euclid(86_400) {
+                0 => "less than a day ago".to_string(),
+                1 => "1 day ago".to_string(),
+                n => format!("{n} days ago"),
+            };
             format!(
-                "Certificate {id} ({}) expired on {expires} ({} days ago) and is still in use: \
+                "Certificate {id} ({}) expired on {expires} ({ago}) and is still in use: \
                  backends that verify it are rejecting API Gateway now (an outage in progress).",
                 cert.label(),
-                -days
             )
         } else {
             let verdict = match a.doc.kind {
@@ -238,6 +253,45 @@ mod tests {
             )
             .doc();
         assert_eq!(run(&RULE, &doc), vec![]);
+    }
+
+    #[test]
+    fn quiet_while_a_stage_moves_off_it_in_this_plan() {
+        for days in [5, -2] {
+            let doc = Plan::new()
+                .unchanged(C, aws_cert("abc123", days))
+                .unchanged(
+                    "aws_api_gateway_client_certificate.next",
+                    aws_cert("new456", 365),
+                )
+                .change(
+                    "aws_api_gateway_stage.prod",
+                    &["update"],
+                    aws_stage("api1", "prod", Some("abc123")),
+                    aws_stage("api1", "prod", Some("new456")),
+                    &[],
+                )
+                .doc();
+            assert_eq!(run(&RULE, &doc), vec![], "{days} days");
+        }
+    }
+
+    #[test]
+    fn an_expired_certificate_never_shows_zero_days_left() {
+        let exp = now();
+        let doc = Plan::new()
+            .unchanged(
+                C,
+                json!({"id": "abc123", "expiration_date": rotation::format_rfc3339(exp)}),
+            )
+            .doc();
+        let f = run(&RULE, &doc);
+        assert_eq!(f[0].days_left, Some(-1));
+        assert!(
+            f[0].message.contains("(less than a day ago)"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! APIGW002: a stage switches away from certificate X and the same plan deletes X.
 
+use crate::analysis::{Analysis, Deletion, Stage};
 use crate::finding::Finding;
-use crate::input::Text;
+use crate::input::{Resource, Text};
 use crate::rules::{Context, RuleDef};
 use crate::severity::Severity;
 
@@ -11,7 +12,10 @@ pub const RULE: RuleDef = RuleDef {
     title: "Big-bang certificate cutover",
     default_severity: Severity::Critical,
     description: "A stage switches from certificate X to another one, and the same plan deletes X \
-(the certificate is replaced, in either order, destroyed, or retired). Backends learn to trust the \
+(the certificate is replaced, in either order, destroyed, or retired). The switch may also be a \
+hand-over: one resource lets go of the stage (an `aws_api_gateway_stage` clearing \
+`client_certificate_id`, an attachment removed or renamed) while another, matched by REST API ID \
+and stage name, attaches a different certificate. Backends learn to trust the \
 new certificate only after it exists, so a single apply that creates it, switches the stage and \
 deletes the old one leaves no moment in which backends trust both: calls fail from the switch until \
 every backend trusts the new certificate. This is what `aws_api_gateway_client_certificate` with \
@@ -27,46 +31,101 @@ fn check(ctx: &Context) -> Vec<Finding> {
     let a = ctx.analysis;
     let mut out = Vec::new();
     for stage in &a.stages {
-        let (Some(old), Some(after)) = (stage.before, stage.after) else {
+        let Some(old) = stage.before else {
             continue;
         };
-        if after == Text::Is(old) || after == Text::Null {
-            continue;
-        }
         let Some(deletion) = a.deletions.get(old) else {
             continue;
         };
-        let to = match after {
-            Text::Is(new) => match a.certificate_holding(new) {
-                Some(c) => format!("certificate {new} ({})", c.label()),
-                None => format!("certificate {new}"),
-            },
-            _ => match stage.targets.first() {
-                Some(t) => format!(
-                    "a certificate created by this plan ({}{})",
-                    t.resource.address,
-                    t.attribute
-                        .as_ref()
-                        .map(|s| format!(".{s}"))
-                        .unwrap_or_default()
-                ),
-                None => "a certificate known only after apply".to_string(),
-            },
-        };
-        let message = format!(
-            "Stage {} switches from certificate {old} to {to}, and the same plan deletes {old} \
-             ({} {}). Backends cannot trust the new certificate before the switch, so calls fail \
-             until every backend is updated.",
-            stage.label(),
-            deletion.resource.address,
-            deletion.how
-        );
-        let mut f = Finding::new(&RULE, RULE.default_severity, stage.resource, message);
-        f.certificate_id = Some(old.to_string());
-        f.certificate_address = Some(deletion.resource.address.clone());
-        out.push(f);
+        match stage.after {
+            Some(after) if after != Text::Is(old) && after != Text::Null => {
+                let message = format!(
+                    "Stage {} switches from certificate {old} to {}, and the same plan deletes \
+                     {old} ({} {}). Backends cannot trust the new certificate before the switch, \
+                     so calls fail until every backend is updated.",
+                    stage.label(),
+                    new_certificate(a, stage, after),
+                    deletion.resource.address,
+                    deletion.how
+                );
+                out.push(finding(stage.resource, old, deletion, message));
+            }
+            // This resource lets go of the stage (detaches, or is removed):
+            // another resource may attach the new certificate to the same stage.
+            Some(Text::Null) | None => {
+                for (other, after) in successors(a, stage, old) {
+                    let message = format!(
+                        "Stage {} moves from certificate {old} (set by {}) to {} (set by {}), \
+                         and the same plan deletes {old} ({} {}). Backends cannot trust the new \
+                         certificate before the switch, so calls fail until every backend is \
+                         updated.",
+                        stage.label(),
+                        stage.resource.address,
+                        new_certificate(a, other, after),
+                        other.resource.address,
+                        deletion.resource.address,
+                        deletion.how
+                    );
+                    out.push(finding(other.resource, old, deletion, message));
+                }
+            }
+            Some(_) => {}
+        }
     }
     out
+}
+
+/// Other resources that give the same stage (known REST API ID and name) a
+/// certificate other than `old` after the plan.
+fn successors<'a, 'd>(
+    a: &'a Analysis<'d>,
+    stage: &'a Stage<'d>,
+    old: &'a str,
+) -> impl Iterator<Item = (&'a Stage<'d>, Text<'d>)> + 'a {
+    let key = (stage.rest_api_id.known(), stage.stage_name.known());
+    a.stages.iter().filter_map(move |other| {
+        let (Some(api), Some(name)) = key else {
+            return None;
+        };
+        if std::ptr::eq(other.resource, stage.resource)
+            || other.rest_api_id.known() != Some(api)
+            || other.stage_name.known() != Some(name)
+        {
+            return None;
+        }
+        match other.after {
+            Some(after) if after != Text::Is(old) && after != Text::Null => Some((other, after)),
+            _ => None,
+        }
+    })
+}
+
+/// How a finding names the certificate a stage switches to.
+fn new_certificate(a: &Analysis, stage: &Stage, after: Text) -> String {
+    match after {
+        Text::Is(new) => match a.certificate_holding(new) {
+            Some(c) => format!("certificate {new} ({})", c.label()),
+            None => format!("certificate {new}"),
+        },
+        _ => match stage.targets.first() {
+            Some(t) => format!(
+                "a certificate created by this plan ({}{})",
+                t.resource.address,
+                t.attribute
+                    .as_ref()
+                    .map(|s| format!(".{s}"))
+                    .unwrap_or_default()
+            ),
+            None => "a certificate known only after apply".to_string(),
+        },
+    }
+}
+
+fn finding(at: &Resource, old: &str, deletion: &Deletion, message: String) -> Finding {
+    let mut f = Finding::new(&RULE, RULE.default_severity, at, message);
+    f.certificate_id = Some(old.to_string());
+    f.certificate_address = Some(deletion.resource.address.clone());
+    f
 }
 
 #[cfg(test)]
@@ -131,6 +190,78 @@ mod tests {
             "follows the reference: {}",
             f[0].message
         );
+    }
+
+    const ATT: &str = "apigw_stage_client_certificate.prod";
+
+    /// The stage hands its certificate over to a new attachment resource.
+    fn migration(delete_old: bool) -> Plan {
+        let plan = Plan::new()
+            .change(
+                S,
+                &["update"],
+                aws_stage("api1", "prod", Some("old111")),
+                aws_stage("api1", "prod", None),
+                &[],
+            )
+            .change(
+                ATT,
+                &["create"],
+                serde_json::Value::Null,
+                attachment("api1", "prod", "new222"),
+                &[],
+            );
+        if delete_old {
+            plan.change(
+                C,
+                &["delete"],
+                aws_cert("old111", 20),
+                serde_json::Value::Null,
+                &[],
+            )
+        } else {
+            plan.unchanged(C, aws_cert("old111", 20))
+        }
+    }
+
+    #[test]
+    fn fires_when_another_resource_takes_the_stage_over() {
+        let f = run(&RULE, &migration(true).doc());
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].address, ATT);
+        assert_eq!(f[0].certificate_id.as_deref(), Some("old111"));
+        for part in [
+            "api1/prod",
+            &format!("set by {S}"),
+            "new222",
+            &format!("set by {ATT}"),
+        ] {
+            assert!(f[0].message.contains(part), "{part}: {}", f[0].message);
+        }
+        assert_eq!(run(&RULE, &migration(false).doc()), vec![], "old kept");
+    }
+
+    #[test]
+    fn fires_when_an_attachment_is_renamed_and_the_certificate_replaced() {
+        let doc = replaced_cert(&["create", "delete"])
+            .change(
+                "apigw_stage_client_certificate.old_name",
+                &["delete"],
+                attachment("api1", "prod", "old111"),
+                serde_json::Value::Null,
+                &[],
+            )
+            .change(
+                "apigw_stage_client_certificate.new_name",
+                &["create"],
+                serde_json::Value::Null,
+                json!({"rest_api_id": "api1", "stage_name": "prod", "detach_on_destroy": true}),
+                &["client_certificate_id", "id"],
+            )
+            .doc();
+        let f = run(&RULE, &doc);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].address, "apigw_stage_client_certificate.new_name");
     }
 
     #[test]

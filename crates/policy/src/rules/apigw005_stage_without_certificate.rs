@@ -13,8 +13,9 @@ pub const RULE: RuleDef = RuleDef {
     title: "REST API stage without a client certificate",
     default_severity: Severity::Medium,
     description: "An `aws_api_gateway_stage` has no `client_certificate_id` after the plan and no \
-`apigw_stage_client_certificate` attaches one (matched by REST API ID and stage name, or by the \
-attachment's references to the stage in the configuration). Without a client certificate, backends \
+`apigw_stage_client_certificate` attaches one (matched by REST API ID and stage name, a value \
+known only after apply on either side matching any, or by the attachment's references to the \
+stage in the configuration). Without a client certificate, backends \
 cannot tell API Gateway's calls from anyone else's. A value known only after apply counts as set.",
     fix: "Set client_certificate_id on the stage, or attach one with apigw_stage_client_certificate \
 (client_certificate_id = apigw_rotating_client_certificate.NAME.current_certificate_id). Disable \
@@ -26,15 +27,17 @@ fn check(ctx: &Context) -> Vec<Finding> {
     let a = ctx.analysis;
     // What the attachments cover, computed once: stage keys by value, and stage
     // resources by configuration reference.
-    let mut keys: HashSet<(&str, &str)> = HashSet::new();
+    // (REST API ID, stage name); `None` where the attachment's value is known
+    // only after apply, which matches any stage (it counts as set).
+    let mut keys: Vec<(Option<&str>, Option<&str>)> = Vec::new();
     let mut referenced: HashSet<*const Resource> = HashSet::new();
     for att in a
         .stages
         .iter()
         .filter(|s| s.resource.kind == Kind::StageAttachment && s.resource.after.is_some())
     {
-        if let (Text::Is(api), Text::Is(stage)) = (att.rest_api_id, att.stage_name) {
-            keys.insert((api, stage));
+        if let (Some(api), Some(stage)) = (key_part(att.rest_api_id), key_part(att.stage_name)) {
+            keys.push((api, stage));
         }
         for attr in ["stage_name", "rest_api_id"] {
             for t in a.resolve(att.resource, attr, |k| k == Kind::AwsStage) {
@@ -47,10 +50,16 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if stage.resource.kind != Kind::AwsStage || stage.after != Some(Text::Null) {
             continue;
         }
-        let by_value = matches!(
-            (stage.rest_api_id, stage.stage_name),
-            (Text::Is(api), Text::Is(name)) if keys.contains(&(api, name))
-        );
+        // Equal where both are known; a value known only after apply on
+        // either side could be equal.
+        let fits = |key: Option<&str>, value: Text<'_>| match (key, value) {
+            (_, Text::Unknown) | (None, _) => true,
+            (Some(k), Text::Is(v)) => k == v,
+            _ => false,
+        };
+        let by_value = keys
+            .iter()
+            .any(|(api, name)| fits(*api, stage.rest_api_id) && fits(*name, stage.stage_name));
         if by_value || referenced.contains(&(stage.resource as *const Resource)) {
             continue;
         }
@@ -69,6 +78,16 @@ fn check(ctx: &Context) -> Vec<Finding> {
     out
 }
 
+/// An attachment's key part: `Some(None)` when known only after apply, `None`
+/// when null (no key).
+fn key_part(t: Text<'_>) -> Option<Option<&str>> {
+    match t {
+        Text::Is(v) => Some(Some(v)),
+        Text::Unknown => Some(None),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +95,59 @@ mod tests {
     use serde_json::json;
 
     const S: &str = "aws_api_gateway_stage.prod";
+
+    /// First apply of a new REST API: its ID is unknown on the stage and on
+    /// the attachment; the stage name is a literal, or itself unknown.
+    #[test]
+    fn unknown_ids_on_a_new_api_still_match_the_attachment() {
+        for att_stage in [Some("prod"), None] {
+            let mut stage = aws_stage("x", "prod", None);
+            stage.as_object_mut().expect("object").remove("rest_api_id");
+            let mut att = json!({"detach_on_destroy": true});
+            let mut unknown = vec!["rest_api_id", "client_certificate_id", "id"];
+            match att_stage {
+                Some(name) => att["stage_name"] = json!(name),
+                None => unknown.push("stage_name"),
+            }
+            let doc = Plan::new()
+                .change(
+                    S,
+                    &["create"],
+                    serde_json::Value::Null,
+                    stage,
+                    &["rest_api_id", "id"],
+                )
+                .change(
+                    "apigw_stage_client_certificate.prod",
+                    &["create"],
+                    serde_json::Value::Null,
+                    att,
+                    &unknown,
+                )
+                .doc();
+            assert_eq!(run(&RULE, &doc), vec![], "attachment stage {att_stage:?}");
+        }
+        // A known, different stage name does not match.
+        let mut stage = aws_stage("x", "prod", None);
+        stage.as_object_mut().expect("object").remove("rest_api_id");
+        let doc = Plan::new()
+            .change(
+                S,
+                &["create"],
+                serde_json::Value::Null,
+                stage,
+                &["rest_api_id", "id"],
+            )
+            .change(
+                "apigw_stage_client_certificate.canary",
+                &["create"],
+                serde_json::Value::Null,
+                json!({"stage_name": "canary", "detach_on_destroy": true}),
+                &["rest_api_id", "client_certificate_id", "id"],
+            )
+            .doc();
+        assert_eq!(run(&RULE, &doc).len(), 1);
+    }
 
     #[test]
     fn fires_for_a_stage_without_certificate() {
