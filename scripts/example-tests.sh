@@ -47,13 +47,16 @@ run_tests() {
     fi
 }
 
+# Seeded in plain assignments, so that `set -e` stops on a failed seed.
 prepare quickstart
-TF_VAR_rest_api_id=$(seed_one quickstart-orders prod) \
+api=$(seed_one quickstart-orders prod)
+TF_VAR_rest_api_id=$api \
     TF_VAR_trust_store_path="$WORK/quickstart-trust.pem" \
     run_tests quickstart
 
 prepare partner-trust-store
-TF_VAR_rest_api_id=$(seed_one partner-payments prod) \
+api=$(seed_one partner-payments prod)
+TF_VAR_rest_api_id=$api \
     TF_VAR_published_bundle_path="$WORK/partner-bundle.pem" \
     run_tests partner-trust-store
 

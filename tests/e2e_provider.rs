@@ -510,16 +510,21 @@ fn malformed_clock_offset_is_an_error_naming_the_variable_and_value() {
     );
 }
 
-fn closed_port_url() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    drop(l);
-    format!("http://127.0.0.1:{port}")
+/// A loopback URL where nothing listens. The port stays bound, without
+/// listening, while the returned socket lives: connections are refused, and
+/// no server started by another test can take the port meanwhile.
+fn closed_port_url() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    (socket, format!("http://127.0.0.1:{port}"))
 }
 
 #[test]
 fn unreachable_endpoint_is_reported_on_first_use_naming_endpoint_and_url() {
-    let url = closed_port_url();
+    let (_held, url) = closed_port_url();
     let tf = Tf::bare();
     tf.write("provider.tf", &provider_with(&url, "  max_retries = 0"));
     tf.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);
@@ -572,11 +577,9 @@ fn credentials_never_appear_in_output_even_with_trace_logging() {
     assert!(!all.contains(TOKEN), "session token leaked in failure");
 
     // ...and an unreachable endpoint: no secret in any of them.
+    let (_held, url) = closed_port_url();
     let mut down = Tf::bare();
-    down.write(
-        "provider.tf",
-        &provider_with(&closed_port_url(), "  max_retries = 0"),
-    );
+    down.write("provider.tf", &provider_with(&url, "  max_retries = 0"));
     down.set_env("AWS_SECRET_ACCESS_KEY", SECRET);
     down.set_env("TF_LOG", "trace");
     down.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);

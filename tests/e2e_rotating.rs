@@ -827,7 +827,8 @@ fn saved_plan_applies_after_a_boundary_passes() {
     );
 
     // Wait until the overlap has ended: a fresh plan would now also retire.
-    let deadline = rotation::parse_rfc3339(&retire_after).unwrap_or(0);
+    let deadline = rotation::parse_rfc3339(&retire_after)
+        .unwrap_or_else(|e| panic!("previous_retire_after {retire_after:?}: {e}"));
     while terraform_provider_apigw::clock::now() <= deadline + 1 {
         std::thread::sleep(Duration::from_millis(500));
     }

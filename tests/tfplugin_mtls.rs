@@ -73,7 +73,7 @@ impl Drop for ProviderProcess {
 }
 
 fn launch(client_cert_pem: &str) -> ProviderProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-apigw"))
+    let child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-apigw"))
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env("PLUGIN_CLIENT_CERT", client_cert_pem)
@@ -84,7 +84,15 @@ fn launch(client_cert_pem: &str) -> ProviderProcess {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start the provider: {e}"));
-    let stdout = child
+    // Guarded from here on: a failed check below still stops the process.
+    let mut process = ProviderProcess {
+        child,
+        socket: PathBuf::new(),
+        server_cert: Vec::new(),
+        handshake: String::new(),
+    };
+    let stdout = process
+        .child
         .stdout
         .take()
         .unwrap_or_else(|| panic!("no stdout pipe"));
@@ -108,12 +116,10 @@ fn launch(client_cert_pem: &str) -> ProviderProcess {
     let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(parts[5])
         .unwrap_or_else(|e| panic!("certificate in handshake is not base64: {e}"));
-    ProviderProcess {
-        socket: PathBuf::from(parts[3]),
-        server_cert,
-        handshake,
-        child,
-    }
+    process.socket = PathBuf::from(parts[3]);
+    process.server_cert = server_cert;
+    process.handshake = handshake;
+    process
 }
 
 /// Accepts exactly the server certificate announced in the handshake line,
@@ -463,12 +469,13 @@ fn messages_larger_than_grpcs_default_limit_are_accepted() {
     });
     let response = result.unwrap_or_else(|e| panic!("6 MiB request refused: {e}"));
     // The oversized region is invalid, and the provider says so in a diagnostic.
+    let diagnostics = &response.get_ref().diagnostics;
     assert!(
-        response
-            .get_ref()
-            .diagnostics
-            .iter()
-            .all(|d| d.detail.len() < 100_000),
+        !diagnostics.is_empty(),
+        "the 6 MiB region must be reported as invalid"
+    );
+    assert!(
+        diagnostics.iter().all(|d| d.detail.len() < 100_000),
         "a diagnostic echoed the whole 6 MiB value"
     );
 }

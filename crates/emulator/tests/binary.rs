@@ -21,13 +21,18 @@ impl Drop for Running {
 }
 
 fn start(args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apigw-emulator"))
+    let child = Command::new(env!("CARGO_BIN_EXE_apigw-emulator"))
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start apigw-emulator");
-    let stdout = child.stdout.take().expect("stdout");
+    // Guarded from here on: a failed check below still stops the process.
+    let mut running = Running {
+        child,
+        url: String::new(),
+    };
+    let stdout = running.child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -42,7 +47,8 @@ fn start(args: &[&str]) -> Running {
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected URL {url:?}"));
     assert_ne!(port, 0);
-    Running { child, url }
+    running.url = url;
+    running
 }
 
 fn terminate(mut running: Running, signal: &str) -> std::process::ExitStatus {
