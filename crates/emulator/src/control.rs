@@ -22,10 +22,14 @@ impl Throttle {
         burst: 40,
     };
 
+    /// The slowest rate: one request every 1000 seconds.
+    pub const MIN_RPS: f64 = 0.001;
+
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.rps.is_finite() && self.rps > 0.0) {
+        if !(self.rps.is_finite() && self.rps >= Self::MIN_RPS) {
             return Err(format!(
-                "throttle rps must be a positive number, got {}",
+                "throttle rps must be a number of at least {}, got {}",
+                Self::MIN_RPS,
                 self.rps
             ));
         }
@@ -169,9 +173,13 @@ impl Control {
         }
     }
 
-    /// Back to the start-up settings, with empty counters and log.
+    /// Back to the start-up settings, with empty counters and log. Sequence
+    /// numbers keep counting: a request still in flight must never record its
+    /// status on a newer request's log entry.
     pub fn reset(&mut self) {
+        let next_seq = self.next_seq;
         *self = Self::new(self.configured_throttle);
+        self.next_seq = next_seq;
     }
 
     pub fn throttle(&self) -> Option<Throttle> {

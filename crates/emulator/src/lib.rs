@@ -144,11 +144,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// X.509 dates run from year 1 to year 9999 (UTC, epoch seconds).
+const FIRST_X509_SECOND: i64 = -62_135_596_800;
+const LAST_X509_SECOND: i64 = 253_402_300_799;
+/// The longest `--cert-validity`: 100 years (AWS issues 365 days).
+const MAX_CERT_VALIDITY_SECS: u64 = 100 * 365 * 86_400;
+
 fn validate_config(config: &Config) -> Result<(), EmulatorError> {
     if config.cert_validity_secs == 0 {
         return Err(EmulatorError::Config(
             "certificate validity must be longer than 0 seconds".to_owned(),
         ));
+    }
+    if config.cert_validity_secs > MAX_CERT_VALIDITY_SECS {
+        return Err(EmulatorError::Config(format!(
+            "certificate validity of {} seconds is longer than the 100 years allowed",
+            config.cert_validity_secs
+        )));
     }
     if let Some(t) = &config.throttle {
         t.validate().map_err(EmulatorError::Config)?;
@@ -167,7 +179,13 @@ impl Emulator {
     pub fn open(config: Config) -> Result<Self, EmulatorError> {
         validate_config(&config)?;
         let store = match &config.state_file {
-            Some(path) => persist::load(path)?,
+            Some(path) => {
+                let store = persist::load(path)?;
+                // Written at once: an unwritable location stops start-up here
+                // rather than losing the first change.
+                persist::save(path, &store)?;
+                store
+            }
             None => Store::default(),
         };
         Ok(Self::with_store(config, store))
@@ -203,17 +221,27 @@ impl Emulator {
     }
 
     /// Changes the store and persists it. `f` must validate before it changes anything:
-    /// on `Err` the store is left as it was and nothing is written.
+    /// on `Err` the store is left as it was and nothing is written. If the state file
+    /// cannot be written, the change is undone and the caller gets a 503: a change
+    /// acknowledged but lost at the next restart would be worse.
     pub(crate) fn mutate<R>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<R, AwsError>,
     ) -> Result<R, AwsError> {
         let mut store = lock(&self.inner.store);
+        let Some(path) = &self.inner.config.state_file else {
+            return f(&mut store);
+        };
+        let before = store.clone();
         let r = f(&mut store)?;
-        if let Some(path) = &self.inner.config.state_file
-            && let Err(e) = persist::save(path, &store)
-        {
-            tracing::error!(error = %e, "state not persisted");
+        if let Err(e) = persist::save(path, &store) {
+            tracing::error!(error = %e, "state not persisted; change undone");
+            *store = before;
+            return Err(AwsError::new(
+                503,
+                "ServiceUnavailableException",
+                format!("The emulator could not write its state file, so nothing changed: {e}"),
+            ));
         }
         Ok(r)
     }
@@ -247,12 +275,20 @@ impl Emulator {
                 }
                 let created = cert.created.checked_sub(seconds);
                 let expires = cert.expires.checked_sub(seconds);
+                let in_range = |t: i64| (FIRST_X509_SECOND..=LAST_X509_SECOND).contains(&t);
                 let (Some(created), Some(expires)) = (created, expires) else {
                     return Err(AwsError::bad_request(format!(
                         "aging by {seconds} seconds overflows the dates of {}",
                         cert.id
                     )));
                 };
+                if !(in_range(created) && in_range(expires)) {
+                    return Err(AwsError::bad_request(format!(
+                        "aging by {seconds} seconds moves the dates of {} outside the years 1 \
+                         to 9999 that certificates can carry",
+                        cert.id
+                    )));
+                }
                 let pem = certs::reissue(&cert.id, &cert.key_pem, created, expires)
                     .map_err(|e| AwsError::bad_request(format!("cannot age: {e}")))?;
                 updated.push((cert.id.clone(), created, expires, pem));

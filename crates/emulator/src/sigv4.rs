@@ -259,11 +259,21 @@ pub fn verify(
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?;
-    if amz_date.len() != 16 || !amz_date.starts_with(auth.date) {
+    if amz_date.len() != 16 || auth.date.len() != 8 || !amz_date.starts_with(auth.date) {
         return Err(incomplete(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{amz_date}'",
             auth.date
         )));
+    }
+    if auth.service != "apigateway" {
+        return Err(AwsError::new(
+            403,
+            "InvalidSignatureException",
+            format!(
+                "Credential should be scoped to correct service: 'apigateway'. (Got '{}'.)",
+                auth.service
+            ),
+        ));
     }
     if !auth.signed_headers.contains(&"host") {
         return Err(incomplete(
@@ -461,6 +471,59 @@ mod tests {
             body,
         );
         assert_eq!(err.unwrap_err().code, "InvalidSignatureException");
+    }
+
+    #[test]
+    fn credential_scope_names_this_service_and_the_full_date() {
+        let creds = Credentials {
+            access_key: "test",
+            secret_key: "test",
+        };
+        let req = ToSign {
+            method: &Method::GET,
+            path: "/clientcertificates",
+            query: None,
+            host: "127.0.0.1:1",
+            body: b"",
+        };
+        let signed = sign(&creds, "us-east-1", "20260101T000000Z", &req);
+        let verify_with = |rewrite: &dyn Fn(&str) -> String| {
+            let mut headers = HeaderMap::new();
+            headers.insert("host", "127.0.0.1:1".parse().unwrap());
+            for (k, v) in &signed {
+                let v = if k == "authorization" {
+                    rewrite(v)
+                } else {
+                    v.clone()
+                };
+                headers.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            verify(
+                &creds,
+                &Method::GET,
+                "/clientcertificates",
+                None,
+                &headers,
+                b"",
+            )
+        };
+        assert!(verify_with(&|v| v.to_owned()).is_ok());
+        let e = verify_with(&|v| v.replace("/apigateway/", "/execute-api/")).unwrap_err();
+        assert_eq!(e.status, 403);
+        assert!(
+            e.message.contains("scoped to correct service"),
+            "{}",
+            e.message
+        );
+        let e = verify_with(&|v| v.replace("/20260101/", "/2026/")).unwrap_err();
+        assert!(
+            e.message.contains("Date in Credential scope"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

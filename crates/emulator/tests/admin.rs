@@ -160,3 +160,66 @@ async fn admin_endpoints_report_and_control_the_emulator() {
     let (status, _) = admin(addr, "GET", "/_emulator/reset", Value::Null).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn admin_inputs_that_certificates_or_clocks_cannot_carry_are_refused() {
+    let emu = spawn(Config::default()).await.unwrap();
+    let addr = emu.addr();
+    let (_, a) = admin(addr, "POST", "/_emulator/certificates", Value::Null).await;
+    let before = emu.certificates();
+
+    // Aging past year 1 (or beyond 9999) cannot be written into a certificate.
+    for seconds in [100_000_000_000_i64, -300_000_000_000] {
+        let (status, err) = admin(
+            addr,
+            "POST",
+            "/_emulator/age",
+            json!({ "seconds": seconds }),
+        )
+        .await;
+        assert_eq!(status, 400, "{seconds}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().contains("years 1 to 9999"),
+            "{err}"
+        );
+    }
+    assert_eq!(emu.certificates(), before, "nothing moved");
+    assert!(a["clientCertificateId"].is_string());
+
+    // A throttle so slow that one wait would outlast any clock.
+    let (status, err) = admin(
+        addr,
+        "POST",
+        "/_emulator/throttle",
+        json!({"rps": 1e-300, "burst": 1}),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("at least 0.001"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_request_log_keeps_counting_across_a_reset() {
+    let emu = spawn(Config::default()).await.unwrap();
+    let addr = emu.addr();
+    let sdk = client(&emu.url());
+    let _ = sdk.get_client_certificates().send().await.unwrap();
+    let (_, log) = admin(addr, "GET", "/_emulator/requests", Value::Null).await;
+    let first = log[0]["seq"].as_u64().unwrap();
+    let (status, _) = admin(addr, "POST", "/_emulator/reset", Value::Null).await;
+    assert_eq!(status, 200);
+    let _ = sdk.get_client_certificates().send().await.unwrap();
+    let (_, log) = admin(addr, "GET", "/_emulator/requests", Value::Null).await;
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        1,
+        "the reset emptied the log"
+    );
+    assert!(
+        log[0]["seq"].as_u64().unwrap() > first,
+        "a request in flight across the reset could otherwise write onto a new entry: {log}"
+    );
+}

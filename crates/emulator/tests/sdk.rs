@@ -825,3 +825,38 @@ async fn faults_fail_delay_and_drop_then_clear() {
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("status"));
 }
+
+#[tokio::test]
+async fn a_state_file_that_cannot_be_written_loses_no_acknowledged_change() {
+    // An unwritable location stops start-up, before anything is acknowledged.
+    let missing = std::env::temp_dir()
+        .join(format!("apigw-emu-nodir-{}", std::process::id()))
+        .join("state.json");
+    let err = apigw_emulator::Emulator::open(Config {
+        state_file: Some(missing.clone()),
+        ..Config::default()
+    })
+    .err()
+    .expect("start-up must fail");
+    assert!(err.to_string().contains("state.json"), "{err}");
+
+    // A location that stops being writable: the change is refused and undone.
+    let dir = std::env::temp_dir().join(format!("apigw-emu-gone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let emu = spawn(Config {
+        state_file: Some(dir.join("state.json")),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let sdk = support::client_with(&emu.url(), "test", "test", 1);
+    let err = sdk
+        .generate_client_certificate()
+        .send()
+        .await
+        .expect_err("the change cannot be kept");
+    let raw = err.raw_response().expect("an HTTP answer");
+    assert_eq!(raw.status().as_u16(), 503);
+    assert!(emu.certificates().is_empty(), "the change was undone");
+}
