@@ -34,6 +34,9 @@ use crate::tfplugin::{
     diag::{has_errors, null_map_elements},
 };
 
+/// How long API Gateway's client certificates are valid: 365 days.
+const API_GATEWAY_VALIDITY_SECS: u64 = 365 * 86_400;
+
 /// Map attributes whose elements must be strings.
 const MAP_ATTRIBUTES: &[&str] = &["tags", "rotation_triggers"];
 
@@ -362,7 +365,11 @@ impl RotatingClientCertificate {
             }
         };
         let private = Private::decode(&req.prior_private);
-        let validity = prior.as_ref().and_then(State::validity);
+        // Before the first certificate exists, API Gateway's fixed validity.
+        let validity = prior
+            .as_ref()
+            .and_then(State::validity)
+            .or(Some(API_GATEWAY_VALIDITY_SECS));
         let (policy, diags) = args.policy(validity);
         resp.diagnostics
             .extend(null_map_elements(&req.config, MAP_ATTRIBUTES));
@@ -391,6 +398,10 @@ impl RotatingClientCertificate {
         };
         let facts = facts(prior.as_ref(), &base, &args, &private);
         let decision = rotation::decide(at, &facts, &policy);
+        let generates = decision
+            .steps
+            .iter()
+            .any(|e| matches!(e.step, Step::Generate { .. }));
         for (slot, id) in &private.vanished {
             if *slot == Slot::Previous {
                 resp.diagnostics.push(Diagnostic::warning(
@@ -400,6 +411,25 @@ impl RotatingClientCertificate {
                     ),
                 ));
             }
+            // When a new rotation is due, its warning says this already.
+            if *slot == Slot::Pending && !generates {
+                resp.diagnostics.push(Diagnostic::warning(
+                    "Pending client certificate deleted outside Terraform",
+                    format!(
+                        "Pending certificate {id} no longer exists, so the rotation it started is abandoned and the current certificate stays in place. Remove {id} from backend trust stores if it was installed. A new rotation starts when the current certificate enters its rotation window; to start one now, change rotation_triggers."
+                    ),
+                ));
+            }
+        }
+        if private.adopt_triggers
+            && let (Some(p), Some(Some(new))) = (prior.as_ref(), &args.rotation_triggers)
+            && p.rotation_triggers.as_ref().is_none_or(BTreeMap::is_empty)
+            && !new.is_empty()
+        {
+            resp.diagnostics.push(Diagnostic::warning(
+                "rotation_triggers recorded without rotating",
+                "This certificate series was imported and has not been applied since, so these rotation_triggers are taken as its starting values and do not force a rotation. To rotate now (for example after a suspected compromise), apply once, then change rotation_triggers again.",
+            ));
         }
         for e in &decision.steps {
             resp.diagnostics

@@ -390,3 +390,70 @@ fn a_null_map_element_is_an_error_naming_attribute_and_key() {
         );
     }
 }
+
+#[test]
+fn a_window_longer_than_api_gateways_validity_fails_at_create() {
+    let r = plan(
+        None,
+        config(&[("rotate_before", Value::string("400d"))]),
+        None,
+    );
+    let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(
+        errors[0].attribute,
+        Some(crate::tfplugin::AttributePath::attr("rotate_before"))
+    );
+    assert!(errors[0].detail.contains("365d"), "{}", errors[0].detail);
+}
+
+#[test]
+fn a_pending_certificate_deleted_outside_terraform_is_explained() {
+    let prior = stable_state(SEEN - 10 * DAY);
+    let private = Private {
+        observed_at: Some(SEEN),
+        vanished: vec![(Slot::Pending, "gone01".to_string())],
+        ..Private::default()
+    };
+    let cfg = config(&[]);
+    let r = resource().do_plan(&PlanRequest {
+        prior_state: prior.to_value(),
+        proposed_new_state: cfg.clone(),
+        config: cfg,
+        prior_private: private.encode(),
+        stop: StopToken::never(),
+    });
+    assert!(planned_steps(&r).is_empty());
+    let w = warnings(&r);
+    assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(
+        w[0].summary,
+        "Pending client certificate deleted outside Terraform"
+    );
+    assert!(w[0].detail.contains("gone01"), "{}", w[0].detail);
+}
+
+#[test]
+fn triggers_adopted_after_import_say_so() {
+    let prior = stable_state(SEEN - 10 * DAY);
+    let cfg = config(&[(
+        "rotation_triggers",
+        Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
+    )]);
+    let r = resource().do_plan(&PlanRequest {
+        prior_state: prior.to_value(),
+        proposed_new_state: cfg.clone(),
+        config: cfg,
+        prior_private: Private {
+            observed_at: Some(SEEN),
+            adopt_triggers: true,
+            ..Private::default()
+        }
+        .encode(),
+        stop: StopToken::never(),
+    });
+    assert!(planned_steps(&r).is_empty());
+    let w = warnings(&r);
+    assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(w[0].summary, "rotation_triggers recorded without rotating");
+}
