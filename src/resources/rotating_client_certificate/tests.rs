@@ -58,6 +58,10 @@ fn plan(prior: Option<&State>, config: Value, seen: Option<i64>) -> PlanResponse
         observed_at: seen,
         ..Private::default()
     };
+    plan_with(prior, config, &private)
+}
+
+fn plan_with(prior: Option<&State>, config: Value, private: &Private) -> PlanResponse {
     resource().do_plan(&PlanRequest {
         prior_state: prior.map_or(Value::Null, State::to_value),
         proposed_new_state: config.clone(),
@@ -212,18 +216,15 @@ fn triggers_rotate_but_not_right_after_import() {
     )]);
     let r = plan(Some(&prior), cfg.clone(), Some(SEEN));
     assert_eq!(planned_steps(&r).len(), 1);
-    let adopted = resource().do_plan(&PlanRequest {
-        prior_state: prior.to_value(),
-        proposed_new_state: cfg.clone(),
-        config: cfg,
-        prior_private: Private {
+    let adopted = plan_with(
+        Some(&prior),
+        cfg,
+        &Private {
             observed_at: Some(SEEN),
             adopt_triggers: true,
             ..Private::default()
-        }
-        .encode(),
-        stop: StopToken::never(),
-    });
+        },
+    );
     assert!(planned_steps(&adopted).is_empty());
 }
 
@@ -346,18 +347,15 @@ fn a_deferred_plan_after_import_keeps_the_adopted_triggers() {
             Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
         ),
     ]);
-    let r = resource().do_plan(&PlanRequest {
-        prior_state: prior.to_value(),
-        proposed_new_state: cfg.clone(),
-        config: cfg,
-        prior_private: Private {
+    let r = plan_with(
+        Some(&prior),
+        cfg,
+        &Private {
             observed_at: Some(SEEN),
             adopt_triggers: true,
             ..Private::default()
-        }
-        .encode(),
-        stop: StopToken::never(),
-    });
+        },
+    );
     let private = Private::decode(&r.planned_private);
     assert!(private.plan.is_some_and(|p| p.deferred));
     assert!(
@@ -416,13 +414,7 @@ fn a_pending_certificate_deleted_outside_terraform_is_explained() {
         ..Private::default()
     };
     let cfg = config(&[]);
-    let r = resource().do_plan(&PlanRequest {
-        prior_state: prior.to_value(),
-        proposed_new_state: cfg.clone(),
-        config: cfg,
-        prior_private: private.encode(),
-        stop: StopToken::never(),
-    });
+    let r = plan_with(Some(&prior), cfg, &private);
     assert!(planned_steps(&r).is_empty());
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
@@ -440,18 +432,15 @@ fn triggers_adopted_after_import_say_so() {
         "rotation_triggers",
         Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
     )]);
-    let r = resource().do_plan(&PlanRequest {
-        prior_state: prior.to_value(),
-        proposed_new_state: cfg.clone(),
-        config: cfg,
-        prior_private: Private {
+    let r = plan_with(
+        Some(&prior),
+        cfg,
+        &Private {
             observed_at: Some(SEEN),
             adopt_triggers: true,
             ..Private::default()
-        }
-        .encode(),
-        stop: StopToken::never(),
-    });
+        },
+    );
     assert!(planned_steps(&r).is_empty());
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
