@@ -14,7 +14,8 @@ pub const RULE: RuleDef = RuleDef {
     title: "Certificate expiring or expired with no rotation in this plan",
     default_severity: Severity::Medium,
     description: "A client certificate that a stage presents to its backends is past its rotation \
-due date, close to expiry, or expired, and the plan does not replace it. Once it expires, every \
+due date, close to expiry, or expired, and the plan does not replace it (a stage switching away \
+from it in the plan counts as its rotation: the soak before it is deleted). Once it expires, every \
 backend that verifies it rejects API Gateway. Checked for `aws_api_gateway_client_certificate` and \
 for the current certificate of `apigw_rotating_client_certificate`. Severity grows as expiry nears \
 (configurable in `[expiry]`): past the rotation due date (the resource's `rotate_before`, or \
