@@ -359,7 +359,7 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
             .find_map(|v| env.var(v).map(|e| (format!("environment variable {v}"), e))),
     };
     if let Some((source, e)) = endpoint {
-        match check_endpoint(&e) {
+        match check_endpoint(&e, source == "endpoint") {
             Ok(url) => s.endpoint = Some(url),
             Err(why) => {
                 let shown = without_user_info(&e);
@@ -564,28 +564,37 @@ pub fn is_region(r: &str) -> bool {
         && last.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The endpoint as it may be shown: anything before an `@` in the authority
-/// (user name, password, keys) replaced by `***`.
+/// The endpoint as it may be shown: everything between the scheme and the
+/// last `@` before any query or fragment (user name, password, keys, which
+/// may themselves contain `/`) replaced by `***`. Over-redacting a path that
+/// holds an `@` is the safe mistake.
 fn without_user_info(e: &str) -> String {
-    let start = e.find("://").map_or(0, |i| i + 3);
-    let end = e[start..]
-        .find(['/', '?', '#'])
-        .map_or(e.len(), |i| start + i);
-    match e[start..end].rfind('@') {
-        Some(at) => format!("{}***{}", &e[..start], &e[start + at..]),
-        None => e.to_string(),
-    }
+    let end = e.find(['?', '#']).unwrap_or(e.len());
+    let Some(at) = e[..end].rfind('@') else {
+        return e.to_string();
+    };
+    let start = e
+        .find("://")
+        .map(|i| i + 3)
+        .or_else(|| e.find(':').map(|i| i + 1))
+        .filter(|&s| s <= at)
+        .unwrap_or(0);
+    format!("{}***{}", &e[..start], &e[at..])
 }
 
 /// Returns the URL as given (the SDK wants it verbatim) if it is usable.
-fn check_endpoint(e: &str) -> Result<String, String> {
+/// `from_config`: the value comes from the provider block, not the environment.
+fn check_endpoint(e: &str, from_config: bool) -> Result<String, String> {
     // The URL parser forgives these, the SDK does not: every call would fail.
     if e.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(
-            "it contains whitespace or control characters (a trailing newline from a file? \
-             trim it with trimspace())"
-                .to_string(),
-        );
+        let hint = if from_config {
+            "a trailing newline from a file? trim it with trimspace()"
+        } else {
+            "a trailing newline? remove it from the variable"
+        };
+        return Err(format!(
+            "it contains whitespace or control characters ({hint})"
+        ));
     }
     let url = url::Url::parse(e).map_err(|err| err.to_string())?;
     if url.scheme() != "http" && url.scheme() != "https" {
@@ -726,6 +735,11 @@ mod tests {
             ),
             ("http://s3cr3t@127.0.0.1:4566", "http://***@127.0.0.1:4566"),
             ("http://a:s3cr3t@ bad host", "http://***@ bad host"),
+            (
+                "https://AKIAEXAMPLE:s3cr3t/K7MD+ENG/x@apigw.example",
+                "https://***@apigw.example",
+            ),
+            ("http:/user:s3cr3t@host", "http:***@host"),
         ] {
             let d = err_of(cfg(vec![("endpoint", Value::string(bad))]));
             assert!(!d.detail.contains("s3cr3t"), "{}", d.detail);
@@ -903,6 +917,19 @@ mod tests {
         let env = MapEnv(HashMap::from([("AWS_ENDPOINT_URL", "nope")]));
         let diags = parse_config(&Value::Null, &env).expect_err("rejected");
         assert!(diags[0].detail.contains("AWS_ENDPOINT_URL"), "{:?}", diags);
+        let env = MapEnv(HashMap::from([(
+            "AWS_ENDPOINT_URL",
+            "http://127.0.0.1:1\n",
+        )]));
+        let diags = parse_config(&Value::Null, &env).expect_err("rejected");
+        assert!(
+            diags[0].detail.contains("remove it from the variable"),
+            "{:?}",
+            diags
+        );
+        let config = Value::object([("endpoint", Value::string("http://127.0.0.1:1\n"))]);
+        let diags = parse_config(&config, &NoEnv).expect_err("rejected");
+        assert!(diags[0].detail.contains("trimspace()"), "{:?}", diags);
     }
 
     #[test]

@@ -619,6 +619,36 @@ fn a_failed_retirement_in_a_rotating_apply_loses_nothing() {
 
 // ----------------------------------------------------------------- 10
 
+/// Import, then a first apply whose rotate_before is known only at apply: the
+/// first plan cannot decide, and the plan Terraform makes again during apply
+/// (with the window known) must still adopt the first rotation_triggers
+/// rather than rotate.
+#[test]
+fn a_deferred_first_apply_after_import_adopts_the_triggers() {
+    let emu = Emulator::start();
+    let imported = emu.generate_certificate("legacy gateway certificate").id;
+    let tf = Tf::new(&emu);
+    tf.write(
+        "main.tf",
+        &format!(
+            "resource \"terraform_data\" \"window\" {{\n  input = \"60d\"\n}}\n{}",
+            resource(
+                "description = \"legacy gateway certificate\"\n  \
+                 rotate_before = terraform_data.window.output\n  \
+                 rotation_triggers = { reason = \"initial\" }"
+            )
+        ),
+    );
+    tf.init();
+    tf.import(ADDR, &imported);
+    let plan = tf.plan_json();
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"), "deferred");
+    tf.apply();
+    assert_eq!(state(&tf)["current_certificate_id"], imported.as_str());
+    assert_eq!(emu.certificate_ids(), vec![imported]);
+    assert_consistent(&emu, &tf);
+}
+
 #[test]
 fn import_of_one_id_and_of_a_pair_plans_nothing() {
     let emu = Emulator::start();

@@ -160,8 +160,10 @@ async fn state(State(emu): State<Emulator>) -> Response {
 }
 
 async fn reset(State(emu): State<Emulator>) -> Response {
-    emu.reset();
-    ok(json!({ "reset": true }))
+    match emu.reset() {
+        Ok(()) => ok(json!({ "reset": true })),
+        Err(e) => e.into_response("emulator-admin"),
+    }
 }
 
 #[derive(Deserialize)]

@@ -361,13 +361,14 @@ impl Emulator {
 
     /// Empties the store and the counters, log and faults; throttling returns to the
     /// start-up setting.
-    pub fn reset(&self) {
-        // Not through `mutate`'s closure error path: a reset always succeeds.
-        let _ = self.mutate(|store| {
+    /// Fails, changing nothing, only when the state file cannot be written.
+    pub fn reset(&self) -> Result<(), AwsError> {
+        self.mutate(|store| {
             *store = Store::default();
             Ok(())
-        });
+        })?;
         self.control().reset();
+        Ok(())
     }
 }
 

@@ -349,7 +349,7 @@ async fn random_requests_get_only_aws_shaped_answers() {
         let mut rng = Rng(seed.max(1));
         for i in 0..1500 {
             if i % 250 == 0 {
-                emu.reset();
+                emu.reset().expect("an in-memory reset cannot fail");
                 world = setup(&emu).await;
             }
             let method = rng.pick(&methods).clone();

@@ -859,4 +859,14 @@ async fn a_state_file_that_cannot_be_written_loses_no_acknowledged_change() {
     let raw = err.raw_response().expect("an HTTP answer");
     assert_eq!(raw.status().as_u16(), 503);
     assert!(emu.certificates().is_empty(), "the change was undone");
+
+    // A reset is a change too: refused the same way, nothing emptied.
+    std::fs::create_dir_all(&dir).unwrap();
+    let kept = sdk.generate_client_certificate().send().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(emu.reset().is_err());
+    assert_eq!(
+        emu.certificates()[0].id,
+        kept.client_certificate_id().unwrap()
+    );
 }

@@ -41,16 +41,16 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if !expired && rotation_underway(cert) {
             continue;
         }
-        let id_known = cert.id.known();
-        // A stage moving off this certificate is its rotation: the soak before
-        // the old certificate is deleted.
-        let switched_away = id_known.is_some_and(|id| {
-            a.stages
-                .iter()
-                .any(|s| s.before == Some(id) && s.after.is_some_and(|after| after != Text::Is(id)))
-        });
-        if switched_away {
-            continue;
+        // Stages moving off this certificate, with none left presenting it,
+        // are its rotation: the soak before the old certificate is deleted.
+        if let Some(id) = cert.id.known() {
+            let switched_away = a.stages.iter().any(|s| {
+                s.before == Some(id) && s.after.is_some_and(|after| after != Text::Is(id))
+            });
+            let still_presented = a.stages.iter().any(|s| s.after == Some(Text::Is(id)));
+            if switched_away && !still_presented {
+                continue;
+            }
         }
         let rotate_before = cert
             .rotate_before
@@ -275,6 +275,22 @@ mod tests {
                 .doc();
             assert_eq!(run(&RULE, &doc), vec![], "{days} days");
         }
+        // Another stage still presents it: still flagged.
+        let doc = Plan::new()
+            .unchanged(C, aws_cert("abc123", 5))
+            .change(
+                "aws_api_gateway_stage.staging",
+                &["update"],
+                aws_stage("api1", "staging", Some("abc123")),
+                aws_stage("api1", "staging", Some("new456")),
+                &[],
+            )
+            .unchanged(
+                "aws_api_gateway_stage.prod",
+                aws_stage("api1", "prod", Some("abc123")),
+            )
+            .doc();
+        assert_eq!(run(&RULE, &doc).len(), 1);
     }
 
     #[test]

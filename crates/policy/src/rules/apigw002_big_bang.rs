@@ -1,5 +1,7 @@
 //! APIGW002: a stage switches away from certificate X and the same plan deletes X.
 
+use std::collections::HashSet;
+
 use crate::analysis::{Analysis, Deletion, Stage};
 use crate::finding::Finding;
 use crate::input::{Resource, Text};
@@ -30,6 +32,8 @@ store, switch the stages in a later apply, and delete the old one only after a s
 fn check(ctx: &Context) -> Vec<Finding> {
     let a = ctx.analysis;
     let mut out = Vec::new();
+    // One finding per (resource, old certificate), however many routes lead there.
+    let mut seen: HashSet<(*const Resource, &str)> = HashSet::new();
     for stage in &a.stages {
         let Some(old) = stage.before else {
             continue;
@@ -48,7 +52,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
                     deletion.resource.address,
                     deletion.how
                 );
-                out.push(finding(stage.resource, old, deletion, message));
+                if seen.insert((stage.resource, old)) {
+                    out.push(finding(stage.resource, old, deletion, message));
+                }
             }
             // This resource lets go of the stage (detaches, or is removed):
             // another resource may attach the new certificate to the same stage.
@@ -66,7 +72,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
                         deletion.resource.address,
                         deletion.how
                     );
-                    out.push(finding(other.resource, old, deletion, message));
+                    if seen.insert((other.resource, old)) {
+                        out.push(finding(other.resource, old, deletion, message));
+                    }
                 }
             }
             Some(_) => {}
@@ -239,6 +247,38 @@ mod tests {
             assert!(f[0].message.contains(part), "{part}: {}", f[0].message);
         }
         assert_eq!(run(&RULE, &migration(false).doc()), vec![], "old kept");
+    }
+
+    /// The stage's own value drifts to null while the attachment switches:
+    /// two routes to one cutover, one finding.
+    #[test]
+    fn one_finding_when_the_stage_and_its_attachment_both_let_go() {
+        let doc = Plan::new()
+            .change(
+                S,
+                &["update"],
+                aws_stage("api1", "prod", Some("old111")),
+                aws_stage("api1", "prod", None),
+                &[],
+            )
+            .change(
+                ATT,
+                &["update"],
+                attachment("api1", "prod", "old111"),
+                attachment("api1", "prod", "new222"),
+                &[],
+            )
+            .change(
+                C,
+                &["delete"],
+                aws_cert("old111", 20),
+                serde_json::Value::Null,
+                &[],
+            )
+            .doc();
+        let f = run(&RULE, &doc);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].address, ATT);
     }
 
     #[test]

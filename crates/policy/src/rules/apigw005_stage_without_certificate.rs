@@ -50,16 +50,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if stage.resource.kind != Kind::AwsStage || stage.after != Some(Text::Null) {
             continue;
         }
-        // Equal where both are known; a value known only after apply on
-        // either side could be equal.
-        let fits = |key: Option<&str>, value: Text<'_>| match (key, value) {
-            (_, Text::Unknown) | (None, _) => true,
-            (Some(k), Text::Is(v)) => k == v,
-            _ => false,
-        };
         let by_value = keys
             .iter()
-            .any(|(api, name)| fits(*api, stage.rest_api_id) && fits(*name, stage.stage_name));
+            .any(|&(api, name)| covers(api, name, stage.rest_api_id, stage.stage_name));
         if by_value || referenced.contains(&(stage.resource as *const Resource)) {
             continue;
         }
@@ -76,6 +69,26 @@ fn check(ctx: &Context) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// Whether an attachment keyed (`api`, `name`; `None` = known only after
+/// apply) covers a stage. The REST API IDs must be equal, or unknown on both
+/// sides (a REST API created by this plan); only then may an unknown stage
+/// name on either side match.
+fn covers(
+    api: Option<&str>,
+    name: Option<&str>,
+    stage_api: Text<'_>,
+    stage_name: Text<'_>,
+) -> bool {
+    let both_unknown = api.is_none() && stage_api == Text::Unknown;
+    let api_ok = both_unknown || matches!((api, stage_api), (Some(k), Text::Is(v)) if k == v);
+    let name_ok = match (name, stage_name) {
+        (Some(k), Text::Is(v)) => k == v,
+        (None, Text::Is(_) | Text::Unknown) | (Some(_), Text::Unknown) => both_unknown,
+        _ => false,
+    };
+    api_ok && name_ok
 }
 
 /// An attachment's key part: `Some(None)` when known only after apply, `None`
@@ -147,6 +160,46 @@ mod tests {
             )
             .doc();
         assert_eq!(run(&RULE, &doc).len(), 1);
+
+        // A known ID on one side only: an attachment of another API's stage.
+        let mut new_stage = aws_stage("x", "prod", None);
+        new_stage
+            .as_object_mut()
+            .expect("object")
+            .remove("rest_api_id");
+        let doc = Plan::new()
+            .change(
+                S,
+                &["create"],
+                serde_json::Value::Null,
+                new_stage,
+                &["rest_api_id", "id"],
+            )
+            .unchanged(
+                "apigw_stage_client_certificate.other",
+                attachment("api1", "prod", "c1"),
+            )
+            .doc();
+        assert_eq!(
+            run(&RULE, &doc).len(),
+            1,
+            "known api1 does not cover a new API"
+        );
+        let doc = Plan::new()
+            .unchanged(S, aws_stage("api1", "prod", None))
+            .change(
+                "apigw_stage_client_certificate.new_api",
+                &["create"],
+                serde_json::Value::Null,
+                json!({"stage_name": "prod", "detach_on_destroy": true}),
+                &["rest_api_id", "client_certificate_id", "id"],
+            )
+            .doc();
+        assert_eq!(
+            run(&RULE, &doc).len(),
+            1,
+            "a new API's attachment does not cover api1"
+        );
     }
 
     #[test]
