@@ -18,7 +18,7 @@ endif
 
 ## docs-check: fail when docs/ differs from what `make generate` would write
 docs-check:
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp" "$$tmp.diff"' EXIT && \
 	$(DOCGEN) --root . --out "$$tmp" && \
 	$(if $(POLICY_RULES_CMD),$(POLICY_RULES_CMD) > "$$tmp/policy-rules.md" &&) \
 	if ! diff -ru docs "$$tmp" > "$$tmp.diff" 2>&1; then \

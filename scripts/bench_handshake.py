@@ -32,19 +32,24 @@ def one_run(binary):
     env.pop("TF_LOG", None)
     env.pop("TF_LOG_PROVIDER", None)
     start = time.perf_counter()
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - start
-    if not line.startswith(b"1|6|unix|"):
-        proc.kill()
-        proc.wait()
-        sys.exit(f"unexpected handshake line {line!r}; stderr: {proc.stderr.read()!r}")
-    # Let the runtime settle so RSS reflects a serving provider, then stop it.
-    time.sleep(0.05)
-    proc.terminate()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = status
-    return elapsed, usage.ru_maxrss  # KiB on Linux
+    proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - start
+        if not line.startswith(b"1|6|unix|"):
+            sys.exit(f"unexpected handshake line {line!r}")
+        # Let the runtime settle so RSS reflects a serving provider, then stop it.
+        time.sleep(0.05)
+        proc.terminate()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = status
+        return elapsed, usage.ru_maxrss  # KiB on Linux
+    finally:
+        # Ctrl-C or a bad line: the provider ignores SIGINT, so stop it here.
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait()
 
 
 def main():

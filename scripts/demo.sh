@@ -21,6 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/emulator-lib.sh"
 
 OVERLAP="${DEMO_OVERLAP:-20s}"
+[[ "$OVERLAP" =~ ^[0-9]+s$ ]] || die "DEMO_OVERLAP=$OVERLAP: expected whole seconds such as 60s"
 OVERLAP_SECS="${OVERLAP%s}"
 AGE_DAYS=310
 

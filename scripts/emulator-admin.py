@@ -30,7 +30,9 @@ def main(argv):
     if body is not None:
         req.add_header("content-type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        # The emulator is on loopback: never through an inherited HTTP proxy.
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(req, timeout=30) as resp:
             text = resp.read().decode()
     except urllib.error.HTTPError as e:
         sys.exit(f"emulator-admin: {method} {path}: HTTP {e.code}: {e.read().decode()[:300]}")

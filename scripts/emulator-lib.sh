@@ -13,8 +13,11 @@ export CHECKPOINT_DISABLE=1
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1
-# Nothing from the caller's AWS setup may leak into a demo against the emulator.
+# Nothing from the caller's AWS or Terraform setup may leak into a run against
+# the emulator: working directories, workspaces and arguments stay our own.
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_API_GATEWAY
+unset TF_DATA_DIR TF_WORKSPACE TF_PLUGIN_CACHE_DIR TF_CLI_ARGS TF_CLI_ARGS_init \
+    TF_CLI_ARGS_plan TF_CLI_ARGS_apply TF_CLI_ARGS_test TF_CLI_ARGS_destroy
 
 die() {
     echo "error: $*" >&2

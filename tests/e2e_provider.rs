@@ -276,6 +276,35 @@ fn check_block_is_silent_when_nothing_is_due() {
     );
 }
 
+/// An HTTP proxy in the environment is for AWS, not for a loopback endpoint:
+/// the provider reaches the emulator directly, as Terraform's own plugins do.
+#[test]
+fn a_proxy_in_the_environment_is_not_used_for_a_loopback_endpoint() {
+    let emu = Emulator::start();
+    emu.generate_certificate("a");
+    let (_held, nowhere) = closed_port_url();
+    let mut tf = Tf::new(&emu);
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+    ] {
+        tf.set_env(var, &nowhere);
+    }
+    tf.set_env("NO_PROXY", "");
+    tf.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);
+    tf.init();
+    let plan = tf.plan_json();
+    assert!(
+        plan.diagnostics.iter().all(|d| d["severity"] != "error"),
+        "{:#?}",
+        plan.diagnostics
+    );
+    assert_eq!(emu.call_count("GetClientCertificates"), 1);
+}
+
 #[test]
 fn data_source_reports_dates_flags_filters_and_stage_usage() {
     let emu = Emulator::start();

@@ -130,6 +130,7 @@ impl Sdk {
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "test"))
             .endpoint_url(emu.url())
+            .http_client(terraform_provider_apigw::apigw::direct_http_client())
             .build();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

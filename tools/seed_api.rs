@@ -15,6 +15,8 @@ pub async fn client(endpoint: &str, region: &str) -> aws_sdk_apigateway::Client 
         .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new(key, secret, None, None, "seed"))
         .endpoint_url(endpoint)
+        // The emulator is local: never through the environment's HTTP proxy.
+        .http_client(terraform_provider_apigw::apigw::direct_http_client())
         .build();
     aws_sdk_apigateway::Client::from_conf(conf)
 }

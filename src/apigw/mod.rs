@@ -651,6 +651,32 @@ impl Client {
     }
 }
 
+/// Whether an endpoint URL names this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(endpoint: &str) -> bool {
+    match url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        None => false,
+    }
+}
+
+/// The SDK's HTTP client (rustls over aws-lc) without the environment's
+/// HTTP(S)_PROXY: a local endpoint, such as apigw-emulator, is reached
+/// directly, as Terraform's own plugins do. AWS endpoints keep the default
+/// client, which honours the proxy settings.
+pub fn direct_http_client() -> aws_sdk_apigateway::config::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https()
+}
+
 async fn build_sdk(
     s: &Settings,
     credentials: Option<aws_sdk_apigateway::config::Credentials>,
@@ -696,6 +722,9 @@ async fn build_sdk(
     }
     if let Some(endpoint) = &s.endpoint {
         conf = conf.endpoint_url(endpoint.clone());
+        if is_loopback(endpoint) {
+            conf = conf.http_client(direct_http_client());
+        }
     }
     let region = base
         .region()

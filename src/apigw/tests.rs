@@ -445,3 +445,24 @@ fn debug_output_hides_the_external_id() {
     assert!(!text.contains("very-secret-external-id"), "{text}");
     assert!(text.contains("role/x"));
 }
+
+#[test]
+fn loopback_endpoints_are_recognised() {
+    for url in [
+        "http://127.0.0.1:4566",
+        "http://127.8.9.10",
+        "https://localhost:443/",
+        "http://LOCALHOST",
+        "http://[::1]:4566",
+    ] {
+        assert!(super::is_loopback(url), "{url}");
+    }
+    for url in [
+        "https://apigateway.eu-west-1.amazonaws.com",
+        "http://10.0.0.1:4566",
+        "http://localhost.example.com",
+        "not a url",
+    ] {
+        assert!(!super::is_loopback(url), "{url}");
+    }
+}

@@ -33,6 +33,14 @@ async fn run(calls: usize) {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
         .endpoint_url(emu.url())
+        // The emulator is local: never through the environment's HTTP proxy.
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .build_https(),
+        )
         .build();
     let sdk = Client::from_conf(config);
     let cert = sdk

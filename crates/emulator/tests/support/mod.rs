@@ -5,6 +5,7 @@
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
+use aws_smithy_http_client::tls;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub fn client_with(url: &str, access_key: &str, secret_key: &str, max_attempts: u32) -> Client {
@@ -14,6 +15,14 @@ pub fn client_with(url: &str, access_key: &str, secret_key: &str, max_attempts: 
         .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
         .endpoint_url(url)
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        // The emulator is local: never through the environment's HTTP proxy.
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .build_https(),
+        )
         .build();
     Client::from_conf(config)
 }
