@@ -4,6 +4,8 @@
 //! emulator are exactly the certificates in state (no orphan, nothing lost).
 
 mod common;
+#[path = "../tools/seed_api.rs"]
+mod seed_api;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -115,6 +117,27 @@ fn stderr(out: &std::process::Output) -> String {
     )
 }
 
+/// An apply whose deletion of the previous certificate fails after the SDK's
+/// retries: it fails naming that certificate, and state still records
+/// `current` and `previous`, exactly what exists.
+fn apply_failing_to_delete(emu: &Emulator, tf: &Tf, previous: &str, current: &str) {
+    emu.fail_next("DeleteClientCertificate", 20, 500);
+    let out = tf.apply_result();
+    assert!(!out.status.success());
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!(
+            "Cannot delete the previous client certificate {previous}"
+        )),
+        "{text}"
+    );
+    emu.clear_faults();
+    let st = state(tf);
+    assert_eq!(st["current_certificate_id"], current);
+    assert_eq!(st["previous_certificate_id"], previous);
+    assert_consistent(emu, tf);
+}
+
 /// A plain SDK client on the emulator, for what Terraform does not manage
 /// here: REST APIs, stages, and out-of-band deletions.
 struct Sdk {
@@ -124,22 +147,12 @@ struct Sdk {
 
 impl Sdk {
     fn new(emu: &Emulator) -> Sdk {
-        use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
-        let config = aws_sdk_apigateway::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .endpoint_url(emu.url())
-            .http_client(terraform_provider_apigw::apigw::direct_http_client())
-            .build();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap_or_else(|e| panic!("runtime: {e}"));
-        Sdk {
-            rt,
-            client: aws_sdk_apigateway::Client::from_conf(config),
-        }
+        let client = rt.block_on(seed_api::client(&emu.url(), common::REGION));
+        Sdk { rt, client }
     }
 
     fn delete_certificate(&self, id: &str) {
@@ -155,48 +168,23 @@ impl Sdk {
 
     /// A REST API named `name` with stage "prod" presenting `certificate`.
     fn api_with_stage(&self, name: &str, certificate: &str) -> String {
-        self.rt.block_on(async {
-            let api = self
-                .client
-                .create_rest_api()
-                .name(name)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("create api: {e:?}"));
-            let api_id = api.id().unwrap_or_default().to_string();
-            self.client
-                .create_deployment()
-                .rest_api_id(&api_id)
-                .stage_name("prod")
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("create deployment: {e:?}"));
-            self.set_stage_certificate(&api_id, certificate).await;
-            api_id
-        })
-    }
-
-    async fn set_stage_certificate(&self, api_id: &str, certificate: &str) {
-        use aws_sdk_apigateway::types::{Op, PatchOperation};
-        self.client
-            .update_stage()
-            .rest_api_id(api_id)
-            .stage_name("prod")
-            .patch_operations(
-                PatchOperation::builder()
-                    .op(Op::Replace)
-                    .path("/clientCertificateId")
-                    .value(certificate)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("update stage: {e:?}"));
+        let api_id = self
+            .rt
+            .block_on(seed_api::create_api(&self.client, name, &["prod"]))
+            .unwrap_or_else(|e| panic!("create api: {e}"));
+        self.switch_stage(&api_id, certificate);
+        api_id
     }
 
     fn switch_stage(&self, api_id: &str, certificate: &str) {
         self.rt
-            .block_on(self.set_stage_certificate(api_id, certificate));
+            .block_on(seed_api::set_stage_certificate(
+                &self.client,
+                api_id,
+                "prod",
+                certificate,
+            ))
+            .unwrap_or_else(|e| panic!("update stage: {e}"));
     }
 }
 
@@ -554,21 +542,7 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
     // Deletion fails: the new certificate stays recorded, the old one stays.
     tf.write("main.tf", &resource("overlap = \"1s\""));
     wait_out_overlap(&tf, 1);
-    emu.fail_next("DeleteClientCertificate", 20, 500);
-    let out = tf.apply_result();
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(&format!(
-            "Cannot delete the previous client certificate {first}"
-        )),
-        "{}",
-        stderr(&out)
-    );
-    emu.clear_faults();
-    let st = state(&tf);
-    assert_eq!(st["current_certificate_id"], second.as_str());
-    assert_eq!(st["previous_certificate_id"], first.as_str());
-    assert_consistent(&emu, &tf);
+    apply_failing_to_delete(&emu, &tf, &first, &second);
 
     // Once the API recovers, the retirement completes.
     tf.apply();
@@ -595,21 +569,7 @@ fn a_failed_retirement_in_a_rotating_apply_loses_nothing() {
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), second.as_str());
 
-    emu.fail_next("DeleteClientCertificate", 20, 500);
-    let out = tf.apply_result();
-    assert!(!out.status.success());
-    let text = stderr(&out);
-    assert!(
-        text.contains(&format!(
-            "Cannot delete the previous client certificate {first}"
-        )),
-        "{text}"
-    );
-    emu.clear_faults();
-    let st = state(&tf);
-    assert_eq!(st["current_certificate_id"], second.as_str());
-    assert_eq!(st["previous_certificate_id"], first.as_str());
-    assert_consistent(&emu, &tf);
+    apply_failing_to_delete(&emu, &tf, &first, &second);
 
     tf.apply();
     let st = state(&tf);

@@ -66,6 +66,24 @@ resource "apigw_stage_client_certificate" "s" {{
     )
 }
 
+/// Stage "prod" of REST API "orders", attached by Terraform to a certificate
+/// "ours"; returns the emulator, the SDK side, the API's ID, ours and the
+/// Terraform working directory.
+fn attached_to_ours() -> (Emulator, Aws, String, common::CertRecord, Tf) {
+    let emu = Emulator::start();
+    let aws = Aws::new(&emu);
+    let api = aws.api("orders", &["prod"]);
+    let ours = emu.generate_certificate("ours");
+    let tf = Tf::new(&emu);
+    tf.write(
+        "main.tf",
+        &stage_hcl(&api, "prod", &format!("\"{}\"", ours.id), ""),
+    );
+    tf.init();
+    tf.apply();
+    (emu, aws, api, ours, tf)
+}
+
 fn stderr(out: &std::process::Output) -> String {
     // Terraform wraps diagnostics at the terminal width: compare on one line.
     String::from_utf8_lossy(&out.stderr)
@@ -343,18 +361,8 @@ fn import_then_plan_is_empty_and_a_malformed_id_is_refused() {
 
 #[test]
 fn out_of_band_stage_change_shows_as_drift_and_apply_repairs_it() {
-    let emu = Emulator::start();
-    let aws = Aws::new(&emu);
-    let api = aws.api("orders", &["prod"]);
-    let ours = emu.generate_certificate("ours");
+    let (emu, aws, api, ours, tf) = attached_to_ours();
     let theirs = emu.generate_certificate("someone else's");
-    let tf = Tf::new(&emu);
-    tf.write(
-        "main.tf",
-        &stage_hcl(&api, "prod", &format!("\"{}\"", ours.id), ""),
-    );
-    tf.init();
-    tf.apply();
     assert!(
         tf.plan_json().is_empty(),
         "plan right after apply is not empty"
@@ -433,18 +441,8 @@ fn destroy_detaches_unless_told_not_to() {
 /// refresh skipped) keeps it, and the destroy says so.
 #[test]
 fn destroy_leaves_a_stage_that_presents_another_certificate() {
-    let emu = Emulator::start();
-    let aws = Aws::new(&emu);
-    let api = aws.api("orders", &["prod"]);
-    let ours = emu.generate_certificate("ours");
+    let (emu, aws, api, _ours, tf) = attached_to_ours();
     let theirs = emu.generate_certificate("theirs");
-    let tf = Tf::new(&emu);
-    tf.write(
-        "main.tf",
-        &stage_hcl(&api, "prod", &format!("\"{}\"", ours.id), ""),
-    );
-    tf.init();
-    tf.apply();
     aws.set_stage_certificate(&api, "prod", &theirs.id);
 
     let out = tf.run_ok(&[

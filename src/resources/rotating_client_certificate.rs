@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rotation::{Cert, Decision, Facts, Planned, Policy, RetireReason, Slot, Step};
+use rotation::{Cert, Decision, Facts, Planned, Policy, Slot, Step};
 use serde::{Deserialize, Serialize};
 
 use crate::apigw::{self, Certificate};
@@ -892,20 +892,19 @@ impl RotatingClientCertificate {
             .steps
             .iter()
             .any(|s| matches!(s, Step::Promote { .. }));
-        // The current certificate moves into the previous slot: whatever
-        // occupies it must be gone first, or a failed delete after the move
-        // would leave a live certificate that no slot records.
+        // A retirement runs first when this apply refills the slot it frees:
+        // a pending certificate is replaced, or the current one moves into
+        // the previous slot. Deleting after the move could fail and leave a
+        // live certificate that no slot records.
         let refills_previous = promote || generate == Some(Slot::Current);
         let retires: Vec<(Slot, String, bool)> = planned
             .steps
             .iter()
             .filter_map(|s| match s {
-                Step::Retire { slot, id, reason } => Some((
+                Step::Retire { slot, id, .. } => Some((
                     *slot,
                     id.clone(),
-                    *reason == RetireReason::SlotNeeded
-                        || *slot == Slot::Pending
-                        || (*slot == Slot::Previous && refills_previous),
+                    *slot == Slot::Pending || (*slot == Slot::Previous && refills_previous),
                 )),
                 _ => None,
             })

@@ -101,6 +101,11 @@ impl ProviderService {
         }
     }
 
+    /// The provider block, decoded with the provider's schema.
+    fn provider_config(&self, dv: Option<&pb::DynamicValue>) -> Result<Value, Diagnostic> {
+        decode(dv, &self.provider_type, "provider configuration")
+    }
+
     fn resource(&self, name: &str) -> Result<&ResourceEntry, Diagnostic> {
         self.resources.get(name).ok_or_else(|| {
             Diagnostic::error(
@@ -261,11 +266,7 @@ impl pb::provider_server::Provider for ProviderService {
         let started = Instant::now();
         let req = request.into_inner();
         let run = async {
-            let config = decode(
-                req.config.as_ref(),
-                &self.provider_type,
-                "provider configuration",
-            )?;
+            let config = self.provider_config(req.config.as_ref())?;
             Ok::<_, Diagnostic>(self.provider.validate(&config).await)
         };
         let diags = diagnostics_of(run.await);
@@ -366,11 +367,7 @@ impl pb::provider_server::Provider for ProviderService {
         let started = Instant::now();
         let req = request.into_inner();
         let run = async {
-            let config = decode(
-                req.config.as_ref(),
-                &self.provider_type,
-                "provider configuration",
-            )?;
+            let config = self.provider_config(req.config.as_ref())?;
             Ok::<_, Diagnostic>(self.provider.configure(&config).await)
         };
         let diags = diagnostics_of(run.await);

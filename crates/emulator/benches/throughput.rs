@@ -6,13 +6,14 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use apigw_emulator::sigv4::{self, ToSign, sign};
 use axum::http::Method;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use apigw_emulator::{Config, spawn};
-use aws_sdk_apigateway::Client;
-use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
 
 fn main() {
     let calls: usize = std::env::var("EMU_BENCH_CALLS")
@@ -28,21 +29,8 @@ fn main() {
 
 async fn run(calls: usize) {
     let emu = spawn(Config::default()).await.expect("spawn emulator");
-    let config = aws_sdk_apigateway::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
-        .endpoint_url(emu.url())
-        // The emulator is local: never through the environment's HTTP proxy.
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-                ))
-                .build_https(),
-        )
-        .build();
-    let sdk = Client::from_conf(config);
+    // The tests' client: signed with test/test, SDK retries, no proxy.
+    let sdk = support::client(&emu.url());
     let cert = sdk
         .generate_client_certificate()
         .description("bench")

@@ -26,6 +26,16 @@ pub fn days_until(now: i64, t: i64) -> i64 {
     t.saturating_sub(now).div_euclid(86_400)
 }
 
+/// A whole-day count as a message reads it: "1 day", "12 days", and "less
+/// than a day" for 0. The sign is dropped; the caller says "left" or "ago".
+pub fn format_days(n: i64) -> String {
+    match n.unsigned_abs() {
+        0 => "less than a day".to_string(),
+        1 => "1 day".to_string(),
+        n => format!("{n} days"),
+    }
+}
+
 /// Whole days of validity left at `now`, for a certificate expiring at
 /// `expiration`: [`days_until`], except that an expired certificate (from the
 /// expiration second on, as [`is_expired`] says) never shows 0. So 0 always
@@ -43,6 +53,14 @@ pub fn days_left(now: i64, expiration: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_counts_read_as_words() {
+        assert_eq!(format_days(0), "less than a day");
+        assert_eq!(format_days(1), "1 day");
+        assert_eq!(format_days(-1), "1 day");
+        assert_eq!(format_days(-21), "21 days");
+    }
 
     const EXP: i64 = 1_800_000_000;
     const D60: u64 = 60 * 86_400;

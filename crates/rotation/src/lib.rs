@@ -5,7 +5,7 @@ mod due;
 mod duration;
 mod timestamp;
 
-pub use due::{days_left, days_until, is_due, is_expired, rotation_due_date};
+pub use due::{days_left, days_until, format_days, is_due, is_expired, rotation_due_date};
 pub use duration::{DurationError, MAX_DURATION, format_duration, parse_duration};
 pub use timestamp::{TimestampError, format_date, format_rfc3339, parse_rfc3339};
 mod machine;

@@ -18,7 +18,7 @@
 //! Terraform saves and the final plan it recomputes while applying are the
 //! same even when a boundary passes in between; see the provider resource.
 
-use crate::due::{days_until, is_due, is_expired, rotation_due_date};
+use crate::due::{days_until, format_days, is_due, is_expired, rotation_due_date};
 use crate::duration::format_duration;
 use crate::timestamp::{format_date, format_rfc3339};
 
@@ -427,24 +427,20 @@ fn plus(now: i64, d: u64) -> i64 {
     now.saturating_add(i64::try_from(d).unwrap_or(i64::MAX))
 }
 
-fn days(n: i64) -> String {
-    match n {
-        1 => "1 day".to_string(),
-        -1 => "1 day".to_string(),
-        n => format!("{} days", n.abs()),
-    }
-}
-
 /// "expires 2027-01-20 (59 days left)" / "expired on 2026-11-01 (21 days ago)".
 fn expiry_phrase(now: i64, c: &Cert) -> String {
     if is_expired(now, c.expires) {
         let ago = days_until(c.expires, now);
-        format!("expired on {} ({} ago)", format_date(c.expires), days(ago))
+        format!(
+            "expired on {} ({} ago)",
+            format_date(c.expires),
+            format_days(ago)
+        )
     } else {
         format!(
             "expires on {} ({} left)",
             format_date(c.expires),
-            days(days_until(now, c.expires))
+            format_days(days_until(now, c.expires))
         )
     }
 }

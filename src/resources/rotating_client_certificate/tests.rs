@@ -71,6 +71,20 @@ fn plan_with(prior: Option<&State>, config: Value, private: &Private) -> PlanRes
     })
 }
 
+/// `rotation_triggers = { k = "1" }`.
+fn triggers() -> Value {
+    Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())]))
+}
+
+/// The private state import leaves: the first triggers are to be adopted.
+fn just_imported() -> Private {
+    Private {
+        observed_at: Some(SEEN),
+        adopt_triggers: true,
+        ..Private::default()
+    }
+}
+
 fn warnings(r: &PlanResponse) -> Vec<&Diagnostic> {
     r.diagnostics
         .iter()
@@ -210,21 +224,10 @@ fn overlap_change_moves_the_retirement_time() {
 #[test]
 fn triggers_rotate_but_not_right_after_import() {
     let prior = stable_state(SEEN - 10 * DAY);
-    let cfg = config(&[(
-        "rotation_triggers",
-        Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
-    )]);
+    let cfg = config(&[("rotation_triggers", triggers())]);
     let r = plan(Some(&prior), cfg.clone(), Some(SEEN));
     assert_eq!(planned_steps(&r).len(), 1);
-    let adopted = plan_with(
-        Some(&prior),
-        cfg,
-        &Private {
-            observed_at: Some(SEEN),
-            adopt_triggers: true,
-            ..Private::default()
-        },
-    );
+    let adopted = plan_with(Some(&prior), cfg, &just_imported());
     assert!(planned_steps(&adopted).is_empty());
 }
 
@@ -342,20 +345,9 @@ fn a_deferred_plan_after_import_keeps_the_adopted_triggers() {
     let prior = stable_state(SEEN - 10 * DAY);
     let cfg = config(&[
         ("rotate_before", Value::Unknown),
-        (
-            "rotation_triggers",
-            Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
-        ),
+        ("rotation_triggers", triggers()),
     ]);
-    let r = plan_with(
-        Some(&prior),
-        cfg,
-        &Private {
-            observed_at: Some(SEEN),
-            adopt_triggers: true,
-            ..Private::default()
-        },
-    );
+    let r = plan_with(Some(&prior), cfg, &just_imported());
     let private = Private::decode(&r.planned_private);
     assert!(private.plan.is_some_and(|p| p.deferred));
     assert!(
@@ -428,19 +420,8 @@ fn a_pending_certificate_deleted_outside_terraform_is_explained() {
 #[test]
 fn triggers_adopted_after_import_say_so() {
     let prior = stable_state(SEEN - 10 * DAY);
-    let cfg = config(&[(
-        "rotation_triggers",
-        Value::string_map(&BTreeMap::from([("k".to_string(), "1".to_string())])),
-    )]);
-    let r = plan_with(
-        Some(&prior),
-        cfg,
-        &Private {
-            observed_at: Some(SEEN),
-            adopt_triggers: true,
-            ..Private::default()
-        },
-    );
+    let cfg = config(&[("rotation_triggers", triggers())]);
+    let r = plan_with(Some(&prior), cfg, &just_imported());
     assert!(planned_steps(&r).is_empty());
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);

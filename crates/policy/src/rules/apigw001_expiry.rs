@@ -63,13 +63,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
         let due = rotation::rotation_due_date(expiration, rotate_before);
         let expires = rotation::format_rfc3339(expiration);
         let message = if expired {
-            let ago = match (a.now - expiration).div_euclid(86_400) {
-                0 => "less than a day ago".to_string(),
-                1 => "1 day ago".to_string(),
-                n => format!("{n} days ago"),
-            };
+            let ago = rotation::format_days(rotation::days_until(expiration, a.now));
             format!(
-                "Certificate {id} ({}) expired on {expires} ({ago}) and is still in use: \
+                "Certificate {id} ({}) expired on {expires} ({ago} ago) and is still in use: \
                  backends that verify it are rejecting API Gateway now (an outage in progress).",
                 cert.label(),
             )

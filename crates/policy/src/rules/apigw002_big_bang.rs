@@ -202,31 +202,39 @@ mod tests {
 
     const ATT: &str = "apigw_stage_client_certificate.prod";
 
+    /// Adds stage `S` letting go of old111 (its certificate cleared).
+    fn stage_clearing(plan: Plan) -> Plan {
+        plan.change(
+            S,
+            &["update"],
+            aws_stage("api1", "prod", Some("old111")),
+            aws_stage("api1", "prod", None),
+            &[],
+        )
+    }
+
+    /// Adds the deletion of certificate old111.
+    fn deleting_old(plan: Plan) -> Plan {
+        plan.change(
+            C,
+            &["delete"],
+            aws_cert("old111", 20),
+            serde_json::Value::Null,
+            &[],
+        )
+    }
+
     /// The stage hands its certificate over to a new attachment resource.
     fn migration(delete_old: bool) -> Plan {
-        let plan = Plan::new()
-            .change(
-                S,
-                &["update"],
-                aws_stage("api1", "prod", Some("old111")),
-                aws_stage("api1", "prod", None),
-                &[],
-            )
-            .change(
-                ATT,
-                &["create"],
-                serde_json::Value::Null,
-                attachment("api1", "prod", "new222"),
-                &[],
-            );
+        let plan = stage_clearing(Plan::new()).change(
+            ATT,
+            &["create"],
+            serde_json::Value::Null,
+            attachment("api1", "prod", "new222"),
+            &[],
+        );
         if delete_old {
-            plan.change(
-                C,
-                &["delete"],
-                aws_cert("old111", 20),
-                serde_json::Value::Null,
-                &[],
-            )
+            deleting_old(plan)
         } else {
             plan.unchanged(C, aws_cert("old111", 20))
         }
@@ -253,29 +261,14 @@ mod tests {
     /// two routes to one cutover, one finding.
     #[test]
     fn one_finding_when_the_stage_and_its_attachment_both_let_go() {
-        let doc = Plan::new()
-            .change(
-                S,
-                &["update"],
-                aws_stage("api1", "prod", Some("old111")),
-                aws_stage("api1", "prod", None),
-                &[],
-            )
-            .change(
-                ATT,
-                &["update"],
-                attachment("api1", "prod", "old111"),
-                attachment("api1", "prod", "new222"),
-                &[],
-            )
-            .change(
-                C,
-                &["delete"],
-                aws_cert("old111", 20),
-                serde_json::Value::Null,
-                &[],
-            )
-            .doc();
+        let doc = deleting_old(stage_clearing(Plan::new()).change(
+            ATT,
+            &["update"],
+            attachment("api1", "prod", "old111"),
+            attachment("api1", "prod", "new222"),
+            &[],
+        ))
+        .doc();
         let f = run(&RULE, &doc);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].address, ATT);

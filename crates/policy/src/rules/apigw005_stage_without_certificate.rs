@@ -109,94 +109,73 @@ mod tests {
 
     const S: &str = "aws_api_gateway_stage.prod";
 
+    /// Adds stage `S` ("prod") of a REST API this plan creates: its ID is
+    /// unknown until apply.
+    fn with_new_api_stage(plan: Plan) -> Plan {
+        let mut stage = aws_stage("x", "prod", None);
+        stage.as_object_mut().expect("object").remove("rest_api_id");
+        plan.change(
+            S,
+            &["create"],
+            serde_json::Value::Null,
+            stage,
+            &["rest_api_id", "id"],
+        )
+    }
+
+    /// Adds an attachment created on a REST API this plan creates (ID
+    /// unknown), for stage `name` (`None`: unknown too).
+    fn with_new_api_attachment(plan: Plan, addr: &str, name: Option<&str>) -> Plan {
+        let mut att = json!({"detach_on_destroy": true});
+        let mut unknown = vec!["rest_api_id", "client_certificate_id", "id"];
+        match name {
+            Some(name) => att["stage_name"] = json!(name),
+            None => unknown.push("stage_name"),
+        }
+        plan.change(addr, &["create"], serde_json::Value::Null, att, &unknown)
+    }
+
     /// First apply of a new REST API: its ID is unknown on the stage and on
     /// the attachment; the stage name is a literal, or itself unknown.
     #[test]
     fn unknown_ids_on_a_new_api_still_match_the_attachment() {
         for att_stage in [Some("prod"), None] {
-            let mut stage = aws_stage("x", "prod", None);
-            stage.as_object_mut().expect("object").remove("rest_api_id");
-            let mut att = json!({"detach_on_destroy": true});
-            let mut unknown = vec!["rest_api_id", "client_certificate_id", "id"];
-            match att_stage {
-                Some(name) => att["stage_name"] = json!(name),
-                None => unknown.push("stage_name"),
-            }
-            let doc = Plan::new()
-                .change(
-                    S,
-                    &["create"],
-                    serde_json::Value::Null,
-                    stage,
-                    &["rest_api_id", "id"],
-                )
-                .change(
-                    "apigw_stage_client_certificate.prod",
-                    &["create"],
-                    serde_json::Value::Null,
-                    att,
-                    &unknown,
-                )
-                .doc();
-            assert_eq!(run(&RULE, &doc), vec![], "attachment stage {att_stage:?}");
+            let plan = with_new_api_attachment(
+                with_new_api_stage(Plan::new()),
+                "apigw_stage_client_certificate.prod",
+                att_stage,
+            );
+            assert_eq!(
+                run(&RULE, &plan.doc()),
+                vec![],
+                "attachment stage {att_stage:?}"
+            );
         }
         // A known, different stage name does not match.
-        let mut stage = aws_stage("x", "prod", None);
-        stage.as_object_mut().expect("object").remove("rest_api_id");
-        let doc = Plan::new()
-            .change(
-                S,
-                &["create"],
-                serde_json::Value::Null,
-                stage,
-                &["rest_api_id", "id"],
-            )
-            .change(
-                "apigw_stage_client_certificate.canary",
-                &["create"],
-                serde_json::Value::Null,
-                json!({"stage_name": "canary", "detach_on_destroy": true}),
-                &["rest_api_id", "client_certificate_id", "id"],
-            )
-            .doc();
-        assert_eq!(run(&RULE, &doc).len(), 1);
+        let plan = with_new_api_attachment(
+            with_new_api_stage(Plan::new()),
+            "apigw_stage_client_certificate.canary",
+            Some("canary"),
+        );
+        assert_eq!(run(&RULE, &plan.doc()).len(), 1);
 
         // A known ID on one side only: an attachment of another API's stage.
-        let mut new_stage = aws_stage("x", "prod", None);
-        new_stage
-            .as_object_mut()
-            .expect("object")
-            .remove("rest_api_id");
-        let doc = Plan::new()
-            .change(
-                S,
-                &["create"],
-                serde_json::Value::Null,
-                new_stage,
-                &["rest_api_id", "id"],
-            )
-            .unchanged(
-                "apigw_stage_client_certificate.other",
-                attachment("api1", "prod", "c1"),
-            )
-            .doc();
+        let plan = with_new_api_stage(Plan::new()).unchanged(
+            "apigw_stage_client_certificate.other",
+            attachment("api1", "prod", "c1"),
+        );
         assert_eq!(
-            run(&RULE, &doc).len(),
+            run(&RULE, &plan.doc()).len(),
             1,
             "known api1 does not cover a new API"
         );
-        let doc = Plan::new()
-            .unchanged(S, aws_stage("api1", "prod", None))
-            .change(
-                "apigw_stage_client_certificate.new_api",
-                &["create"],
-                serde_json::Value::Null,
-                json!({"stage_name": "prod", "detach_on_destroy": true}),
-                &["rest_api_id", "client_certificate_id", "id"],
-            )
-            .doc();
+        let plan = with_new_api_attachment(
+            Plan::new().unchanged(S, aws_stage("api1", "prod", None)),
+            "apigw_stage_client_certificate.new_api",
+            Some("prod"),
+        );
         assert_eq!(
-            run(&RULE, &doc).len(),
+            run(&RULE, &plan.doc()).len(),
             1,
             "a new API's attachment does not cover api1"
         );
