@@ -480,6 +480,38 @@ fn invalid_pem_and_duration_are_function_errors_that_explain() {
 
 // ---- provider configuration --------------------------------------------------------
 
+/// A provider setting that depends on a resource still to be created reaches
+/// ConfigureProvider unknown: the plan stops naming it, and nothing falls back
+/// to the environment (the emulator sees no call).
+#[test]
+fn a_provider_setting_known_only_after_apply_is_an_error_naming_it() {
+    let emu = Emulator::start();
+    let tf = Tf::bare();
+    tf.write(
+        "provider.tf",
+        &provider_with(&emu.url(), "endpoint = terraform_data.endpoint.output"),
+    );
+    tf.write(
+        "main.tf",
+        &format!(
+            "resource \"terraform_data\" \"endpoint\" {{\n  input = \"{}\"\n}}\n\
+             data \"apigw_client_certificates\" \"all\" {{}}\n",
+            emu.url()
+        ),
+    );
+    tf.init();
+    let Err(failed) = tf.try_plan_json() else {
+        panic!("plan must fail")
+    };
+    let text = serde_json::to_string(&failed.errors()).unwrap_or_default();
+    assert!(
+        text.contains("Provider Configuration Not Known Yet"),
+        "{text}"
+    );
+    assert!(text.contains("endpoint depends on a value"), "{text}");
+    assert_eq!(emu.calls(), serde_json::json!({}), "no API call was made");
+}
+
 #[test]
 fn bad_provider_configuration_names_the_attribute_and_value() {
     let emu = Emulator::start();

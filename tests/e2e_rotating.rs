@@ -651,6 +651,18 @@ fn import_of_one_id_and_of_a_pair_plans_nothing() {
 #[test]
 fn bad_configurations_fail_at_plan_naming_attribute_and_rule() {
     let (emu, tf) = setup("");
+    // Before any certificate exists, against API Gateway's 365-day validity.
+    tf.write("main.tf", &resource("rotate_before = \"400d\""));
+    let Err(failed) = tf.try_plan_json() else {
+        panic!("400d cannot work")
+    };
+    let text = serde_json::to_string(&failed.errors()).unwrap_or_default();
+    assert!(
+        text.contains("shorter than the certificates' validity"),
+        "{text}"
+    );
+    assert!(emu.certificate_ids().is_empty(), "nothing created");
+    tf.write("main.tf", &resource(""));
     tf.apply();
     let cases: &[(&str, &str, &str)] = &[
         (
@@ -674,6 +686,16 @@ fn bad_configurations_fail_at_plan_naming_attribute_and_rule() {
             "rotate_before = \"365d\"",
             "rotate_before",
             "shorter than the certificates' validity",
+        ),
+        (
+            "tags = { owner = null }",
+            "tags[",
+            "is null; expected a string",
+        ),
+        (
+            "rotation_triggers = { ticket = null }",
+            "rotation_triggers[",
+            "is null; expected a string",
         ),
     ];
     for (body, attribute, rule) in cases {
