@@ -23,6 +23,7 @@ mod model;
 mod persist;
 mod server;
 pub mod sigv4;
+mod sts;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -42,6 +43,9 @@ use control::Control;
 
 /// Default certificate validity: 365 days, like AWS.
 pub const DEFAULT_CERT_VALIDITY_SECS: u64 = 365 * 86_400;
+/// The account the emulator's one IAM user belongs to (GetCallerIdentity).
+pub const ACCOUNT_ID: &str = "000000000000";
+
 /// Default quota of client certificates per account and region, like AWS.
 pub const DEFAULT_MAX_CLIENT_CERTIFICATES: usize = 60;
 
