@@ -11,9 +11,9 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::apigw::{self, AssumeRole, Settings};
-use crate::tfplugin::{
-    self, Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Function,
-    NestedBlock, Nesting, Resource, Schema, Type, Value,
+use tfplugin::{
+    Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Function, NestedBlock,
+    Nesting, Resource, Schema, Type, Value,
 };
 
 /// State shared by every resource, data source and function of one provider process.
@@ -159,10 +159,16 @@ fn connect_diagnostic(e: &apigw::ConnectError) -> Diagnostic {
              credential_process or a role), or configure `assume_role_with_web_identity`.",
             None,
         ),
-        E::Validation { .. } => (
+        E::Refused { .. } => (
             "AWS credentials refused",
             "Check the credentials, or set skip_credentials_validation = true when the STS \
              endpoint cannot answer GetCallerIdentity.",
+            None,
+        ),
+        E::Unchecked { .. } => (
+            "AWS credentials could not be checked",
+            "Check that STS is reachable (sts_endpoint, AWS_ENDPOINT_URL_STS), or set \
+             skip_credentials_validation = true.",
             None,
         ),
         E::AccountNotAllowed { .. } => (
@@ -796,7 +802,10 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
             );
         }
         let token = wi.get("web_identity_token").as_str().map(str::to_string);
-        let token_file = wi.get("web_identity_token_file").as_str().map(str::to_string);
+        let token_file = wi
+            .get("web_identity_token_file")
+            .as_str()
+            .map(str::to_string);
         if token.is_some() && token_file.is_some() {
             diags.push(
                 Diagnostic::error(
@@ -867,10 +876,7 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
             }
         },
         None => {
-            s.sts_endpoint = s
-                .endpoint
-                .clone()
-                .filter(|e| apigw::is_loopback(e));
+            s.sts_endpoint = s.endpoint.clone().filter(|e| apigw::is_loopback(e));
         }
     }
 
@@ -955,8 +961,11 @@ fn session_duration(block: &Value, name: &str, diags: &mut Diagnostics) -> Optio
         }
         Err(e) => {
             diags.push(
-                Diagnostic::error(format!("Invalid {name}.duration"), format!("duration: {e}."))
-                    .at_path(path),
+                Diagnostic::error(
+                    format!("Invalid {name}.duration"),
+                    format!("duration: {e}."),
+                )
+                .at_path(path),
             );
             None
         }
@@ -982,7 +991,10 @@ fn policy_arns(block: &Value, name: &str, diags: &mut Diagnostics) -> Vec<String
     let arns = strings(block.get("policy_arns"));
     for arn in &arns {
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("policy/")
+        if parts.len() != 6
+            || parts[0] != "arn"
+            || parts[2] != "iam"
+            || !parts[5].starts_with("policy/")
         {
             diags.push(
                 Diagnostic::error(

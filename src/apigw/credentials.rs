@@ -185,11 +185,15 @@ pub struct WebIdentityProvider {
 impl WebIdentityProvider {
     async fn exchange(&self) -> provider::Result {
         let w = &self.identity;
-        let role_arn = w.role_arn.clone().or_else(|| env("AWS_ROLE_ARN")).ok_or_else(|| {
-            CredentialsError::invalid_configuration(
-                "assume_role_with_web_identity has no role_arn and AWS_ROLE_ARN is not set",
-            )
-        })?;
+        let role_arn = w
+            .role_arn
+            .clone()
+            .or_else(|| env("AWS_ROLE_ARN"))
+            .ok_or_else(|| {
+                CredentialsError::invalid_configuration(
+                    "assume_role_with_web_identity has no role_arn and AWS_ROLE_ARN is not set",
+                )
+            })?;
         let token = match (&w.token, &w.token_file) {
             (Some(t), _) => t.clone(),
             (None, file) => {

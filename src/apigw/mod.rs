@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_credential_types::provider::ProvideCredentials as _;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::ProvideCredentials as _;
 use aws_sdk_apigateway::config::Region;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use tokio::sync::{Mutex, OnceCell};
@@ -220,9 +220,20 @@ impl Client {
                 .clone()
                 .unwrap_or_else(|| "the regional AWS STS endpoint".to_string());
             let out = sts.get_caller_identity().send().await.map_err(|e| {
-                ConnectError::Validation {
-                    endpoint: sts_url.clone(),
-                    detail: credentials::chain(&e),
+                use aws_sdk_sts::error::ProvideErrorMetadata as _;
+                match e.as_service_error() {
+                    Some(se) => ConnectError::Refused {
+                        endpoint: sts_url.clone(),
+                        detail: format!(
+                            "{} ({})",
+                            se.message().unwrap_or("no message").trim_end_matches('.'),
+                            se.code().unwrap_or("unknown error code")
+                        ),
+                    },
+                    None => ConnectError::Unchecked {
+                        endpoint: sts_url.clone(),
+                        detail: credentials::chain(&e),
+                    },
                 }
             })?;
             let account = out.account().unwrap_or_default().to_string();
@@ -742,10 +753,7 @@ struct Loaded {
     direct: bool,
 }
 
-async fn load(
-    s: &Settings,
-    fixed: Option<aws_sdk_apigateway::config::Credentials>,
-) -> Loaded {
+async fn load(s: &Settings, fixed: Option<aws_sdk_apigateway::config::Credentials>) -> Loaded {
     use aws_credential_types::provider::SharedCredentialsProvider;
     use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
@@ -905,7 +913,11 @@ pub enum ConnectError {
     #[error(
         "The apigw provider's credentials were refused by STS GetCallerIdentity at {endpoint}: {detail}."
     )]
-    Validation { endpoint: String, detail: String },
+    Refused { endpoint: String, detail: String },
+    #[error(
+        "The apigw provider could not check its credentials with STS GetCallerIdentity at {endpoint}: {detail}."
+    )]
+    Unchecked { endpoint: String, detail: String },
     #[error(
         "The credentials belong to AWS account {account}, which is not in allowed_account_ids ({})."
     , allowed.join(", "))]
@@ -913,7 +925,9 @@ pub enum ConnectError {
         account: String,
         allowed: Vec<String>,
     },
-    #[error("The credentials belong to AWS account {account}, which is listed in forbidden_account_ids.")]
+    #[error(
+        "The credentials belong to AWS account {account}, which is listed in forbidden_account_ids."
+    )]
     AccountForbidden { account: String },
 }
 

@@ -241,7 +241,15 @@ pub fn verify(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Verified, AwsError> {
-    verify_for("apigateway", creds, method, raw_path, raw_query, headers, body)
+    verify_for(
+        "apigateway",
+        creds,
+        method,
+        raw_path,
+        raw_query,
+        headers,
+        body,
+    )
 }
 
 /// Verifies the SigV4 `Authorization` header of a request to `service`

@@ -40,7 +40,11 @@ pub(crate) fn response(status: u16, body: String) -> Response {
 /// An error in the query protocol's `ErrorResponse` form, which is what the
 /// SDKs parse for STS (not API Gateway's JSON).
 pub(crate) fn error(e: &AwsError, request_id: &str) -> Response {
-    let kind = if e.status >= 500 { "Receiver" } else { "Sender" };
+    let kind = if e.status >= 500 {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     // The API Gateway name of an unknown key maps to STS's own code.
     let code = match e.code.as_str() {
         "UnrecognizedClientException" => "InvalidClientTokenId",
