@@ -364,9 +364,12 @@ pub fn provider_schema() -> Schema {
         block: Block {
             description: "The apigw provider manages AWS API Gateway client certificates and \
                           their rotation. Credentials come from the standard AWS chain \
-                          (environment variables, shared config and credentials files, \
-                          container and instance roles), optionally with `assume_role` on top. \
-                          Credentials are never written to logs or diagnostics."
+                          (environment variables, shared config and credentials files with \
+                          keys, IAM Identity Center or credential_process profiles, web \
+                          identity tokens, container and instance roles), optionally with \
+                          `assume_role_with_web_identity` and `assume_role` on top. They are \
+                          resolved when the provider is configured, and never written to logs \
+                          or diagnostics."
                 .to_string(),
             attributes: vec![
                 Attribute::optional(
@@ -1426,6 +1429,141 @@ mod tests {
             }
         }
         check(&provider_schema().block, "provider");
+    }
+
+    #[test]
+    fn credential_chain_settings_are_carried_over() {
+        let env = MapEnv(HashMap::from([("HOME", "/home/ops")]));
+        let s = parse_config(
+            &cfg(vec![
+                (
+                    "shared_config_files",
+                    Value::List(vec![Value::string("~/team/config")]),
+                ),
+                (
+                    "shared_credentials_files",
+                    Value::List(vec![Value::string("/etc/aws/credentials")]),
+                ),
+                (
+                    "allowed_account_ids",
+                    Value::Set(vec![Value::string("123456789012")]),
+                ),
+                ("skip_credentials_validation", Value::Bool(true)),
+                (
+                    "assume_role",
+                    Value::object(vec![
+                        ("role_arn", Value::string("arn:aws:iam::123456789012:role/r")),
+                        ("duration", Value::string("2h")),
+                        ("policy", Value::string("{\"Version\":\"2012-10-17\"}")),
+                        (
+                            "policy_arns",
+                            Value::Set(vec![Value::string("arn:aws:iam::aws:policy/ReadOnlyAccess")]),
+                        ),
+                        ("tags", Value::Map([("team".to_string(), Value::string("edge"))].into())),
+                        ("transitive_tag_keys", Value::Set(vec![Value::string("team")])),
+                        ("source_identity", Value::string("alice")),
+                    ]),
+                ),
+                (
+                    "assume_role_with_web_identity",
+                    Value::object(vec![
+                        ("role_arn", Value::string("arn:aws:iam::123456789012:role/oidc")),
+                        ("web_identity_token_file", Value::string("~/token")),
+                    ]),
+                ),
+            ]),
+            &env,
+        )
+        .expect("valid");
+        assert_eq!(s.shared_config_files, ["/home/ops/team/config"]);
+        assert_eq!(s.shared_credentials_files, ["/etc/aws/credentials"]);
+        assert_eq!(s.allowed_account_ids, ["123456789012"]);
+        assert!(s.skip_credentials_validation);
+        let ar = s.assume_role.expect("assume_role");
+        assert_eq!(ar.duration, Some(Duration::from_secs(7200)));
+        assert_eq!(ar.policy_arns, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert_eq!(ar.tags.get("team").map(String::as_str), Some("edge"));
+        assert_eq!(ar.transitive_tag_keys, ["team"]);
+        assert_eq!(ar.source_identity.as_deref(), Some("alice"));
+        let wi = s.web_identity.expect("web identity");
+        assert_eq!(wi.token_file, Some("/home/ops/token".into()));
+    }
+
+    #[test]
+    fn bad_credential_settings_name_the_attribute_and_value() {
+        let role = |extra: Vec<(&str, Value)>| {
+            let mut pairs = vec![("role_arn", Value::string("arn:aws:iam::123456789012:role/r"))];
+            pairs.extend(extra);
+            cfg(vec![("assume_role", Value::object(pairs))])
+        };
+        for (config, attr, needle) in [
+            (role(vec![("duration", Value::string("5m"))]), "duration", "\"5m\""),
+            (role(vec![("policy", Value::string("{not json"))]), "policy", "not valid JSON"),
+            (
+                role(vec![("policy_arns", Value::Set(vec![Value::string("ReadOnly")]))]),
+                "policy_arns",
+                "\"ReadOnly\"",
+            ),
+            (
+                role(vec![("transitive_tag_keys", Value::Set(vec![Value::string("team")]))]),
+                "transitive_tag_keys",
+                "\"team\"",
+            ),
+            (
+                role(vec![("source_identity", Value::string("a"))]),
+                "source_identity",
+                "\"a\"",
+            ),
+        ] {
+            let d = err_of(config);
+            assert_eq!(
+                d.attribute,
+                Some(AttributePath::attr("assume_role").then_attr(attr)),
+                "{d:?}"
+            );
+            assert!(d.detail.contains(needle), "{}", d.detail);
+        }
+        let d = err_of(cfg(vec![(
+            "allowed_account_ids",
+            Value::Set(vec![Value::string("12345")]),
+        )]));
+        assert_eq!(d.attribute, Some(AttributePath::attr("allowed_account_ids")));
+        assert!(d.detail.contains("\"12345\""), "{}", d.detail);
+        let d = err_of(cfg(vec![
+            ("allowed_account_ids", Value::Set(vec![Value::string("123456789012")])),
+            ("forbidden_account_ids", Value::Set(vec![Value::string("210987654321")])),
+        ]));
+        assert_eq!(d.summary, "Conflicting account guards");
+        let d = err_of(cfg(vec![(
+            "assume_role_with_web_identity",
+            Value::object(vec![
+                ("web_identity_token", Value::string("t")),
+                ("web_identity_token_file", Value::string("/f")),
+            ]),
+        )]));
+        assert_eq!(d.summary, "Conflicting web identity token settings");
+        assert!(!d.detail.contains("\"t\""), "the token is not repeated");
+    }
+
+    #[test]
+    fn sts_endpoint_comes_from_the_block_the_environment_or_a_local_endpoint() {
+        let local = cfg(vec![("endpoint", Value::string("http://127.0.0.1:4566"))]);
+        let s = parse_config(&local, &NoEnv).expect("valid");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("http://127.0.0.1:4566"));
+        let remote = cfg(vec![(
+            "endpoint",
+            Value::string("https://apigateway.eu-west-1.amazonaws.com"),
+        )]);
+        let s = parse_config(&remote, &NoEnv).expect("valid");
+        assert_eq!(s.sts_endpoint, None, "AWS's STS for a remote endpoint");
+        let env = MapEnv(HashMap::from([("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")]));
+        let s = parse_config(&local, &env).expect("valid");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("http://127.0.0.1:9"));
+        let block = cfg(vec![("sts_endpoint", Value::string("https://sts.example"))]);
+        let s = parse_config(&block, &env).expect("valid");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("https://sts.example"));
+        let d = err_of(cfg(vec![("sts_endpoint", Value::string("sts"))]));
+        assert_eq!(d.attribute, Some(AttributePath::attr("sts_endpoint")));
     }
 
     #[test]
