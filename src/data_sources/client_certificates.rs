@@ -226,13 +226,7 @@ impl DataSource for ClientCertificates {
             None
         };
         let now = self.shared.now();
-        let report = Report::build(
-            &certs,
-            stages.as_deref().map(Vec::as_slice),
-            &filter,
-            window,
-            now,
-        );
+        let report = Report::build(&certs, stages.as_deref(), &filter, window, now);
         let mut state = report.to_value();
         state.set("rotate_before", Value::string(window_text));
         state.set("include_stage_usage", Value::Bool(include_stages));
@@ -382,6 +376,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            mark: Default::default(),
         }
     }
 
