@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 
-use crate::tfplugin::Diagnostic;
+use tfplugin::Diagnostic;
 
 /// What an error message may say about the client that made the call.
 #[derive(Debug, Clone, PartialEq)]
