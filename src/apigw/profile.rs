@@ -8,7 +8,7 @@ use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::Settings;
-use crate::tfplugin::{Diagnostic, Diagnostics};
+use tfplugin::{Diagnostic, Diagnostics};
 
 /// Where the selected profile's name came from, for the message.
 pub enum ProfileSource {
@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(d[0].summary, "Unknown AWS profile");
         assert_eq!(
             d[0].attribute,
-            Some(crate::tfplugin::AttributePath::attr("profile"))
+            Some(tfplugin::AttributePath::attr("profile"))
         );
         assert!(
             d[0].detail.contains("profile = \"prod\""),
