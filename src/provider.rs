@@ -693,11 +693,11 @@ mod tests {
                 ("region", Value::string("eu-west-1")),
                 ("profile", Value::string("ops")),
                 ("endpoint", Value::string("http://127.0.0.1:4566")),
-                ("max_retries", Value::Number(7.0)),
+                ("max_retries", Value::number(7.0)),
                 ("operation_timeout", Value::string("2m")),
                 ("operation_attempt_timeout", Value::string("30s")),
-                ("rate_limit_rps", Value::Number(2.5)),
-                ("rate_limit_burst", Value::Number(5.0)),
+                ("rate_limit_rps", Value::number(2.5)),
+                ("rate_limit_burst", Value::number(5.0)),
                 (
                     "assume_role",
                     Value::object(vec![
@@ -832,7 +832,7 @@ mod tests {
     #[test]
     fn negative_or_fractional_max_retries_is_rejected() {
         for bad in [-1.0, 2.5, 101.0] {
-            let d = err_of(cfg(vec![("max_retries", Value::Number(bad))]));
+            let d = err_of(cfg(vec![("max_retries", Value::number(bad))]));
             assert_eq!(d.attribute, Some(AttributePath::attr("max_retries")));
             assert!(
                 d.detail.contains(&format!("max_retries = {bad}")),
@@ -866,16 +866,16 @@ mod tests {
     #[test]
     fn rate_limits_are_bounded() {
         for bad in [-1.0, 1e-20, 0.05, 10_001.0] {
-            let d = err_of(cfg(vec![("rate_limit_rps", Value::Number(bad))]));
+            let d = err_of(cfg(vec![("rate_limit_rps", Value::number(bad))]));
             assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_rps")));
             assert!(d.detail.contains("from 0.1 to 10000"), "{}", d.detail);
         }
-        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.1))]), &NoEnv)
+        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::number(0.1))]), &NoEnv)
             .expect("0.1 is the slowest limit");
         assert_eq!(s.rate_limit_rps, 0.1);
-        let d = err_of(cfg(vec![("rate_limit_burst", Value::Number(0.0))]));
+        let d = err_of(cfg(vec![("rate_limit_burst", Value::number(0.0))]));
         assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_burst")));
-        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.0))]), &NoEnv)
+        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::number(0.0))]), &NoEnv)
             .expect("0 disables");
         assert_eq!(s.rate_limit_rps, 0.0);
     }
