@@ -1,11 +1,14 @@
 //! The `provider "apigw" {}` block: schema, validation, configuration, and
 //! the registry of resources, data sources and functions.
 //!
-//! Configuration is cheap on purpose: ConfigureProvider only validates and
-//! stores settings. The AWS SDK client, the region chain and the credentials
-//! are resolved on the first API call (Terraform starts the provider several
-//! times per command, most of them never call AWS). So an unreachable
-//! endpoint surfaces on first use, as an error naming `endpoint` and the URL.
+//! ConfigureProvider validates the settings, checks the profile and region,
+//! and resolves the credentials once, so that a broken credential source or
+//! a wrong account (with `allowed_account_ids`) is one error on the provider
+//! block. Unless `skip_credentials_validation` is set it asks STS
+//! GetCallerIdentity; with it set and no account guard, static credentials
+//! cost no request at all. API Gateway itself is first called by a resource
+//! or data source, so an unreachable API endpoint surfaces there, naming
+//! `endpoint` and the URL.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -116,6 +119,17 @@ impl tfplugin::Provider for ApigwProvider {
         };
         if let Some(d) = missing_files(&settings) {
             return vec![d];
+        }
+        let source = if config.get("profile").as_str().is_some() {
+            apigw::ProfileSource::Attribute
+        } else if settings.profile.is_some() {
+            apigw::ProfileSource::Environment
+        } else {
+            apigw::ProfileSource::Default
+        };
+        let problems = apigw::check_profile_and_region(&settings, source).await;
+        if !problems.is_empty() {
+            return problems;
         }
         match apigw::Client::connect(settings).await {
             Ok(client) => {
@@ -238,7 +252,7 @@ fn clock_diagnostics() -> Diagnostics {
 
 // ---- schema -------------------------------------------------------------------
 
-const DEFAULT_OPERATION_TIMEOUT: &str = "60s";
+const DEFAULT_OPERATION_TIMEOUT: &str = "5m";
 const DEFAULT_ATTEMPT_TIMEOUT: &str = "20s";
 
 pub fn provider_schema() -> Schema {
@@ -443,28 +457,36 @@ pub fn provider_schema() -> Schema {
                 Attribute::optional(
                     "max_retries",
                     Type::Number,
-                    "How many times a failed API call is retried (standard AWS retry mode: \
-                     exponential backoff with jitter on throttling, HTTP 5xx, timeouts and \
-                     connection errors, honouring the service's `x-amz-retry-after`). Zero \
-                     disables retries. Defaults to 3.",
+                    "How many times an API call that failed with a server error (HTTP 5xx), \
+                     a timeout or a dropped connection is retried, with exponential backoff \
+                     and jitter. Throttling (HTTP 429, TooManyRequests) has its own, patient \
+                     budget of 25 retries with backoff of up to 20 seconds, as the AWS \
+                     provider does, so a busy account slows a large configuration down \
+                     instead of failing it. GenerateClientCertificate is never retried after \
+                     a failure that may have created the certificate: the provider looks for \
+                     it instead. Zero disables these retries. Defaults to 3.",
                 ),
                 Attribute::optional(
                     "operation_timeout",
                     Type::String,
-                    "Upper bound on one API operation including all of its retries, as a \
-                     duration such as `60s` or `2m`. Defaults to `60s`.",
+                    "Upper bound on one API operation including all of its retries and the \
+                     waits between them (rate limit, backoff), as a duration such as `5m` or \
+                     `90s`. Defaults to `5m`, long enough for the throttling retries to \
+                     outlast a busy account.",
                 ),
                 Attribute::optional(
                     "operation_attempt_timeout",
                     Type::String,
                     "Upper bound on a single attempt of an API operation, as a duration such as \
-                     `20s`. An attempt that exceeds it is retried. Defaults to `20s`.",
+                     `20s`, including its wait for the client-side rate limit. An attempt that \
+                     exceeds it counts against `max_retries`. Defaults to `20s`.",
                 ),
                 Attribute::optional(
                     "rate_limit_rps",
                     Type::Number,
                     "Client-side limit on API Gateway control-plane requests per second, \
-                     shared by every resource and data source of this provider. API Gateway \
+                     shared by every resource and data source of this provider and taken by \
+                     every HTTP attempt, retries included. API Gateway \
                      allows about 10 per second per account (burst 40), so the default keeps \
                      a large configuration inside that quota instead of meeting throttling \
                      errors and retries. Lower it when other tools share the account's \
@@ -1142,7 +1164,7 @@ mod tests {
     fn empty_config_gives_documented_defaults() {
         let s = parse_config(&Value::Null, &NoEnv).expect("valid");
         assert_eq!(s, Settings::default());
-        assert_eq!(s.operation_timeout, Duration::from_secs(60));
+        assert_eq!(s.operation_timeout, Duration::from_secs(300));
         assert_eq!(s.operation_attempt_timeout, Duration::from_secs(20));
         assert_eq!(s.rate_limit_rps, 10.0);
         assert_eq!(s.rate_limit_burst, 40);
@@ -1155,11 +1177,11 @@ mod tests {
                 ("region", Value::string("eu-west-1")),
                 ("profile", Value::string("ops")),
                 ("endpoint", Value::string("http://127.0.0.1:4566")),
-                ("max_retries", Value::Number(7.0)),
+                ("max_retries", Value::number(7.0)),
                 ("operation_timeout", Value::string("2m")),
                 ("operation_attempt_timeout", Value::string("30s")),
-                ("rate_limit_rps", Value::Number(2.5)),
-                ("rate_limit_burst", Value::Number(5.0)),
+                ("rate_limit_rps", Value::number(2.5)),
+                ("rate_limit_burst", Value::number(5.0)),
                 (
                     "assume_role",
                     Value::object(vec![
@@ -1294,7 +1316,7 @@ mod tests {
     #[test]
     fn negative_or_fractional_max_retries_is_rejected() {
         for bad in [-1.0, 2.5, 101.0] {
-            let d = err_of(cfg(vec![("max_retries", Value::Number(bad))]));
+            let d = err_of(cfg(vec![("max_retries", Value::number(bad))]));
             assert_eq!(d.attribute, Some(AttributePath::attr("max_retries")));
             assert!(
                 d.detail.contains(&format!("max_retries = {bad}")),
@@ -1328,16 +1350,16 @@ mod tests {
     #[test]
     fn rate_limits_are_bounded() {
         for bad in [-1.0, 1e-20, 0.05, 10_001.0] {
-            let d = err_of(cfg(vec![("rate_limit_rps", Value::Number(bad))]));
+            let d = err_of(cfg(vec![("rate_limit_rps", Value::number(bad))]));
             assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_rps")));
             assert!(d.detail.contains("from 0.1 to 10000"), "{}", d.detail);
         }
-        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.1))]), &NoEnv)
+        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::number(0.1))]), &NoEnv)
             .expect("0.1 is the slowest limit");
         assert_eq!(s.rate_limit_rps, 0.1);
-        let d = err_of(cfg(vec![("rate_limit_burst", Value::Number(0.0))]));
+        let d = err_of(cfg(vec![("rate_limit_burst", Value::number(0.0))]));
         assert_eq!(d.attribute, Some(AttributePath::attr("rate_limit_burst")));
-        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::Number(0.0))]), &NoEnv)
+        let s = parse_config(&cfg(vec![("rate_limit_rps", Value::number(0.0))]), &NoEnv)
             .expect("0 disables");
         assert_eq!(s.rate_limit_rps, 0.0);
     }
@@ -1452,22 +1474,36 @@ mod tests {
                 (
                     "assume_role",
                     Value::object(vec![
-                        ("role_arn", Value::string("arn:aws:iam::123456789012:role/r")),
+                        (
+                            "role_arn",
+                            Value::string("arn:aws:iam::123456789012:role/r"),
+                        ),
                         ("duration", Value::string("2h")),
                         ("policy", Value::string("{\"Version\":\"2012-10-17\"}")),
                         (
                             "policy_arns",
-                            Value::Set(vec![Value::string("arn:aws:iam::aws:policy/ReadOnlyAccess")]),
+                            Value::Set(vec![Value::string(
+                                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                            )]),
                         ),
-                        ("tags", Value::Map([("team".to_string(), Value::string("edge"))].into())),
-                        ("transitive_tag_keys", Value::Set(vec![Value::string("team")])),
+                        (
+                            "tags",
+                            Value::Map([("team".to_string(), Value::string("edge"))].into()),
+                        ),
+                        (
+                            "transitive_tag_keys",
+                            Value::Set(vec![Value::string("team")]),
+                        ),
                         ("source_identity", Value::string("alice")),
                     ]),
                 ),
                 (
                     "assume_role_with_web_identity",
                     Value::object(vec![
-                        ("role_arn", Value::string("arn:aws:iam::123456789012:role/oidc")),
+                        (
+                            "role_arn",
+                            Value::string("arn:aws:iam::123456789012:role/oidc"),
+                        ),
                         ("web_identity_token_file", Value::string("~/token")),
                     ]),
                 ),
@@ -1492,20 +1528,37 @@ mod tests {
     #[test]
     fn bad_credential_settings_name_the_attribute_and_value() {
         let role = |extra: Vec<(&str, Value)>| {
-            let mut pairs = vec![("role_arn", Value::string("arn:aws:iam::123456789012:role/r"))];
+            let mut pairs = vec![(
+                "role_arn",
+                Value::string("arn:aws:iam::123456789012:role/r"),
+            )];
             pairs.extend(extra);
             cfg(vec![("assume_role", Value::object(pairs))])
         };
         for (config, attr, needle) in [
-            (role(vec![("duration", Value::string("5m"))]), "duration", "\"5m\""),
-            (role(vec![("policy", Value::string("{not json"))]), "policy", "not valid JSON"),
             (
-                role(vec![("policy_arns", Value::Set(vec![Value::string("ReadOnly")]))]),
+                role(vec![("duration", Value::string("5m"))]),
+                "duration",
+                "\"5m\"",
+            ),
+            (
+                role(vec![("policy", Value::string("{not json"))]),
+                "policy",
+                "not valid JSON",
+            ),
+            (
+                role(vec![(
+                    "policy_arns",
+                    Value::Set(vec![Value::string("ReadOnly")]),
+                )]),
                 "policy_arns",
                 "\"ReadOnly\"",
             ),
             (
-                role(vec![("transitive_tag_keys", Value::Set(vec![Value::string("team")]))]),
+                role(vec![(
+                    "transitive_tag_keys",
+                    Value::Set(vec![Value::string("team")]),
+                )]),
                 "transitive_tag_keys",
                 "\"team\"",
             ),
@@ -1527,11 +1580,20 @@ mod tests {
             "allowed_account_ids",
             Value::Set(vec![Value::string("12345")]),
         )]));
-        assert_eq!(d.attribute, Some(AttributePath::attr("allowed_account_ids")));
+        assert_eq!(
+            d.attribute,
+            Some(AttributePath::attr("allowed_account_ids"))
+        );
         assert!(d.detail.contains("\"12345\""), "{}", d.detail);
         let d = err_of(cfg(vec![
-            ("allowed_account_ids", Value::Set(vec![Value::string("123456789012")])),
-            ("forbidden_account_ids", Value::Set(vec![Value::string("210987654321")])),
+            (
+                "allowed_account_ids",
+                Value::Set(vec![Value::string("123456789012")]),
+            ),
+            (
+                "forbidden_account_ids",
+                Value::Set(vec![Value::string("210987654321")]),
+            ),
         ]));
         assert_eq!(d.summary, "Conflicting account guards");
         let d = err_of(cfg(vec![(
@@ -1556,7 +1618,10 @@ mod tests {
         )]);
         let s = parse_config(&remote, &NoEnv).expect("valid");
         assert_eq!(s.sts_endpoint, None, "AWS's STS for a remote endpoint");
-        let env = MapEnv(HashMap::from([("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")]));
+        let env = MapEnv(HashMap::from([(
+            "AWS_ENDPOINT_URL_STS",
+            "http://127.0.0.1:9",
+        )]));
         let s = parse_config(&local, &env).expect("valid");
         assert_eq!(s.sts_endpoint.as_deref(), Some("http://127.0.0.1:9"));
         let block = cfg(vec![("sts_endpoint", Value::string("https://sts.example"))]);

@@ -25,7 +25,7 @@ fn note_type() -> Type {
 
 fn dv(v: &Value) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
-        msgpack: to_msgpack(v, &note_type()),
+        msgpack: to_msgpack(v, &note_type()).unwrap_or_else(|e| panic!("{e}")),
         json: Vec::new(),
     })
 }
@@ -52,7 +52,7 @@ fn note(id: &str, text: &str, length: f64) -> Value {
     Value::object([
         ("id", Value::string(id)),
         ("text", Value::string(text)),
-        ("length", Value::Number(length)),
+        ("length", Value::number(length)),
     ])
 }
 
@@ -148,7 +148,8 @@ fn toy_note_create_read_replace_import_destroy_over_mtls() {
                     msgpack: to_msgpack(
                         &Value::object([("greeting", Value::string("hi"))]),
                         &ToyProvider::default().schema().value_type(),
-                    ),
+                    )
+                    .unwrap_or_else(|e| panic!("{e}")),
                     json: Vec::new(),
                 }),
                 ..Default::default()

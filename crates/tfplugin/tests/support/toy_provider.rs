@@ -85,7 +85,7 @@ impl Note {
         Value::object([
             ("id", Value::string(id)),
             ("text", Value::string(text)),
-            ("length", Value::Number(text.chars().count() as f64)),
+            ("length", Value::number(text.chars().count() as u64)),
         ])
     }
 }
