@@ -28,6 +28,12 @@ pub struct Finding {
     /// Whole days until expiry (negative once expired).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_left: Option<i64>,
+    /// The attribute a finding is about, when it is about one value (APIGW007).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    /// That attribute's value as the input holds it (JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// What is wrong, in one or two sentences.
     pub message: String,
     /// What to do about it.
@@ -53,6 +59,8 @@ impl Finding {
             expiration_date: None,
             rotation_due_date: None,
             days_left: None,
+            attribute: None,
+            value: None,
             message,
             fix: rule.fix.to_string(),
         }

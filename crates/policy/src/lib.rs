@@ -17,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod severity;
 pub mod synth;
+pub mod timestamp;
 
 #[cfg(test)]
 mod testkit;

@@ -87,18 +87,29 @@ pub fn render(r: &Report) -> String {
         );
     }
     let k = &r.outcome.kpi;
-    let _ = writeln!(
+    let _ = write!(
         o,
-        "KPIs: {} certificate{} after this {}; {} under 30 days; {} due; {} expired; {} of {} ({:.0}%) with an owner tag",
+        "KPIs: {} certificate{} after this {}; expiring within 30/60/90 days: {}/{}/{}; {} due; {} expired; {} of {} ({:.0}%) with an owner tag",
         k.certificates,
         if k.certificates == 1 { "" } else { "s" },
         i.kind,
         k.under_30_days,
+        k.under_60_days,
+        k.under_90_days,
         k.due,
         k.expired,
         k.with_owner,
         k.certificates,
         k.owner_share * 100.0
     );
+    if k.unreadable > 0 {
+        let _ = write!(
+            o,
+            "; {} unreadable date{} (APIGW007: not counted above)",
+            k.unreadable,
+            if k.unreadable == 1 { "" } else { "s" }
+        );
+    }
+    o.push('\n');
     o
 }
