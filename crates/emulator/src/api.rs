@@ -886,11 +886,6 @@ fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     ctx.mutate(|s| {
         let api = api_mut(s, api_id)?;
         api.ensure_root();
-        if api.resources.values().all(|r| r.methods.is_empty()) {
-            return Err(AwsError::bad_request(
-                "The REST API doesn't contain any methods",
-            ));
-        }
         let mut id = random_id(DEPLOYMENT_ID_LEN);
         while api.deployments.contains_key(&id) {
             id = random_id(DEPLOYMENT_ID_LEN);

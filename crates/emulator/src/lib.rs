@@ -1,9 +1,11 @@
-//! apigw-emulator: a local AWS API Gateway control plane.
+//! apigw-emulator: a local AWS API Gateway.
 //!
 //! It speaks the REST-JSON wire format of AWS for client certificates, REST APIs,
-//! deployments, stages and tags, checks SigV4 signatures, issues real self-signed
-//! X.509 certificates, and adds an unsigned admin API under `/_emulator/` for tests
-//! (time travel, fault injection, call counters, request log).
+//! resources, methods, integrations, deployments, stages and tags, checks SigV4
+//! signatures, issues real self-signed X.509 certificates, keeps one inventory per
+//! signing region, serves a data plane that calls HTTP_PROXY integrations with the
+//! stage's client certificate (mutual TLS), and adds an unsigned admin API under
+//! `/_emulator/` for tests (time travel, fault injection, call counters, request log).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), apigw_emulator::EmulatorError> {
