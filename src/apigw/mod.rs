@@ -426,7 +426,7 @@ impl Client {
             let err = match self.generate_once(description, tags, series, &token).await {
                 Ok(cert) => {
                     return Ok(Generated {
-                        certificate: cert,
+                        certificate: self.confirm(cert).await,
                         recovered: false,
                     });
                 }
@@ -438,9 +438,8 @@ impl Client {
             match self.find_attempt(&token).await {
                 Ok(Some(cert)) => {
                     tracing::warn!(certificate_id = %cert.id, "adopted the certificate whose answer was lost");
-                    self.cache_upsert(&cert).await;
                     return Ok(Generated {
-                        certificate: cert,
+                        certificate: self.confirm(cert).await,
                         recovered: true,
                     });
                 }
@@ -451,6 +450,42 @@ impl Client {
                 Err(_) => return Err(err),
             }
         }
+    }
+
+    /// Removes the attempt mark from a certificate the caller now holds: a
+    /// certificate that still carries one was created by a generation whose
+    /// caller never got it (an interrupted apply), and is reported as
+    /// unrecorded ([`Client::unrecorded`]). A failure here leaves the mark,
+    /// which only makes that report over-cautious.
+    async fn confirm(&self, mut cert: Certificate) -> Certificate {
+        let sdk = self.sdk().await;
+        let arn = certificate_arn(&sdk.region, &cert.id);
+        match sdk
+            .client
+            .untag_resource()
+            .resource_arn(arn)
+            .tag_keys(ATTEMPT_TAG)
+            .send()
+            .await
+        {
+            Ok(_) => cert.mark.attempt = None,
+            Err(e) => {
+                let e = Self::map(sdk, "UntagResource", e);
+                tracing::warn!(certificate_id = %cert.id, error = %e, "could not remove the attempt mark");
+            }
+        }
+        self.cache_upsert(&cert).await;
+        cert
+    }
+
+    /// Certificates this provider generated whose generation no caller
+    /// received: they carry an attempt mark and were created at least
+    /// `grace` seconds before `now` (younger ones may still be in flight).
+    pub fn unrecorded(certs: &[Certificate], now: i64, grace: i64) -> Vec<&Certificate> {
+        certs
+            .iter()
+            .filter(|c| c.mark.attempt.is_some() && c.created.saturating_add(grace) <= now)
+            .collect()
     }
 
     async fn generate_once(
