@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use apigw_policy::finding::Suppression;
 use apigw_policy::report::json::JsonReport;
 use apigw_policy::severity::Severity;
 use serde::Deserialize;
@@ -291,6 +292,158 @@ fn text_report_groups_by_severity_and_names_resource_certificate_dates_and_fix()
     ] {
         assert!(text.contains(&needle), "{needle:?} not in:\n{text}");
     }
+}
+
+fn exception_config(dir: &TempDir, expires: &str) -> String {
+    let cfg = dir.write(
+        &format!("exceptions-{expires}.toml"),
+        &format!(
+            "[rules.APIGW004]\nenabled = false\n[rules.APIGW005]\nenabled = false\n\
+             [[exceptions]]\nrule = \"APIGW001\"\naddress = \"aws_api_gateway_client_certificate.backend*\"\n\
+             reason = \"Retired with the orders API on 2027-12-15\"\nexpires = \"{expires}\"\n"
+        ),
+    );
+    cfg.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn an_exception_in_force_accepts_exactly_its_finding_and_an_expired_one_does_not() {
+    let dir = TempDir::new("exceptions");
+    let state = fixture("aws-provider-state-expired.json");
+    let (code, r) = json_report(&state, &["--config", &exception_config(&dir, "2099-01-01")]);
+    assert_eq!(code, 0, "{:?}", r.findings);
+    assert_eq!((r.summary.total, r.summary.suppressed), (1, 1));
+    let f = &r.findings[0];
+    assert_eq!((f.rule_id.as_str(), f.address.as_str()), ("APIGW001", CERT));
+    assert!(matches!(
+        &f.suppressed,
+        Some(Suppression::Exception { reason, .. }) if reason.contains("orders API")
+    ));
+    // The same finding with the exception run out: it counts, and the report says why.
+    let cfg = exception_config(&dir, "2020-01-01");
+    let (code, r) = json_report(&state, &["--config", &cfg]);
+    assert_eq!(code, 1);
+    assert_eq!((r.summary.total, r.summary.suppressed), (1, 0));
+    let note = r.findings[0].expired_exception.as_deref().expect("noted");
+    assert!(note.contains("expired on 2020-01-02T00:00:00Z"), "{note}");
+    let text = run(&[
+        "check",
+        state.to_str().expect("path"),
+        "--config",
+        &cfg,
+        "--now",
+        &now(),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("exception    the exception for APIGW001"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_baseline_run_passes_on_known_findings_and_fails_on_a_new_one() {
+    let dir = TempDir::new("baseline");
+    let baseline = dir.0.join("baseline.json");
+    let b = baseline.to_str().expect("utf-8");
+    // The fresh state: APIGW005 and APIGW004 on the internal stage, accepted as known.
+    let (code, r) = json_report(
+        &fixture("aws-provider-state.json"),
+        &["--write-baseline", b],
+    );
+    assert_eq!(code, 0, "written findings count as known");
+    assert_eq!(r.summary.suppressed, 2);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).expect("written")).expect("json");
+    assert_eq!(written["findings"].as_array().map(Vec::len), Some(2));
+    let (code, r) = json_report(&fixture("aws-provider-state.json"), &["--baseline", b]);
+    assert_eq!((code, r.summary.suppressed), (0, 2));
+    // Nine days from expiry: the same two plus APIGW001, which is new.
+    let (code, r) = json_report(
+        &fixture("aws-provider-state-9-days.json"),
+        &["--baseline", b],
+    );
+    assert_eq!(code, 1);
+    let new: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    assert_eq!(new, vec!["APIGW001"]);
+    assert_eq!(r.summary.suppressed, 2);
+    // SARIF carries the same fingerprints and marks known results.
+    let out = run(&[
+        "check",
+        fixture("aws-provider-state-9-days.json")
+            .to_str()
+            .expect("path"),
+        "--format",
+        "sarif",
+        "--baseline",
+        b,
+        "--now",
+        &now(),
+    ]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let states: Vec<(&str, &str)> = results
+        .iter()
+        .map(|x| {
+            (
+                x["ruleId"].as_str().unwrap_or(""),
+                x["baselineState"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("APIGW001", "new"),
+            ("APIGW005", "unchanged"),
+            ("APIGW004", "unchanged")
+        ]
+    );
+    let fingerprints: Vec<&str> = written["findings"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["fingerprint"].as_str())
+        .collect();
+    for x in &results[1..] {
+        let fp = x["partialFingerprints"]["apigwPolicy/v1"]
+            .as_str()
+            .expect("fingerprint");
+        assert!(fingerprints.contains(&fp), "{fp} in {fingerprints:?}");
+        assert_eq!(x["suppressions"][0]["kind"], "external");
+    }
+    assert_eq!(
+        results[0]["partialFingerprints"]["apigwPolicy/v1"],
+        format!(
+            "APIGW001:{CERT}:{}",
+            r.findings[0].certificate_id.as_deref().expect("id")
+        )
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    assert!(rules.iter().all(|r| {
+        r["helpUri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("docs/policy-rules.md#apigw0"))
+            && r["help"]["text"].as_str().is_some_and(|t| !t.is_empty())
+    }));
+    // A damaged baseline is bad input, named.
+    let bad = dir.write("bad.json", "{\"findings\": 3}");
+    assert_bad_input(
+        &run(&[
+            "check",
+            fixture("aws-provider-state.json").to_str().expect("p"),
+            "--baseline",
+            bad.to_str().expect("p"),
+        ]),
+        "bad.json: not an apigw-policy baseline",
+    );
 }
 
 #[derive(Deserialize)]

@@ -65,6 +65,9 @@ pub fn run(analysis: &Analysis, config: &Config) -> Vec<Finding> {
         }
         findings.extend(found);
     }
+    for f in &mut findings {
+        f.fingerprint = f.compute_fingerprint();
+    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
