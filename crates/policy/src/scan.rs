@@ -31,12 +31,38 @@ const PAGE_LIMIT: i32 = 500;
 
 /// The commercial regions API Gateway serves, for `--all-regions`.
 pub const ALL_REGIONS: &[&str] = &[
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1",
-    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-    "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2",
-    "ap-northeast-3", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2", "eu-north-1",
-    "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
 ];
 
 #[derive(Debug, Clone)]
@@ -134,8 +160,14 @@ pub enum ScanError {
 pub fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The certificate's address in findings and exceptions: its ARN.
@@ -148,7 +180,9 @@ pub fn stage_address(region: &str, api: &str, stage: &str) -> String {
 }
 
 /// Reads every region's inventory (blocking: runs its own runtime).
-pub fn scan(settings: &ScanSettings) -> Result<(Vec<RegionInventory>, BTreeMap<String, u64>), ScanError> {
+pub fn scan(
+    settings: &ScanSettings,
+) -> Result<(Vec<RegionInventory>, BTreeMap<String, u64>), ScanError> {
     for r in &settings.regions {
         if !is_region(r) {
             return Err(ScanError::BadRegion(r.clone()));
@@ -165,7 +199,10 @@ struct Counter(HashMap<&'static str, AtomicU64>);
 
 impl Counter {
     fn add(&mut self, op: &'static str) {
-        self.0.entry(op).or_insert_with(|| AtomicU64::new(0)).fetch_add(1, Ordering::Relaxed);
+        self.0
+            .entry(op)
+            .or_insert_with(|| AtomicU64::new(0))
+            .fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -193,7 +230,11 @@ async fn scan_async(
     }
     let base = loader.load().await;
     let regions: Vec<String> = if s.regions.is_empty() {
-        vec![base.region().map(|r| r.as_ref().to_string()).ok_or(ScanError::NoRegion)?]
+        vec![
+            base.region()
+                .map(|r| r.as_ref().to_string())
+                .ok_or(ScanError::NoRegion)?,
+        ]
     } else {
         s.regions.clone()
     };
@@ -205,7 +246,8 @@ async fn scan_async(
     let mut counter = Counter(HashMap::new());
     let mut out = Vec::new();
     for (n, region) in regions.iter().enumerate() {
-        let mut conf = aws_sdk_apigateway::config::Builder::from(&base).region(Region::new(region.clone()));
+        let mut conf =
+            aws_sdk_apigateway::config::Builder::from(&base).region(Region::new(region.clone()));
         if let Some(e) = &endpoint {
             conf = conf.endpoint_url(e.clone());
             if is_loopback(e) {
@@ -213,7 +255,15 @@ async fn scan_async(
             }
         }
         let client = aws_sdk_apigateway::Client::from_conf(conf.build());
-        let inv = scan_region(&client, region, &limiter, &mut counter, s.progress, (n + 1, regions.len())).await?;
+        let inv = scan_region(
+            &client,
+            region,
+            &limiter,
+            &mut counter,
+            s.progress,
+            (n + 1, regions.len()),
+        )
+        .await?;
         out.push(inv);
     }
     let calls = counter
@@ -263,12 +313,17 @@ async fn scan_region(
                 description: c.description().map(str::to_string),
                 created: c.created_date().map_or(0, |d| d.secs()),
                 expires: c.expiration_date().map_or(0, |d| d.secs()),
-                tags: c.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+                tags: c
+                    .tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
             });
         }
         match page.position() {
             // A service repeating the token would loop forever; stop instead.
-            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => position = Some(p.to_string()),
+            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
+                position = Some(p.to_string())
+            }
             _ => break,
         }
     }
@@ -286,10 +341,13 @@ async fn scan_region(
             .await
             .map_err(|e| fail(region, "GetRestApis", e))?;
         apis.extend(page.items().iter().filter_map(|a| {
-            a.id().map(|id| (id.to_string(), a.name().unwrap_or_default().to_string()))
+            a.id()
+                .map(|id| (id.to_string(), a.name().unwrap_or_default().to_string()))
         }));
         match page.position() {
-            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => position = Some(p.to_string()),
+            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
+                position = Some(p.to_string())
+            }
             _ => break,
         }
     }
@@ -300,15 +358,28 @@ async fn scan_region(
         let out = match client.get_stages().rest_api_id(api_id).send().await {
             Ok(out) => out,
             // Deleted between the two calls: it has no stages any more.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found_exception()) => continue,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_not_found_exception()) =>
+            {
+                continue;
+            }
             Err(e) => return Err(fail(region, "GetStages", e)),
         };
-        stages.extend(out.item().iter().map(|st| LiveStage {
-            rest_api_id: api_id.clone(),
-            rest_api_name: api_name.clone(),
-            stage_name: st.stage_name().unwrap_or_default().to_string(),
-            client_certificate_id: st.client_certificate_id().filter(|c| !c.is_empty()).map(str::to_string),
-            tags: st.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+        stages.extend(out.item().iter().map(|st| {
+            LiveStage {
+                rest_api_id: api_id.clone(),
+                rest_api_name: api_name.clone(),
+                stage_name: st.stage_name().unwrap_or_default().to_string(),
+                client_certificate_id: st
+                    .client_certificate_id()
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string),
+                tags: st
+                    .tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            }
         }));
         if (i + 1) % 25 == 0 && i + 1 < apis.len() {
             say(format!("stages of {}/{} REST APIs read", i + 1, apis.len()));
@@ -369,7 +440,12 @@ pub fn document(inventory: &[RegionInventory], quota: usize) -> (Document, LiveF
                 "tags": s.tags,
                 "tags_all": s.tags,
             }));
-            resources.push(live_resource(address, Kind::AwsStage, &s.stage_name, values));
+            resources.push(live_resource(
+                address,
+                Kind::AwsStage,
+                &s.stage_name,
+                values,
+            ));
         }
         facts.regions.push(RegionFacts {
             region: inv.region.clone(),

@@ -80,19 +80,40 @@ pub fn render(r: &Report) -> String {
         );
     };
     kpi("Certificates", "certificates", k.certificates.to_string());
-    kpi("Expiring within 30 days", "under_30_days", k.under_30_days.to_string());
-    kpi("Expiring within 60 days", "under_60_days", k.under_60_days.to_string());
-    kpi("Expiring within 90 days", "under_90_days", k.under_90_days.to_string());
+    kpi(
+        "Expiring within 30 days",
+        "under_30_days",
+        k.under_30_days.to_string(),
+    );
+    kpi(
+        "Expiring within 60 days",
+        "under_60_days",
+        k.under_60_days.to_string(),
+    );
+    kpi(
+        "Expiring within 90 days",
+        "under_90_days",
+        k.under_90_days.to_string(),
+    );
     kpi("Past rotation due date", "due", k.due.to_string());
     kpi("Expired", "expired", k.expired.to_string());
     kpi(
         "With an owner tag",
         "owner_share",
-        format!("{} of {} ({:.0}%)", k.with_owner, k.certificates, k.owner_share * 100.0),
+        format!(
+            "{} of {} ({:.0}%)",
+            k.with_owner,
+            k.certificates,
+            k.owner_share * 100.0
+        ),
     );
     kpi("Unreadable dates", "unreadable", k.unreadable.to_string());
     if let Some(unused) = k.unused {
-        kpi("Unused (no stage presents them)", "unused", unused.to_string());
+        kpi(
+            "Unused (no stage presents them)",
+            "unused",
+            unused.to_string(),
+        );
     }
     for region in &k.regions {
         kpi(
@@ -122,7 +143,11 @@ pub fn render(r: &Report) -> String {
                 f.severity,
                 escape(&f.rule_id),
                 f.severity,
-                if accepted.is_empty() { "" } else { " (accepted)" },
+                if accepted.is_empty() {
+                    ""
+                } else {
+                    " (accepted)"
+                },
                 escape(&f.rule_id),
                 escape(&f.address),
                 escape(&f.message),
@@ -163,7 +188,11 @@ fn timeline(r: &Report) -> String {
     for (i, c) in certs.iter().enumerate() {
         let y = 10 + ROW * i as i64;
         let found = findings_for(r, c);
-        let class = if found.is_empty() { "certificate" } else { "certificate has-finding" };
+        let class = if found.is_empty() {
+            "certificate"
+        } else {
+            "certificate has-finding"
+        };
         let rules: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
         let _ = writeln!(
             o,
@@ -176,7 +205,11 @@ fn timeline(r: &Report) -> String {
             o,
             "<text x=\"4\" y=\"{}\">{}</text>",
             y + 14,
-            escape(&format!("{} {}", c.id.as_deref().unwrap_or("(new)"), c.label))
+            escape(&format!(
+                "{} {}",
+                c.id.as_deref().unwrap_or("(new)"),
+                c.label
+            ))
         );
         match (start_of(c), c.expires) {
             (Some(s), Some(e)) => {
@@ -241,6 +274,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

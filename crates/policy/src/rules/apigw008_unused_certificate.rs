@@ -29,7 +29,11 @@ fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for region in &live.regions {
         for (address, id) in &region.unused {
-            let Some(cert) = a.certificates.iter().find(|c| &c.resource.address == address) else {
+            let Some(cert) = a
+                .certificates
+                .iter()
+                .find(|c| &c.resource.address == address)
+            else {
                 continue;
             };
             let expiry = match cert.expiration {
