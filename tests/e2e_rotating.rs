@@ -217,7 +217,11 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     let first = s(&st["current_certificate_id"]);
     let created = emu.certificates();
     let bundle = s(&st["trusted_pem_bundle"]);
-    assert_eq!(bundle.trim(), created[0].pem.trim(), "the one certificate, stored once");
+    assert_eq!(
+        bundle.trim(),
+        created[0].pem.trim(),
+        "the one certificate, stored once"
+    );
     assert_eq!(
         st["current_expiration_date"],
         rotation::format_rfc3339(created[0].expires)
@@ -990,7 +994,10 @@ fn downgrade_state(tf: &Tf, emu: &Emulator, version: i64) {
         );
         ids.extend(cert.map(|c| c.id.clone()));
     }
-    attrs.insert("rotation_due_date".into(), Value::from("2000-01-01T00:00:00Z"));
+    attrs.insert(
+        "rotation_due_date".into(),
+        Value::from("2000-01-01T00:00:00Z"),
+    );
     if version == 1 {
         attrs.insert("promoted_date".into(), Value::from("2000-01-01T00:00:00Z"));
         attrs.insert("trusted_certificate_ids".into(), Value::from(ids));
@@ -1023,7 +1030,11 @@ fn state_written_by_schema_versions_0_and_1_is_upgraded() {
         let raw: Value = serde_json::from_str(&tf.read("terraform.tfstate"))
             .unwrap_or_else(|e| panic!("state is not JSON: {e}"));
         assert_eq!(raw["resources"][0]["instances"][0]["schema_version"], 2);
-        assert_eq!(state(&tf), before, "version {version} upgraded to what version 2 wrote");
+        assert_eq!(
+            state(&tf),
+            before,
+            "version {version} upgraded to what version 2 wrote"
+        );
         assert_consistent(&emu, &tf);
     }
 }

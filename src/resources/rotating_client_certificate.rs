@@ -291,8 +291,14 @@ struct PlannedSteps {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Private {
     /// When the last refresh (or apply) looked at the certificates: the
-    /// decision time of the next plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// decision time of the next plan. Stored in every instance's state, so
+    /// under a one-letter key; earlier releases wrote `observed_at`.
+    #[serde(
+        default,
+        rename = "t",
+        alias = "observed_at",
+        skip_serializing_if = "Option::is_none"
+    )]
     observed_at: Option<i64>,
     /// Certificates found deleted outside Terraform at the last refresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1359,7 +1365,10 @@ impl State {
             let (created, expires) = crate::functions::pem_validity(&pem).map_err(|e| {
                 corrupt(
                     "trusted_pem_bundle",
-                    format!("has a PEM for the {} certificate {id} that cannot be read: {e}", slot.name()),
+                    format!(
+                        "has a PEM for the {} certificate {id} that cannot be read: {e}",
+                        slot.name()
+                    ),
                 )
             })?;
             *state.slot_mut(slot) = Some(Live {

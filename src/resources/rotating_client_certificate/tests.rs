@@ -322,8 +322,12 @@ fn upgrade_from_versions_0_and_1_keeps_each_pem_once_in_slot_order() {
         let up = upgrade(version, old).expect("upgrades");
         let attrs: std::collections::BTreeSet<String> =
             up.as_object().expect("object").keys().cloned().collect();
-        let names: std::collections::BTreeSet<String> =
-            schema().block.attributes.into_iter().map(|a| a.name).collect();
+        let names: std::collections::BTreeSet<String> = schema()
+            .block
+            .attributes
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
         assert_eq!(attrs, names, "version {version}");
         assert_eq!(
             up["trusted_pem_bundle"],
@@ -335,13 +339,20 @@ fn upgrade_from_versions_0_and_1_keeps_each_pem_once_in_slot_order() {
             rotation::format_rfc3339(current.expires),
             "version {version}: the certificate's own notAfter"
         );
-        assert_eq!(up["previous_retire_after"], rotation::format_rfc3339(SEEN + 3 * DAY));
+        assert_eq!(
+            up["previous_retire_after"],
+            rotation::format_rfc3339(SEEN + 3 * DAY)
+        );
         // Read back as version 2: the same certificates in the same slots.
         let value = tfplugin::codec::from_json(&up, &schema().block.implied_type())
             .expect("fits the schema");
         let state = State::from_value(&value).expect("readable");
         assert_eq!(state.current.as_ref(), Some(&current), "version {version}");
-        assert_eq!(state.previous.as_ref(), Some(&previous), "version {version}");
+        assert_eq!(
+            state.previous.as_ref(),
+            Some(&previous),
+            "version {version}"
+        );
         assert_eq!(upgrade(SCHEMA_VERSION, up.clone()).ok(), Some(up));
     }
     let err = upgrade(7, serde_json::json!({})).unwrap_err();
@@ -354,7 +365,11 @@ fn upgrade_of_a_slot_without_its_pem_names_the_slot() {
     v1["previous_pem"] = serde_json::Value::Null;
     let err = upgrade(1, v1).unwrap_err();
     assert_eq!(err.summary, "Cannot Upgrade Resource State");
-    assert!(err.detail.contains("previous certificate \"a\""), "{}", err.detail);
+    assert!(
+        err.detail.contains("previous certificate \"a\""),
+        "{}",
+        err.detail
+    );
     assert!(err.detail.contains("terraform import"), "{}", err.detail);
 }
 
@@ -371,7 +386,15 @@ fn state_round_trips_through_values() {
     let pems = |slot: &Option<Live>| slot.as_ref().map(|l| l.pem.clone()).unwrap_or_default();
     assert_eq!(
         v.get("trusted_pem_bundle").as_str(),
-        Some(format!("{}{}{}", pems(&s.previous), pems(&s.current), pems(&s.pending)).as_str())
+        Some(
+            format!(
+                "{}{}{}",
+                pems(&s.previous),
+                pems(&s.current),
+                pems(&s.pending)
+            )
+            .as_str()
+        )
     );
 }
 
@@ -382,8 +405,17 @@ fn a_bundle_that_does_not_match_the_slots_is_reported_as_corrupt() {
     v.set("previous_certificate_id", Value::string("p"));
     let err = State::from_value(&v).unwrap_err();
     assert_eq!(err.summary, "Corrupt Resource State");
-    assert!(err.detail.contains("holds 1 certificate(s), but the state names 2"), "{}", err.detail);
-    assert!(err.detail.contains("previous p, current a"), "{}", err.detail);
+    assert!(
+        err.detail
+            .contains("holds 1 certificate(s), but the state names 2"),
+        "{}",
+        err.detail
+    );
+    assert!(
+        err.detail.contains("previous p, current a"),
+        "{}",
+        err.detail
+    );
 }
 
 #[test]
@@ -513,4 +545,16 @@ fn triggers_adopted_after_import_say_so() {
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
     assert_eq!(w[0].summary, "rotation_triggers recorded without rotating");
+}
+
+#[test]
+fn private_state_written_by_earlier_releases_keeps_its_decision_time() {
+    let old = Private::decode(br#"{"observed_at":1700000000}"#);
+    assert_eq!(old.observed_at, Some(1_700_000_000));
+    let now = Private {
+        observed_at: Some(SEEN),
+        ..Private::default()
+    };
+    assert_eq!(now.encode(), br#"{"t":1700000000}"#);
+    assert_eq!(Private::decode(&now.encode()).observed_at, Some(SEEN));
 }
