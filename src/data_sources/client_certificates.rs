@@ -167,6 +167,17 @@ impl DataSource for ClientCertificates {
                         "IDs of the matching certificates that have already expired, soonest \
                          expiration first.",
                     ),
+                    Attribute::computed(
+                        "orphaned_certificate_ids",
+                        Type::List(Box::new(Type::String)),
+                        "IDs of the matching certificates that this provider generated but no \
+                         apply received: an apply was interrupted (killed, or its machine \
+                         lost) after API Gateway created the certificate. They still carry \
+                         the provider's `terraform-provider-apigw:attempt` tag; certificates \
+                         created in the last 10 minutes are left out, as their apply may \
+                         still be running. No configuration records them: delete them once \
+                         no stage presents them.",
+                    ),
                 ],
                 blocks: Vec::new(),
                 deprecated: false,
@@ -235,6 +246,9 @@ impl DataSource for ClientCertificates {
     }
 }
 
+/// How long a marked certificate may be in flight before it counts as orphaned.
+const ORPHAN_GRACE_SECS: i64 = 600;
+
 fn parse_window(s: &str) -> Result<u64, Diagnostic> {
     rotation::parse_duration(s).map_err(|e| {
         Diagnostic::error(
@@ -258,6 +272,7 @@ struct Row {
     due_date: i64,
     due: bool,
     expired: bool,
+    orphaned: bool,
     days_left: i64,
     stages: Option<Vec<StageRef>>,
 }
@@ -284,6 +299,12 @@ impl Report {
                 due_date: rotation::rotation_due_date(c.expires, window),
                 due: rotation::is_due(now, c.expires, window),
                 expired: rotation::is_expired(now, c.expires),
+                orphaned: !crate::apigw::Client::unrecorded(
+                    std::slice::from_ref(c),
+                    now,
+                    ORPHAN_GRACE_SECS,
+                )
+                .is_empty(),
                 days_left: rotation::days_left(now, c.expires),
                 stages: stages.map(|_| {
                     let mut v = by_cert.get(c.id.as_str()).cloned().unwrap_or_default();
@@ -354,6 +375,7 @@ impl Report {
             ("certificates", Value::List(certificates)),
             ("due_certificate_ids", ids(|r| r.due)),
             ("expired_certificate_ids", ids(|r| r.expired)),
+            ("orphaned_certificate_ids", ids(|r| r.orphaned)),
         ])
     }
 }
@@ -392,6 +414,25 @@ mod tests {
                 .collect(),
             other => panic!("{attr} is not a list: {other:?}"),
         }
+    }
+
+    #[test]
+    fn orphaned_are_marked_certificates_past_the_grace_period() {
+        let marked = |id: &str, created: i64| Certificate {
+            created,
+            mark: crate::apigw::Mark {
+                series: None,
+                attempt: Some(format!("token-{id}")),
+            },
+            ..cert(id, 100, &[])
+        };
+        let certs = vec![
+            cert("recorded", 100, &[]),
+            marked("interrupted", NOW - ORPHAN_GRACE_SECS),
+            marked("in-flight", NOW - ORPHAN_GRACE_SECS + 1),
+        ];
+        let v = Report::build(&certs, None, &BTreeMap::new(), window(), NOW).to_value();
+        assert_eq!(ids(&v, "orphaned_certificate_ids"), ["interrupted"]);
     }
 
     #[test]
@@ -548,8 +589,8 @@ mod tests {
         }
         let mut count = 0;
         check(&schema().block.attributes, "", &mut count);
-        // 6 top-level, 11 certificate fields, 3 stage fields.
-        assert_eq!(count, 20);
+        // 7 top-level, 11 certificate fields, 3 stage fields.
+        assert_eq!(count, 21);
     }
 
     #[test]
