@@ -16,7 +16,7 @@ use crate::tfplugin::{
 };
 
 pub const TYPE_NAME: &str = "apigw_client_certificates";
-const DEFAULT_ROTATE_BEFORE: &str = "60d";
+use rotation::DEFAULT_ROTATE_BEFORE;
 
 pub struct ClientCertificates {
     shared: Shared,
@@ -133,9 +133,11 @@ impl DataSource for ClientCertificates {
                     Attribute::optional_computed(
                         "rotate_before",
                         Type::String,
-                        "Rotation window: a certificate is due when the read happens at or \
-                         after its expiration minus this duration. Written like `60d`, `36h` or \
-                         `1d12h` (units s, m, h, d). Defaults to `60d`.",
+                        &format!(
+                            "Rotation window: a certificate is due when the read happens at or \
+                             after its expiration minus this duration. Written like `60d`, `36h` \
+                             or `1d12h` (units s, m, h, d). Defaults to `{DEFAULT_ROTATE_BEFORE}`."
+                        ),
                     ),
                     Attribute::optional(
                         "tags",
@@ -386,7 +388,7 @@ mod tests {
     }
 
     fn window() -> u64 {
-        rotation::parse_duration("60d").expect("60d")
+        rotation::Policy::default().rotate_before
     }
 
     fn ids(v: &Value, attr: &str) -> Vec<String> {

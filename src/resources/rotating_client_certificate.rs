@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rotation::{Cert, Decision, Facts, Planned, Policy, Slot, Step};
+use rotation::{Action, Decision, Facts, Outcome, Planned, Policy, Run, Series, Slot, Step};
 use serde::{Deserialize, Serialize};
 
 use crate::apigw::{self, Certificate};
@@ -45,9 +45,7 @@ pub const TYPE_NAME: &str = "apigw_rotating_client_certificate";
 pub const SCHEMA_VERSION: i64 = 1;
 
 pub const DEFAULT_DESCRIPTION: &str = "Managed by Terraform";
-pub const DEFAULT_ROTATE_BEFORE: &str = "60d";
-pub const DEFAULT_PROMOTE_AFTER: &str = "0s";
-pub const DEFAULT_OVERLAP: &str = "7d";
+use rotation::{DEFAULT_OVERLAP, DEFAULT_PROMOTE_AFTER, DEFAULT_ROTATE_BEFORE};
 
 pub struct RotatingClientCertificate {
     shared: Shared,
@@ -93,17 +91,23 @@ fn schema() -> Schema {
         Attribute::optional_computed(
             "rotate_before",
             s.clone(),
-            "Rotation window: a rotation starts at the first plan on or after the current certificate's expiration minus this duration. A duration such as \"60d\", \"36h\" or \"1d12h\" (units s, m, h, d). Must be more than zero, longer than `promote_after` plus `overlap`, and shorter than the certificates' validity (365 days on API Gateway). Defaults to \"60d\".",
+            &format!(
+                "Rotation window: a rotation starts at the first plan on or after the current certificate's expiration minus this duration. A duration such as \"60d\", \"36h\" or \"1d12h\" (units s, m, h, d). Must be more than zero, longer than `promote_after` plus `overlap`, and shorter than the certificates' validity (365 days on API Gateway). Defaults to \"{DEFAULT_ROTATE_BEFORE}\"."
+            ),
         ),
         Attribute::optional_computed(
             "promote_after",
             s.clone(),
-            "How long a newly generated certificate stays *pending* (trusted by backends through `trusted_pem_bundle`, not yet current) before a plan promotes it to current. Use it when backends outside this configuration, such as a partner's trust store, need time to install the new certificate. With \"0s\" a new certificate becomes current in the apply that generates it. Defaults to \"0s\".",
+            &format!(
+                "How long a newly generated certificate stays *pending* (trusted by backends through `trusted_pem_bundle`, not yet current) before a plan promotes it to current. Use it when backends outside this configuration, such as a partner's trust store, need time to install the new certificate. With \"0s\" a new certificate becomes current in the apply that generates it. Defaults to \"{DEFAULT_PROMOTE_AFTER}\"."
+            ),
         ),
         Attribute::optional_computed(
             "overlap",
             s.clone(),
-            "How long the previous certificate stays alive and trusted after it stopped being current, before a plan retires (deletes) it. Changing it moves `previous_retire_after` by the difference. Defaults to \"7d\".",
+            &format!(
+                "How long the previous certificate stays alive and trusted after it stopped being current, before a plan retires (deletes) it. Changing it moves `previous_retire_after` by the difference. Defaults to \"{DEFAULT_OVERLAP}\"."
+            ),
         ),
         Attribute::optional_computed(
             "tags",
@@ -368,7 +372,7 @@ impl RotatingClientCertificate {
         // Before the first certificate exists, API Gateway's fixed validity.
         let validity = prior
             .as_ref()
-            .and_then(State::validity)
+            .and_then(|p| p.series.validity())
             .or(Some(API_GATEWAY_VALIDITY_SECS));
         let (policy, diags) = args.policy(validity);
         resp.diagnostics
@@ -455,17 +459,9 @@ fn project(prior: Option<&State>, args: &Args) -> State {
     if let Some(d) = &args.description {
         s.description = Some(d.clone());
     }
-    if let (Some(old), Some(new)) = (
-        s.overlap
-            .as_deref()
-            .and_then(|o| rotation::parse_duration(o).ok()),
-        args.overlap
-            .as_deref()
-            .and_then(|o| rotation::parse_duration(o).ok()),
-    ) && let Some(after) = s.previous_retire_after
-    {
-        let shift = i64::try_from(new).unwrap_or(i64::MAX) - i64::try_from(old).unwrap_or(i64::MAX);
-        s.previous_retire_after = Some(after.saturating_add(shift));
+    let secs = |o: &Option<String>| o.as_deref().and_then(|o| rotation::parse_duration(o).ok());
+    if let (Some(old), Some(new)) = (secs(&s.overlap), secs(&args.overlap)) {
+        s.series.change_overlap(old, new);
     }
     s.rotate_before = args.rotate_before.clone();
     s.promote_after = args.promote_after.clone();
@@ -483,21 +479,17 @@ fn project(prior: Option<&State>, args: &Args) -> State {
 }
 
 fn facts(prior: Option<&State>, base: &State, args: &Args, private: &Private) -> Facts {
+    // Unknown triggers, or none recorded yet (create), change nothing.
     let triggers_changed = match (prior, &args.rotation_triggers) {
-        (Some(p), Some(new)) if !private.adopt_triggers => {
-            let empty = BTreeMap::new();
-            p.rotation_triggers.as_ref().unwrap_or(&empty) != new.as_ref().unwrap_or(&empty)
-        }
+        (Some(p), Some(new)) => rotation::triggers_changed(
+            p.rotation_triggers.as_ref(),
+            new.as_ref(),
+            private.adopt_triggers,
+        ),
         _ => false,
     };
-    Facts {
-        pending: base.pending.as_ref().map(Live::cert),
-        current: base.current.as_ref().map(Live::cert),
-        previous: base.previous.as_ref().map(Live::cert),
-        previous_retire_after: base.previous_retire_after,
-        triggers_changed,
-        vanished: private.vanished.clone(),
-    }
+    base.series
+        .facts(triggers_changed, private.vanished.clone())
 }
 
 /// The planned state: known where the steps determine the value, unknown
@@ -510,7 +502,13 @@ fn planned_value(
     creating: bool,
 ) -> Value {
     let layout = &decision.layout;
-    let find = |c: &Cert| base.live().into_iter().find(|l| l.id == c.id).cloned();
+    let find = |c: &rotation::Cert| {
+        base.series
+            .live()
+            .into_iter()
+            .find(|l| l.id == c.id)
+            .cloned()
+    };
     let mut next = base.clone();
     let mut new_slots = Vec::new();
     for (slot, planned) in [
@@ -526,15 +524,14 @@ fn planned_value(
                 None
             }
         };
-        *next.slot_mut(slot) = value;
+        *next.series.slot_mut(slot) = value;
     }
     if layout.previous.is_empty() {
-        next.previous_retire_after = None;
+        next.series.previous_retire_after = None;
     }
     next.rotation_due = next
-        .current
-        .as_ref()
-        .is_none_or(|c| rotation::is_due(decision.at, c.expires, policy.rotate_before));
+        .series
+        .rotation_due(decision.at, Some(policy.rotate_before));
     let mut v = next.to_value();
     for slot in &new_slots {
         for attr in ["certificate_id", "pem", "created_date", "expiration_date"] {
@@ -682,19 +679,19 @@ impl RotatingClientCertificate {
             tags: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
             rotation_triggers: None,
             retire_guard: true,
-            pending: None,
-            current: current.as_ref().map(Live::from_api),
-            previous: previous.as_ref().map(Live::from_api),
-            previous_retire_after: None,
-            promoted_date: current.as_ref().map(|c| c.created),
+            series: Series {
+                pending: None,
+                current: current.as_ref().map(Live::from_api),
+                previous: previous.as_ref().map(Live::from_api),
+                // An imported pair starts its overlap now.
+                previous_retire_after: previous
+                    .as_ref()
+                    .map(|_| plus(now, Policy::default().overlap)),
+                promoted_date: current.as_ref().map(|c| c.created),
+            },
             rotation_due: false,
         };
-        if state.previous.is_some() {
-            let overlap = rotation::parse_duration(DEFAULT_OVERLAP).unwrap_or(0);
-            state.previous_retire_after =
-                Some(now.saturating_add(i64::try_from(overlap).unwrap_or(i64::MAX)));
-        }
-        state.rotation_due = state.computed_rotation_due(now);
+        state.rotation_due = state.series.rotation_due(now, state.rotate_before_secs());
         Ok(vec![ImportedObject {
             state: state.to_value(),
             private: Private {
@@ -735,21 +732,18 @@ impl RotatingClientCertificate {
         private.plan = None;
         let mut newest: Option<Certificate> = None;
         for slot in [Slot::Pending, Slot::Current, Slot::Previous] {
-            let Some(live) = state.slot_mut(slot).clone() else {
+            let Some(live) = state.series.slot(slot).cloned() else {
                 continue;
             };
             match client.find_certificate(&live.id).await {
                 Ok(Some(c)) => {
-                    *state.slot_mut(slot) = Some(Live::from_api(&c));
+                    *state.series.slot_mut(slot) = Some(Live::from_api(&c));
                     if slot == Slot::Current {
                         newest = Some(c);
                     }
                 }
                 Ok(None) => {
-                    *state.slot_mut(slot) = None;
-                    if slot == Slot::Previous {
-                        state.previous_retire_after = None;
-                    }
+                    state.series.clear(slot);
                     private.vanished.push((slot, live.id.clone()));
                 }
                 Err(e) => {
@@ -767,7 +761,7 @@ impl RotatingClientCertificate {
             state.tags = c.tags;
         }
         let now = self.shared.now();
-        state.rotation_due = state.computed_rotation_due(now);
+        state.rotation_due = state.series.rotation_due(now, state.rotate_before_secs());
         private.observed_at = Some(now);
         resp.new_state = state.to_value();
         resp.private = private.encode();
@@ -776,15 +770,6 @@ impl RotatingClientCertificate {
 }
 
 // ----------------------------------------------------------------- apply
-
-/// Collects the outcome of an apply: the state of what really exists, plus
-/// the first error.
-struct Outcome {
-    state: State,
-    diagnostics: Diagnostics,
-    /// Whether this apply's new certificate was generated.
-    generated: bool,
-}
 
 impl RotatingClientCertificate {
     async fn do_apply(&self, req: ApplyRequest) -> ApplyResponse {
@@ -830,200 +815,47 @@ impl RotatingClientCertificate {
                 reason: rotation::RotateReason::Create,
             }];
         }
-        let mut out = self
-            .execute(&client, prior.as_ref(), base, &policy, &planned, &req.stop)
-            .await;
-        let triggered = planned.steps.iter().any(|s| {
-            matches!(
-                s,
-                Step::Generate {
-                    reason: rotation::RotateReason::Triggered,
-                    ..
-                }
-            )
-        });
-        if triggered && !out.generated {
+        let changed_in_place = prior
+            .as_ref()
+            .is_some_and(|p| p.description != base.description || p.tags != base.tags);
+        let actions = rotation::apply_actions(
+            &base.series,
+            &planned.steps,
+            base.retire_guard,
+            changed_in_place,
+        );
+        let mut state = base;
+        let mut run = Run::new(state.series.clone(), actions, policy.overlap);
+        let diagnostics = perform(
+            &client,
+            &mut run,
+            &mut state,
+            prior.as_ref(),
+            self.shared.now(),
+            &req.stop,
+        )
+        .await;
+        state.series = run.series.clone();
+        if !run.triggers_consumed() {
             // The rotation the new triggers asked for did not happen: keep
             // the old ones, so the next plan still sees the change.
-            out.state.rotation_triggers = prior.as_ref().and_then(|p| p.rotation_triggers.clone());
+            state.rotation_triggers = prior.as_ref().and_then(|p| p.rotation_triggers.clone());
         }
-        let mut resp = ApplyResponse {
-            new_state: if prior.is_none() && out.state.current.is_none() {
-                Value::Null
-            } else {
-                out.state.to_value()
-            },
+        state.rotation_due = state
+            .series
+            .rotation_due(planned.at, Some(policy.rotate_before));
+        if prior.is_none() && state.series.current.is_none() {
+            return failed(Value::Null, diagnostics);
+        }
+        ApplyResponse {
+            new_state: state.to_value(),
             private: Private {
                 observed_at: Some(planned.at),
                 ..Private::default()
             }
             .encode(),
-            diagnostics: out.diagnostics,
-        };
-        if resp.new_state.is_null() {
-            resp.private = Vec::new();
+            diagnostics,
         }
-        resp
-    }
-
-    /// Runs the planned steps. See the module docs for the order.
-    async fn execute(
-        &self,
-        client: &apigw::Client,
-        prior: Option<&State>,
-        base: State,
-        policy: &Policy,
-        planned: &PlannedSteps,
-        stop: &StopToken,
-    ) -> Outcome {
-        // The state of what exists, updated after every successful call.
-        // Arguments take effect at once; a failed in-place update restores them.
-        let mut out = Outcome {
-            state: base.clone(),
-            diagnostics: Vec::new(),
-            generated: false,
-        };
-        let now = self.shared.now();
-        let generate = planned.steps.iter().find_map(|s| match s {
-            Step::Generate { into, .. } => Some(*into),
-            _ => None,
-        });
-        let promote = planned
-            .steps
-            .iter()
-            .any(|s| matches!(s, Step::Promote { .. }));
-        // A retirement runs first when this apply refills the slot it frees:
-        // a pending certificate is replaced, or the current one moves into
-        // the previous slot. Deleting after the move could fail and leave a
-        // live certificate that no slot records.
-        let refills_previous = promote || generate == Some(Slot::Current);
-        let retires: Vec<(Slot, String, bool)> = planned
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::Retire { slot, id, .. } => Some((
-                    *slot,
-                    id.clone(),
-                    *slot == Slot::Pending || (*slot == Slot::Previous && refills_previous),
-                )),
-                _ => None,
-            })
-            .collect();
-
-        // 1. retire_guard for every certificate this apply deletes, before
-        //    anything changes.
-        if base.retire_guard {
-            for (_, id, _) in &retires {
-                if let Err(d) = guard(client, id).await {
-                    out.diagnostics.push(d);
-                    return out;
-                }
-            }
-        }
-
-        // 2. In-place description and tag updates on the live certificates.
-        if let Some(p) = prior {
-            for live in p.live() {
-                if stop.is_stopped() {
-                    out.diagnostics.push(stopped());
-                    return out;
-                }
-                if p.description != base.description
-                    && let Some(d) = &base.description
-                    && let Err(e) = client.update_description(&live.id, d).await
-                {
-                    out.diagnostics.push(e.to_diagnostic(&format!(
-                        "Cannot update the description of client certificate {}",
-                        live.id
-                    )));
-                    out.state.description = p.description.clone();
-                    out.state.tags = p.tags.clone();
-                    return out;
-                }
-                if p.tags != base.tags
-                    && let Err(e) = client.update_tags(&live.id, &p.tags, &base.tags).await
-                {
-                    out.diagnostics.push(e.to_diagnostic(&format!(
-                        "Cannot update the tags of client certificate {}",
-                        live.id
-                    )));
-                    out.state.tags = p.tags.clone();
-                    return out;
-                }
-            }
-        }
-
-        // 3. Retirements that free a slot this apply fills: their successor
-        //    is already current.
-        for (slot, id, first) in &retires {
-            if *first && let Err(d) = retire(client, &mut out.state, *slot, id).await {
-                out.diagnostics.push(d);
-                return out;
-            }
-        }
-
-        // 4. Generate.
-        if let Some(into) = generate {
-            if stop.is_stopped() {
-                out.diagnostics.push(stopped());
-                return out;
-            }
-            let description = base.description.clone().unwrap_or_default();
-            let cert = match client.generate_certificate(&description, &base.tags).await {
-                Ok(c) => c,
-                Err(e) => {
-                    out.diagnostics
-                        .push(e.to_diagnostic("Cannot generate a client certificate"));
-                    return out;
-                }
-            };
-            let live = Live::from_api(&cert);
-            out.generated = true;
-            if out.state.id.is_empty() {
-                out.state.id = live.id.clone();
-            }
-            if into == Slot::Current {
-                if let Some(old) = out.state.current.take() {
-                    out.state.previous = Some(old);
-                    out.state.previous_retire_after = Some(plus(now, policy.overlap));
-                }
-                out.state.current = Some(live);
-                out.state.promoted_date = Some(now);
-                out.state.pending = None;
-            } else {
-                out.state.pending = Some(live);
-            }
-        }
-
-        // 5. Promote.
-        if promote && let Some(p) = out.state.pending.take() {
-            if let Some(old) = out.state.current.take() {
-                out.state.previous = Some(old);
-                out.state.previous_retire_after = Some(plus(now, policy.overlap));
-            }
-            out.state.current = Some(p);
-            out.state.promoted_date = Some(now);
-        }
-
-        // 6. The remaining retirements.
-        for (slot, id, first) in &retires {
-            if !*first {
-                if stop.is_stopped() {
-                    out.diagnostics.push(stopped());
-                    break;
-                }
-                if let Err(d) = retire(client, &mut out.state, *slot, id).await {
-                    out.diagnostics.push(d);
-                    break;
-                }
-            }
-        }
-        out.state.rotation_due = out
-            .state
-            .current
-            .as_ref()
-            .is_none_or(|c| rotation::is_due(planned.at, c.expires, policy.rotate_before));
-        out
     }
 
     async fn destroy(
@@ -1032,32 +864,105 @@ impl RotatingClientCertificate {
         prior: State,
         stop: &StopToken,
     ) -> ApplyResponse {
+        let actions = rotation::destroy_actions(&prior.series, prior.retire_guard);
         let mut state = prior;
-        let live: Vec<(Slot, String)> = [Slot::Pending, Slot::Previous, Slot::Current]
-            .into_iter()
-            .filter_map(|s| state.slot(s).map(|l| (s, l.id.clone())))
-            .collect();
-        if state.retire_guard {
-            for (_, id) in &live {
-                if let Err(d) = guard(client, id).await {
-                    return failed(state.to_value(), vec![d]);
+        let mut run = Run::new(state.series.clone(), actions, 0);
+        let diagnostics =
+            perform(client, &mut run, &mut state, None, self.shared.now(), stop).await;
+        if diagnostics.is_empty() {
+            return failed(Value::Null, diagnostics);
+        }
+        state.series = run.series;
+        failed(state.to_value(), diagnostics)
+    }
+}
+
+/// Performs the actions of `run` in order, feeding each outcome back into
+/// it, and stops at the first failure or when Terraform asks to stop. The
+/// run's series is then exactly what exists. `state` carries the arguments
+/// the calls need; a failed in-place update restores `prior`'s values there.
+async fn perform(
+    client: &apigw::Client,
+    run: &mut Run<Live>,
+    state: &mut State,
+    prior: Option<&State>,
+    now: i64,
+    stop: &StopToken,
+) -> Diagnostics {
+    while let Some(action) = run.next().cloned() {
+        if stop.is_stopped() && !matches!(action, Action::CheckUnused { .. }) {
+            return vec![stopped()];
+        }
+        let outcome = match &action {
+            Action::CheckUnused { id } => guard(client, id).await.map(|()| Outcome::Done),
+            Action::UpdateInPlace { id } => update_in_place(client, id, state, prior)
+                .await
+                .map(|()| Outcome::Done),
+            Action::Step(Step::Generate { .. }) => {
+                let description = state.description.clone().unwrap_or_default();
+                client
+                    .generate_certificate(&description, &state.tags)
+                    .await
+                    .map(|c| Outcome::Generated(Live::from_api(&c)))
+                    .map_err(|e| e.to_diagnostic("Cannot generate a client certificate"))
+            }
+            Action::Step(Step::Promote { .. }) => Ok(Outcome::Done),
+            Action::Step(Step::Retire { slot, id, .. }) => client
+                .delete_certificate(id)
+                .await
+                .map(|()| Outcome::Done)
+                .map_err(|e| {
+                    e.to_diagnostic(&format!(
+                        "Cannot delete the {} client certificate {id}",
+                        slot.name()
+                    ))
+                }),
+        };
+        match outcome {
+            Ok(outcome) => {
+                if let Outcome::Generated(c) = &outcome
+                    && state.id.is_empty()
+                {
+                    state.id = c.id.clone();
                 }
+                run.complete(outcome, now);
             }
-        }
-        for (slot, id) in &live {
-            if stop.is_stopped() {
-                return failed(state.to_value(), vec![stopped()]);
-            }
-            if let Err(d) = retire(client, &mut state, *slot, id).await {
-                return failed(state.to_value(), vec![d]);
-            }
-        }
-        ApplyResponse {
-            new_state: Value::Null,
-            private: Vec::new(),
-            diagnostics: Vec::new(),
+            Err(d) => return vec![d],
         }
     }
+    Vec::new()
+}
+
+/// Sets the changed description and tags on one live certificate. The new
+/// values are recorded at once; a failure puts the prior ones back.
+async fn update_in_place(
+    client: &apigw::Client,
+    id: &str,
+    state: &mut State,
+    prior: Option<&State>,
+) -> Result<(), Diagnostic> {
+    let Some(p) = prior else {
+        return Ok(());
+    };
+    if p.description != state.description
+        && let Some(d) = &state.description
+        && let Err(e) = client.update_description(id, d).await
+    {
+        state.description = p.description.clone();
+        state.tags = p.tags.clone();
+        return Err(e.to_diagnostic(&format!(
+            "Cannot update the description of client certificate {id}"
+        )));
+    }
+    if p.tags != state.tags
+        && let Err(e) = client.update_tags(id, &p.tags, &state.tags).await
+    {
+        state.tags = p.tags.clone();
+        return Err(e.to_diagnostic(&format!(
+            "Cannot update the tags of client certificate {id}"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses when a stage still presents the certificate.
@@ -1087,28 +992,6 @@ async fn guard(client: &apigw::Client, id: &str) -> Result<(), Diagnostic> {
         ),
     )
     .at("retire_guard"))
-}
-
-/// Deletes the certificate in `slot` and empties the slot.
-async fn retire(
-    client: &apigw::Client,
-    state: &mut State,
-    slot: Slot,
-    id: &str,
-) -> Result<(), Diagnostic> {
-    client.delete_certificate(id).await.map_err(|e| {
-        e.to_diagnostic(&format!(
-            "Cannot delete the {} client certificate {id}",
-            slot.name()
-        ))
-    })?;
-    if state.slot(slot).is_some_and(|l| l.id == id) {
-        *state.slot_mut(slot) = None;
-        if slot == Slot::Previous {
-            state.previous_retire_after = None;
-        }
-    }
-    Ok(())
 }
 
 fn stopped() -> Diagnostic {
@@ -1252,8 +1135,17 @@ impl Live {
             expires: c.expires,
         }
     }
-    fn cert(&self) -> Cert {
-        Cert::new(self.id.clone(), self.created, self.expires)
+}
+
+impl rotation::Certificate for Live {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn created(&self) -> i64 {
+        self.created
+    }
+    fn expires(&self) -> i64 {
+        self.expires
     }
 }
 
@@ -1268,63 +1160,16 @@ struct State {
     tags: BTreeMap<String, String>,
     rotation_triggers: Option<BTreeMap<String, String>>,
     retire_guard: bool,
-    pending: Option<Live>,
-    current: Option<Live>,
-    previous: Option<Live>,
-    previous_retire_after: Option<i64>,
-    promoted_date: Option<i64>,
+    /// The slots and their dates.
+    series: Series<Live>,
     rotation_due: bool,
 }
 
 impl State {
-    fn slot(&self, slot: Slot) -> Option<&Live> {
-        match slot {
-            Slot::Pending => self.pending.as_ref(),
-            Slot::Current => self.current.as_ref(),
-            Slot::Previous => self.previous.as_ref(),
-        }
-    }
-
-    fn slot_mut(&mut self, slot: Slot) -> &mut Option<Live> {
-        match slot {
-            Slot::Pending => &mut self.pending,
-            Slot::Current => &mut self.current,
-            Slot::Previous => &mut self.previous,
-        }
-    }
-
-    /// Live certificates, oldest first.
-    fn live(&self) -> Vec<&Live> {
-        let mut v: Vec<&Live> = [&self.pending, &self.current, &self.previous]
-            .into_iter()
-            .flatten()
-            .collect();
-        v.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-        v
-    }
-
-    /// The lifetime of the series' certificates, from their own dates.
-    fn validity(&self) -> Option<u64> {
-        [&self.current, &self.pending, &self.previous]
-            .into_iter()
-            .flatten()
-            .next()
-            .map(|l| l.cert().validity())
-    }
-
     fn rotate_before_secs(&self) -> Option<u64> {
         self.rotate_before
             .as_deref()
             .and_then(|s| rotation::parse_duration(s).ok())
-    }
-
-    /// True when the current certificate is in its window or missing.
-    fn computed_rotation_due(&self, now: i64) -> bool {
-        match (&self.current, self.rotate_before_secs()) {
-            (None, _) => true,
-            (Some(c), Some(rb)) => rotation::is_due(now, c.expires, rb),
-            (Some(c), None) => rotation::is_expired(now, c.expires),
-        }
     }
 
     fn from_value(v: &Value) -> Result<State, Diagnostic> {
@@ -1361,11 +1206,13 @@ impl State {
             tags: v.get("tags").as_string_map().unwrap_or_default(),
             rotation_triggers: v.get("rotation_triggers").as_string_map(),
             retire_guard: v.get("retire_guard").as_bool().unwrap_or(true),
-            pending: slot("pending")?,
-            current: slot("current")?,
-            previous: slot("previous")?,
-            previous_retire_after: time("previous_retire_after")?,
-            promoted_date: time("promoted_date")?,
+            series: Series {
+                pending: slot("pending")?,
+                current: slot("current")?,
+                previous: slot("previous")?,
+                previous_retire_after: time("previous_retire_after")?,
+                promoted_date: time("promoted_date")?,
+            },
             rotation_due: v.get("rotation_due").as_bool().unwrap_or(false),
         })
     }
@@ -1403,10 +1250,11 @@ impl State {
             ),
             ("retire_guard".into(), Value::Bool(self.retire_guard)),
         ];
+        let series = &self.series;
         for (name, live) in [
-            ("pending", &self.pending),
-            ("current", &self.current),
-            ("previous", &self.previous),
+            ("pending", &series.pending),
+            ("current", &series.current),
+            ("previous", &series.previous),
         ] {
             pairs.push((
                 format!("{name}_certificate_id"),
@@ -1425,7 +1273,7 @@ impl State {
                 ts(live.as_ref().map(|l| l.expires)),
             ));
         }
-        let live = self.live();
+        let live = series.live();
         let bundle: String = live
             .iter()
             .map(|l| {
@@ -1436,23 +1284,16 @@ impl State {
                 }
             })
             .collect();
-        let phase = if self.pending.is_some() {
-            "pending"
-        } else if self.previous.is_some() {
-            "overlap"
-        } else {
-            "stable"
-        };
-        let due_date = match (&self.current, self.rotate_before_secs()) {
+        let due_date = match (&series.current, self.rotate_before_secs()) {
             (Some(c), Some(rb)) => Some(rotation::rotation_due_date(c.expires, rb)),
             _ => None,
         };
         pairs.extend([
             (
                 "previous_retire_after".into(),
-                ts(self.previous.as_ref().and(self.previous_retire_after)),
+                ts(series.previous.as_ref().and(series.previous_retire_after)),
             ),
-            ("promoted_date".into(), ts(self.promoted_date)),
+            ("promoted_date".into(), ts(series.promoted_date)),
             (
                 "trusted_pem_bundle".into(),
                 if live.is_empty() {
@@ -1465,7 +1306,7 @@ impl State {
                 "trusted_certificate_ids".into(),
                 Value::string_list(live.iter().map(|l| l.id.as_str())),
             ),
-            ("phase".into(), Value::string(phase)),
+            ("phase".into(), Value::string(series.phase())),
             ("rotation_due_date".into(), ts(due_date)),
             ("rotation_due".into(), Value::Bool(self.rotation_due)),
         ]);

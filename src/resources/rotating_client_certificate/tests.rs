@@ -31,8 +31,11 @@ fn stable_state(created: i64) -> State {
         tags: BTreeMap::new(),
         rotation_triggers: None,
         retire_guard: true,
-        current: Some(live("a", created)),
-        promoted_date: Some(created),
+        series: Series {
+            current: Some(live("a", created)),
+            promoted_date: Some(created),
+            ..Series::default()
+        },
         ..State::default()
     }
 }
@@ -147,7 +150,7 @@ fn due_rotation_shows_the_overlap_in_the_plan() {
     assert_eq!(v.get("previous_certificate_id"), &Value::string("a"));
     assert_eq!(
         v.get("previous_pem").as_str(),
-        prior.current.as_ref().map(|l| l.pem.as_str())
+        prior.series.current.as_ref().map(|l| l.pem.as_str())
     );
     assert!(v.get("previous_retire_after").is_unknown());
     assert_eq!(v.get("phase"), &Value::string("overlap"));
@@ -181,7 +184,7 @@ fn plan_decides_as_of_the_last_refresh_not_the_clock() {
 fn promotion_is_fully_known_in_the_plan() {
     let mut prior = stable_state(SEEN - 310 * DAY);
     prior.promote_after = Some("1h".into());
-    prior.pending = Some(live("n", SEEN - 2 * 3_600));
+    prior.series.pending = Some(live("n", SEEN - 2 * 3_600));
     let cfg = config(&[("promote_after", Value::string("1h"))]);
     let r = plan(Some(&prior), cfg, Some(SEEN));
     let v = &r.planned_state;
@@ -199,8 +202,8 @@ fn promotion_is_fully_known_in_the_plan() {
 #[test]
 fn overlap_change_moves_the_retirement_time() {
     let mut prior = stable_state(SEEN - 10 * DAY);
-    prior.previous = Some(live("old", SEEN - 300 * DAY));
-    prior.previous_retire_after = Some(SEEN + 5 * DAY);
+    prior.series.previous = Some(live("old", SEEN - 300 * DAY));
+    prior.series.previous_retire_after = Some(SEEN + 5 * DAY);
     let r = plan(
         Some(&prior),
         config(&[("overlap", Value::string("4d"))]),
@@ -281,8 +284,8 @@ fn upgrade_from_version_0_fills_new_attributes() {
 #[test]
 fn state_round_trips_through_values() {
     let mut s = stable_state(SEEN);
-    s.previous = Some(live("p", SEEN - 300 * DAY));
-    s.previous_retire_after = Some(SEEN + 7 * DAY);
+    s.series.previous = Some(live("p", SEEN - 300 * DAY));
+    s.series.previous_retire_after = Some(SEEN + 7 * DAY);
     s.tags = BTreeMap::from([("team".into(), "edge".into())]);
     let back = State::from_value(&s.to_value()).unwrap_or_default();
     assert_eq!(back, s);
