@@ -6,4 +6,4 @@
 bench-emulator:
 	cargo bench -p apigw-emulator --bench throughput
 
-bench: bench-emulator
+bench-all: bench-emulator

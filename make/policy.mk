@@ -6,4 +6,4 @@
 bench-policy:
 	crates/policy/bench.sh
 
-bench: bench-policy
+bench-all: bench-policy

@@ -5,4 +5,3 @@ pub mod data_sources;
 pub mod functions;
 pub mod provider;
 pub mod resources;
-pub mod tfplugin;

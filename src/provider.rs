@@ -11,9 +11,9 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::apigw::{self, AssumeRole, Settings};
-use crate::tfplugin::{
-    self, Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Function,
-    NestedBlock, Nesting, Resource, Schema, Type, Value,
+use tfplugin::{
+    Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Function, NestedBlock,
+    Nesting, Resource, Schema, Type, Value,
 };
 
 /// State shared by every resource, data source and function of one provider process.

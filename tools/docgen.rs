@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use terraform_provider_apigw::provider;
-use terraform_provider_apigw::tfplugin::{
+use tfplugin::{
     Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting, Provider,
     Schema, Type,
 };

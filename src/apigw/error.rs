@@ -7,7 +7,7 @@
 
 use aws_sdk_apigateway::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::tfplugin::Diagnostic;
+use tfplugin::Diagnostic;
 
 /// A failed API Gateway call.
 ///

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::apigw::{Certificate, StageRef};
 use crate::provider::Shared;
-use crate::tfplugin::{
+use tfplugin::{
     Attribute, Block, DataSource, Diagnostic, Diagnostics, NestedAttributes, Schema, StopToken,
     Type, Value, diag::null_map_elements,
 };
@@ -443,7 +443,7 @@ mod tests {
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(
             diags[0].attribute,
-            Some(crate::tfplugin::AttributePath::attr("tags").then_key("team"))
+            Some(tfplugin::AttributePath::attr("tags").then_key("team"))
         );
         let (value, diags) = ds.read(config, StopToken::never()).await;
         assert!(value.is_null());
@@ -574,8 +574,8 @@ mod tests {
         state.set("include_stage_usage", Value::Bool(true));
         state.set("tags", Value::Null);
         let ty = schema().value_type();
-        let bytes = crate::tfplugin::codec::to_msgpack(&state, &ty);
-        assert_eq!(crate::tfplugin::codec::from_msgpack(&bytes, &ty), Ok(state));
+        let bytes = tfplugin::codec::to_msgpack(&state, &ty);
+        assert_eq!(tfplugin::codec::from_msgpack(&bytes, &ty), Ok(state));
     }
 
     #[test]
@@ -585,7 +585,7 @@ mod tests {
         assert!(d.detail.contains("sixty days"), "{}", d.detail);
         assert_eq!(
             d.attribute,
-            Some(crate::tfplugin::AttributePath::attr("rotate_before"))
+            Some(tfplugin::AttributePath::attr("rotate_before"))
         );
     }
 }

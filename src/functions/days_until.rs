@@ -1,7 +1,7 @@
 //! `days_until(timestamp, now)`: whole days left, for messages and alerts.
 
 use super::{string_param, timestamp_arg};
-use crate::tfplugin::{Function, FunctionDef, FunctionError, Type, Value};
+use tfplugin::{Function, FunctionDef, FunctionError, Type, Value};
 
 pub struct DaysUntil;
 

@@ -9,7 +9,7 @@ mod rotation_due;
 
 use std::sync::Arc;
 
-use crate::tfplugin::{Function, FunctionError, Parameter, Type, Value};
+use tfplugin::{Function, FunctionError, Parameter, Type, Value};
 
 pub use days_until::DaysUntil;
 pub use pem_expiration::{PemExpiration, pem_not_after};

@@ -3,7 +3,7 @@
 use x509_parser::prelude::FromDer;
 
 use super::{shown, string_arg, string_param};
-use crate::tfplugin::{Function, FunctionDef, FunctionError, Type, Value};
+use tfplugin::{Function, FunctionDef, FunctionError, Type, Value};
 
 pub struct PemExpiration;
 

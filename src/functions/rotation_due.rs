@@ -2,7 +2,7 @@
 //! resources give, for certificates managed elsewhere.
 
 use super::{duration_arg, string_param, timestamp_arg};
-use crate::tfplugin::{Function, FunctionDef, FunctionError, Type, Value};
+use tfplugin::{Function, FunctionDef, FunctionError, Type, Value};
 
 pub struct RotationDue;
 

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::apigw::{self, Certificate};
 use crate::provider::Shared;
-use crate::tfplugin::{
+use tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
     PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
     diag::{has_errors, null_map_elements},

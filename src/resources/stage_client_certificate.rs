@@ -12,7 +12,7 @@
 
 use crate::apigw::{ApiError, Certificate, Client, StageRef};
 use crate::provider::Shared;
-use crate::tfplugin::{
+use tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
     ImportedObject, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema,
     StopToken, Type, Value,

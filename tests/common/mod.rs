@@ -32,7 +32,7 @@ pub use apigw_emulator::{CertRecord, FaultSpec, Throttle};
 
 /// Provider source address as written in `required_providers`.
 pub const PROVIDER_SOURCE: &str = "certops/apigw";
-pub const PROVIDER_VERSION: &str = "0.1.0";
+pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The full address Terraform expands `certops/apigw` to; the mirror layout and
 /// `providers schema -json` use it.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/certops/apigw";

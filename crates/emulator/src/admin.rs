@@ -173,6 +173,9 @@ struct CreateCertificate {
     description: Option<String>,
     #[serde(default)]
     tags: Tags,
+    /// Default: the emulator's default region.
+    #[serde(default)]
+    region: Option<String>,
 }
 
 /// Generates a certificate without SigV4 (for shell scripts and demos).
@@ -181,6 +184,7 @@ async fn create_certificate(State(emu): State<Emulator>, body: Bytes) -> Respons
         CreateCertificate {
             description: None,
             tags: Tags::new(),
+            region: None,
         }
     } else {
         match parse(&body) {
@@ -188,7 +192,8 @@ async fn create_certificate(State(emu): State<Emulator>, body: Bytes) -> Respons
             Err(e) => return *e,
         }
     };
-    match emu.generate_certificate(req.description, req.tags) {
+    let region = req.region.as_deref().unwrap_or(crate::DEFAULT_REGION);
+    match emu.generate_certificate_in(region, req.description, req.tags) {
         Ok(c) => {
             let mut r = ok(c.to_json());
             *r.status_mut() = axum::http::StatusCode::CREATED;

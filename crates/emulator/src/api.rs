@@ -15,7 +15,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::awserr::AwsError;
-use crate::model::{CertRecord, Deployment, RestApi, Stage, Store, Tags};
+use crate::model::{CertRecord, Deployment, Inventory, RestApi, Stage, Tags};
 use crate::server::DropConnection;
 use crate::sigv4;
 use crate::{Emulator, certs, now_ms, now_secs, random_id};
@@ -248,11 +248,21 @@ struct Ctx<'a> {
     emu: &'a Emulator,
     query: &'a [(String, String)],
     body: &'a [u8],
-    #[allow(dead_code)]
     region: &'a str,
 }
 
 impl Ctx<'_> {
+    fn read<R>(&self, f: impl FnOnce(&Inventory) -> R) -> R {
+        self.emu.read_region(self.region, f)
+    }
+
+    fn mutate<R>(
+        &self,
+        f: impl FnOnce(&mut Inventory) -> Result<R, AwsError>,
+    ) -> Result<R, AwsError> {
+        self.emu.mutate_region(self.region, f)
+    }
+
     fn query_one(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
@@ -532,12 +542,13 @@ fn limit_error(max: usize) -> AwsError {
 
 pub(crate) fn generate_certificate(
     emu: &Emulator,
+    region: &str,
     description: Option<String>,
     tags: Tags,
 ) -> Result<CertRecord, AwsError> {
     validate_tags(&tags)?;
     let max = emu.config().max_client_certificates;
-    if emu.read(|s| s.certificates.len()) >= max {
+    if emu.read_region(region, |s| s.certificates.len()) >= max {
         return Err(limit_error(max));
     }
     let validity = i64::try_from(emu.config().cert_validity_secs).unwrap_or(i64::MAX);
@@ -558,14 +569,17 @@ pub(crate) fn generate_certificate(
             expires,
             tags: tags.clone(),
         };
+        // Ids are unique across regions, so the admin API can name a certificate
+        // by id alone.
         let inserted = emu.mutate(|s| {
-            if s.certificates.contains_key(&id) {
+            if s.all_certificates().any(|c| c.id == id) {
                 return Ok(None);
             }
-            if s.certificates.len() >= max {
+            let inventory = s.regions.entry(region.to_owned()).or_default();
+            if inventory.certificates.len() >= max {
                 return Err(limit_error(max));
             }
-            s.certificates.insert(id.clone(), record.clone());
+            inventory.certificates.insert(id.clone(), record.clone());
             Ok(Some(record.clone()))
         })?;
         if let Some(r) = inserted {
@@ -581,17 +595,16 @@ fn generate_client_certificate(ctx: &Ctx<'_>) -> Answer {
     let body = ctx.body_object()?;
     let description = opt_string(&body, "description")?;
     let tags = string_map(&body, "tags")?;
-    let cert = generate_certificate(ctx.emu, description, tags)?;
+    let cert = generate_certificate(ctx.emu, ctx.region, description, tags)?;
     Ok((201, Some(cert.to_json())))
 }
 
 fn get_client_certificates(ctx: &Ctx<'_>) -> Answer {
-    ctx.emu
-        .read(|s| page(ctx, &s.certificates, CertRecord::to_json))
+    ctx.read(|s| page(ctx, &s.certificates, CertRecord::to_json))
 }
 
 fn get_client_certificate(ctx: &Ctx<'_>, id: &str) -> Answer {
-    ctx.emu.read(|s| match s.certificates.get(id) {
+    ctx.read(|s| match s.certificates.get(id) {
         Some(c) => Ok((200, Some(c.to_json()))),
         None => Err(cert_not_found()),
     })
@@ -599,7 +612,7 @@ fn get_client_certificate(ctx: &Ctx<'_>, id: &str) -> Answer {
 
 fn update_client_certificate(ctx: &Ctx<'_>, id: &str) -> Answer {
     let ops = patch_ops(ctx)?;
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let mut cert = s.certificates.get(id).cloned().ok_or_else(cert_not_found)?;
         for op in &ops {
             match (op.op.as_str(), op.path.as_str()) {
@@ -615,7 +628,7 @@ fn update_client_certificate(ctx: &Ctx<'_>, id: &str) -> Answer {
 }
 
 fn delete_client_certificate(ctx: &Ctx<'_>, id: &str) -> Answer {
-    ctx.emu.mutate(|s| match s.certificates.remove(id) {
+    ctx.mutate(|s| match s.certificates.remove(id) {
         Some(_) => Ok((202, None)),
         None => Err(cert_not_found()),
     })
@@ -628,11 +641,11 @@ fn api_not_found(id: &str) -> AwsError {
     AwsError::not_found(format!("Invalid API identifier specified {id}"))
 }
 
-fn api_mut<'a>(s: &'a mut Store, id: &str) -> Result<&'a mut RestApi, AwsError> {
+fn api_mut<'a>(s: &'a mut Inventory, id: &str) -> Result<&'a mut RestApi, AwsError> {
     s.rest_apis.get_mut(id).ok_or_else(|| api_not_found(id))
 }
 
-fn api_ref<'a>(s: &'a Store, id: &str) -> Result<&'a RestApi, AwsError> {
+fn api_ref<'a>(s: &'a Inventory, id: &str) -> Result<&'a RestApi, AwsError> {
     s.rest_apis.get(id).ok_or_else(|| api_not_found(id))
 }
 
@@ -689,7 +702,7 @@ fn create_rest_api(ctx: &Ctx<'_>) -> Answer {
         }
     };
     let disable = opt_bool(&body, "disableExecuteApiEndpoint")?.unwrap_or(false);
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let mut id = random_id(API_ID_LEN);
         while s.rest_apis.contains_key(&id) {
             id = random_id(API_ID_LEN);
@@ -715,15 +728,15 @@ fn create_rest_api(ctx: &Ctx<'_>) -> Answer {
 }
 
 fn get_rest_apis(ctx: &Ctx<'_>) -> Answer {
-    ctx.emu.read(|s| page(ctx, &s.rest_apis, RestApi::to_json))
+    ctx.read(|s| page(ctx, &s.rest_apis, RestApi::to_json))
 }
 
 fn get_rest_api(ctx: &Ctx<'_>, id: &str) -> Answer {
-    ctx.emu.read(|s| Ok((200, Some(api_ref(s, id)?.to_json()))))
+    ctx.read(|s| Ok((200, Some(api_ref(s, id)?.to_json()))))
 }
 
 fn delete_rest_api(ctx: &Ctx<'_>, id: &str) -> Answer {
-    ctx.emu.mutate(|s| match s.rest_apis.remove(id) {
+    ctx.mutate(|s| match s.rest_apis.remove(id) {
         Some(_) => Ok((202, None)),
         None => Err(api_not_found(id)),
     })
@@ -778,7 +791,7 @@ fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     let variables = string_map(&body, "variables")?;
     validate_variables(&variables)?;
     let tracing = opt_bool(&body, "tracingEnabled")?.unwrap_or(false);
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let api = api_mut(s, api_id)?;
         let mut id = random_id(DEPLOYMENT_ID_LEN);
         while api.deployments.contains_key(&id) {
@@ -814,12 +827,11 @@ fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
 }
 
 fn get_deployments(ctx: &Ctx<'_>, api_id: &str) -> Answer {
-    ctx.emu
-        .read(|s| page(ctx, &api_ref(s, api_id)?.deployments, Deployment::to_json))
+    ctx.read(|s| page(ctx, &api_ref(s, api_id)?.deployments, Deployment::to_json))
 }
 
 fn get_deployment(ctx: &Ctx<'_>, api_id: &str, id: &str) -> Answer {
-    ctx.emu.read(|s| {
+    ctx.read(|s| {
         let d = api_ref(s, api_id)?
             .deployments
             .get(id)
@@ -851,7 +863,7 @@ fn create_stage(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     validate_tags(&tags)?;
     let tracing = opt_bool(&body, "tracingEnabled")?.unwrap_or(false);
     let cache = opt_bool(&body, "cacheClusterEnabled")?.unwrap_or(false);
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let api = api_mut(s, api_id)?;
         if !api.deployments.contains_key(&deployment_id) {
             return Err(deployment_not_found());
@@ -880,7 +892,7 @@ fn create_stage(ctx: &Ctx<'_>, api_id: &str) -> Answer {
 
 fn get_stages(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     let deployment = ctx.query_one("deploymentId");
-    ctx.emu.read(|s| {
+    ctx.read(|s| {
         let api = api_ref(s, api_id)?;
         let items: Vec<Value> = api
             .stages
@@ -893,7 +905,7 @@ fn get_stages(ctx: &Ctx<'_>, api_id: &str) -> Answer {
 }
 
 fn get_stage(ctx: &Ctx<'_>, api_id: &str, name: &str) -> Answer {
-    ctx.emu.read(|s| {
+    ctx.read(|s| {
         let st = api_ref(s, api_id)?
             .stages
             .get(name)
@@ -917,7 +929,7 @@ fn patch_bool(op: &PatchOp) -> Result<bool, AwsError> {
 
 fn update_stage(ctx: &Ctx<'_>, api_id: &str, name: &str) -> Answer {
     let ops = patch_ops(ctx)?;
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let cert_exists = |id: &str| s.certificates.contains_key(id);
         let api = s
             .rest_apis
@@ -983,7 +995,7 @@ fn update_stage(ctx: &Ctx<'_>, api_id: &str, name: &str) -> Answer {
 }
 
 fn delete_stage(ctx: &Ctx<'_>, api_id: &str, name: &str) -> Answer {
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let api = api_mut(s, api_id)?;
         match api.stages.remove(name) {
             Some(_) => Ok((202, None)),
@@ -1031,7 +1043,7 @@ fn parse_arn(arn: &str) -> Result<Resource, AwsError> {
     }
 }
 
-fn resource_tags<'a>(s: &'a mut Store, r: &Resource) -> Result<&'a mut Tags, AwsError> {
+fn resource_tags<'a>(s: &'a mut Inventory, r: &Resource) -> Result<&'a mut Tags, AwsError> {
     match r {
         Resource::Certificate(id) => s
             .certificates
@@ -1047,7 +1059,7 @@ fn resource_tags<'a>(s: &'a mut Store, r: &Resource) -> Result<&'a mut Tags, Aws
     }
 }
 
-fn resource_tags_ref<'a>(s: &'a Store, r: &Resource) -> Result<&'a Tags, AwsError> {
+fn resource_tags_ref<'a>(s: &'a Inventory, r: &Resource) -> Result<&'a Tags, AwsError> {
     match r {
         Resource::Certificate(id) => s
             .certificates
@@ -1065,7 +1077,7 @@ fn resource_tags_ref<'a>(s: &'a Store, r: &Resource) -> Result<&'a Tags, AwsErro
 
 fn get_tags(ctx: &Ctx<'_>, arn: &str) -> Answer {
     let resource = parse_arn(arn)?;
-    let tags = ctx.emu.read(|s| resource_tags_ref(s, &resource).cloned())?;
+    let tags = ctx.read(|s| resource_tags_ref(s, &resource).cloned())?;
     let obj: serde_json::Map<String, Value> = tags
         .into_iter()
         .map(|(k, v)| (k, Value::String(v)))
@@ -1083,7 +1095,7 @@ fn tag_resource(ctx: &Ctx<'_>, arn: &str) -> Answer {
     }
     let new_tags = string_map(&body, "tags")?;
     validate_tags(&new_tags)?;
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let tags = resource_tags(s, &resource)?;
         let mut merged = tags.clone();
         merged.extend(new_tags);
@@ -1101,7 +1113,7 @@ fn untag_resource(ctx: &Ctx<'_>, arn: &str) -> Answer {
             "Invalid request: 'tagKeys' is required",
         ));
     }
-    ctx.emu.mutate(|s| {
+    ctx.mutate(|s| {
         let tags = resource_tags(s, &resource)?;
         for k in &keys {
             tags.remove(k);

@@ -34,7 +34,7 @@ pub use awserr::AwsError;
 pub use certs::CertError;
 pub use control::{FaultSpec, RequestRecord, Throttle};
 pub use duration::{DurationError, parse_duration};
-pub use model::{CertRecord, Deployment, RestApi, Stage, Store, Tags};
+pub use model::{CertRecord, Deployment, Inventory, RestApi, Stage, Store, Tags};
 pub use persist::StateFileError;
 pub use server::{Handle, serve, spawn};
 
@@ -42,6 +42,10 @@ use control::Control;
 
 /// Default certificate validity: 365 days, like AWS.
 pub const DEFAULT_CERT_VALIDITY_SECS: u64 = 365 * 86_400;
+/// The region of objects created without a signed request (the admin API and
+/// [`Emulator::generate_certificate`]), and of state files written before regions
+/// were kept apart.
+pub const DEFAULT_REGION: &str = "us-east-1";
 /// Default quota of client certificates per account and region, like AWS.
 pub const DEFAULT_MAX_CLIENT_CERTIFICATES: usize = 60;
 
@@ -246,6 +250,28 @@ impl Emulator {
         Ok(r)
     }
 
+    /// Reads one region's inventory (empty when nothing was created there).
+    pub fn read_region<R>(&self, region: &str, f: impl FnOnce(&Inventory) -> R) -> R {
+        self.read(|s| f(s.region(region)))
+    }
+
+    /// Changes one region's inventory, like [`Emulator::mutate`]. A region left
+    /// empty is dropped, so failed or read-only requests leave no trace.
+    pub(crate) fn mutate_region<R>(
+        &self,
+        region: &str,
+        f: impl FnOnce(&mut Inventory) -> Result<R, AwsError>,
+    ) -> Result<R, AwsError> {
+        self.mutate(|s| {
+            let inventory = s.regions.entry(region.to_owned()).or_default();
+            let r = f(inventory);
+            if s.regions.get(region).is_some_and(Inventory::is_empty) {
+                s.regions.remove(region);
+            }
+            r
+        })
+    }
+
     /// Moves every certificate's dates `seconds` into the past (negative: into the
     /// future) and signs each certificate again so its PEM keeps matching its dates.
     /// Returns how many certificates moved.
@@ -262,14 +288,20 @@ impl Emulator {
     ) -> Result<usize, AwsError> {
         self.mutate(|store| {
             if let Some(ids) = ids
-                && let Some(missing) = ids.iter().find(|id| !store.certificates.contains_key(*id))
+                && let Some(missing) = ids
+                    .iter()
+                    .find(|id| !store.all_certificates().any(|c| c.id == **id))
             {
                 return Err(AwsError::not_found(format!(
                     "Invalid Client Certificate identifier specified: {missing}"
                 )));
             }
-            let mut updated = Vec::with_capacity(store.certificates.len());
-            for cert in store.certificates.values() {
+            let mut updated = Vec::new();
+            for (region, cert) in store
+                .regions
+                .iter()
+                .flat_map(|(r, inv)| inv.certificates.values().map(move |c| (r, c)))
+            {
                 if ids.is_some_and(|ids| !ids.contains(&cert.id)) {
                     continue;
                 }
@@ -291,11 +323,15 @@ impl Emulator {
                 }
                 let pem = certs::reissue(&cert.id, &cert.key_pem, created, expires)
                     .map_err(|e| AwsError::bad_request(format!("cannot age: {e}")))?;
-                updated.push((cert.id.clone(), created, expires, pem));
+                updated.push((region.clone(), cert.id.clone(), created, expires, pem));
             }
             let n = updated.len();
-            for (id, created, expires, pem) in updated {
-                if let Some(c) = store.certificates.get_mut(&id) {
+            for (region, id, created, expires, pem) in updated {
+                if let Some(c) = store
+                    .regions
+                    .get_mut(&region)
+                    .and_then(|inv| inv.certificates.get_mut(&id))
+                {
                     c.created = created;
                     c.expires = expires;
                     c.pem = pem;
@@ -305,18 +341,34 @@ impl Emulator {
         })
     }
 
-    /// Generates a client certificate exactly as `GenerateClientCertificate` does.
+    /// Generates a client certificate in [`DEFAULT_REGION`] exactly as
+    /// `GenerateClientCertificate` does.
     pub fn generate_certificate(
         &self,
         description: Option<String>,
         tags: Tags,
     ) -> Result<CertRecord, AwsError> {
-        api::generate_certificate(self, description, tags)
+        api::generate_certificate(self, DEFAULT_REGION, description, tags)
     }
 
-    /// Every certificate, as stored (private keys included).
+    /// Generates a client certificate in `region`.
+    pub fn generate_certificate_in(
+        &self,
+        region: &str,
+        description: Option<String>,
+        tags: Tags,
+    ) -> Result<CertRecord, AwsError> {
+        api::generate_certificate(self, region, description, tags)
+    }
+
+    /// Every certificate of every region, as stored (private keys included).
     pub fn certificates(&self) -> Vec<CertRecord> {
-        self.read(|s| s.certificates.values().cloned().collect())
+        self.read(|s| s.all_certificates().cloned().collect())
+    }
+
+    /// The certificates of one region.
+    pub fn certificates_in(&self, region: &str) -> Vec<CertRecord> {
+        self.read_region(region, |inv| inv.certificates.values().cloned().collect())
     }
 
     /// Per-operation request counts (every request, retries and failures included).

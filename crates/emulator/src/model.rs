@@ -74,13 +74,28 @@ pub struct RestApi {
     pub stages: BTreeMap<String, Stage>,
 }
 
-/// Everything the emulator knows about its account.
+/// What one region of the account holds. AWS keeps regions apart: a certificate
+/// created in one region is unknown in every other.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Store {
+pub struct Inventory {
     #[serde(default)]
     pub certificates: BTreeMap<String, CertRecord>,
     #[serde(default)]
     pub rest_apis: BTreeMap<String, RestApi>,
+}
+
+impl Inventory {
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty() && self.rest_apis.is_empty()
+    }
+}
+
+/// Everything the emulator knows about its account: one inventory per region,
+/// keyed by the region a request's SigV4 credential scope names.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Store {
+    #[serde(default)]
+    pub regions: BTreeMap<String, Inventory>,
 }
 
 fn tags_json(tags: &Tags) -> Value {
@@ -176,19 +191,39 @@ impl RestApi {
 }
 
 impl Store {
+    /// The inventory of `region` (empty when nothing was ever created there).
+    pub fn region(&self, region: &str) -> &Inventory {
+        static EMPTY: std::sync::OnceLock<Inventory> = std::sync::OnceLock::new();
+        self.regions
+            .get(region)
+            .unwrap_or_else(|| EMPTY.get_or_init(Inventory::default))
+    }
+
+    /// Every certificate of every region.
+    pub fn all_certificates(&self) -> impl Iterator<Item = &CertRecord> {
+        self.regions
+            .values()
+            .flat_map(|inv| inv.certificates.values())
+    }
+
     /// The admin `state` dump: every object as the API shows it (so without private
-    /// keys), stages and deployments nested in their API.
+    /// keys), stages and deployments nested in their API, each object with its
+    /// `region`. The lists span all regions; `regions` names those holding anything.
     pub fn dump(&self) -> Value {
-        let certs: Vec<Value> = self
-            .certificates
-            .values()
-            .map(CertRecord::to_json)
-            .collect();
-        let apis: Vec<Value> = self
-            .rest_apis
-            .values()
-            .map(|api| {
-                let mut v = api.to_json();
+        let with_region = |mut v: Value, region: &str| {
+            if let Value::Object(m) = &mut v {
+                m.insert("region".into(), json!(region));
+            }
+            v
+        };
+        let mut certs = Vec::new();
+        let mut apis = Vec::new();
+        for (region, inv) in &self.regions {
+            for c in inv.certificates.values() {
+                certs.push(with_region(c.to_json(), region));
+            }
+            for api in inv.rest_apis.values() {
+                let mut v = with_region(api.to_json(), region);
                 if let Value::Object(m) = &mut v {
                     m.insert(
                         "deployments".into(),
@@ -199,9 +234,10 @@ impl Store {
                         Value::Array(api.stages.values().map(Stage::to_json).collect()),
                     );
                 }
-                v
-            })
-            .collect();
-        json!({ "clientCertificates": certs, "restApis": apis })
+                apis.push(v);
+            }
+        }
+        let regions: Vec<&String> = self.regions.keys().collect();
+        json!({ "regions": regions, "clientCertificates": certs, "restApis": apis })
     }
 }

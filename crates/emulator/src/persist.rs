@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Store;
+use crate::model::{Inventory, Store};
 
 const FORMAT: &str = "apigw-emulator-state";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// Version 1 held a single inventory; it is read as the default region's.
+const VERSION_SINGLE_REGION: u32 = 1;
 
 /// Why the state file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -30,11 +32,11 @@ pub enum StateFileError {
     },
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct FileFormat {
     format: String,
     version: u32,
-    store: Store,
+    store: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -68,21 +70,38 @@ pub fn load(path: &Path) -> Result<Store, StateFileError> {
             file.format
         )));
     }
-    if file.version != VERSION {
-        return Err(corrupt(format!(
-            "version {} is not supported (this emulator reads version {VERSION})",
-            file.version
-        )));
-    }
-    for (id, cert) in &file.store.certificates {
-        if *id != cert.id {
+    let store = match file.version {
+        VERSION => serde_json::from_value::<Store>(file.store)
+            .map_err(|e| corrupt(format!("not emulator state JSON: {e}")))?,
+        VERSION_SINGLE_REGION => {
+            let inventory = serde_json::from_value::<Inventory>(file.store)
+                .map_err(|e| corrupt(format!("not emulator state JSON: {e}")))?;
+            let mut store = Store::default();
+            if !inventory.is_empty() {
+                store
+                    .regions
+                    .insert(crate::DEFAULT_REGION.to_owned(), inventory);
+            }
+            store
+        }
+        other => {
             return Err(corrupt(format!(
-                "certificate stored under {id:?} has id {:?}",
-                cert.id
+                "version {other} is not supported (this emulator reads versions \
+                 {VERSION_SINGLE_REGION} and {VERSION})"
             )));
         }
+    };
+    for (region, inventory) in &store.regions {
+        for (id, cert) in &inventory.certificates {
+            if *id != cert.id {
+                return Err(corrupt(format!(
+                    "certificate stored under {id:?} in {region} has id {:?}",
+                    cert.id
+                )));
+            }
+        }
     }
-    Ok(file.store)
+    Ok(store)
 }
 
 /// Writes the store to a temporary file beside `path` and renames it over `path`, so

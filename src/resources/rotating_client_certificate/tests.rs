@@ -2,7 +2,7 @@
 //! client. End-to-end behaviour is covered by tests/e2e_rotating.rs.
 
 use super::*;
-use crate::tfplugin::Severity;
+use tfplugin::Severity;
 
 const DAY: i64 = 86_400;
 /// A refresh time far from the real clock: the plan must decide as of it.
@@ -255,7 +255,7 @@ fn bad_configurations_fail_naming_the_attribute() {
         assert_eq!(errors.len(), 1, "{attr}={value}: {:?}", r.diagnostics);
         assert_eq!(
             errors[0].attribute,
-            Some(crate::tfplugin::AttributePath::attr(blamed)),
+            Some(tfplugin::AttributePath::attr(blamed)),
             "{attr}={value}"
         );
         assert!(errors[0].detail.contains(value), "{}", errors[0].detail);
@@ -372,7 +372,7 @@ fn a_null_map_element_is_an_error_naming_attribute_and_key() {
         assert_eq!(errors.len(), 1, "{attr}: {:?}", r.diagnostics);
         assert_eq!(
             errors[0].attribute,
-            Some(crate::tfplugin::AttributePath::attr(attr).then_key("ticket")),
+            Some(tfplugin::AttributePath::attr(attr).then_key("ticket")),
         );
         assert!(
             errors[0]
@@ -395,7 +395,7 @@ fn a_window_longer_than_api_gateways_validity_fails_at_create() {
     assert_eq!(errors.len(), 1, "{:?}", r.diagnostics);
     assert_eq!(
         errors[0].attribute,
-        Some(crate::tfplugin::AttributePath::attr("rotate_before"))
+        Some(tfplugin::AttributePath::attr("rotate_before"))
     );
     assert!(errors[0].detail.contains("365d"), "{}", errors[0].detail);
 }

@@ -9,9 +9,24 @@ use aws_smithy_http_client::tls;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub fn client_with(url: &str, access_key: &str, secret_key: &str, max_attempts: u32) -> Client {
+    client_for(url, "us-east-1", access_key, secret_key, max_attempts)
+}
+
+/// A client signing for `region` (the emulator keeps one inventory per region).
+pub fn client_in(url: &str, region: &str) -> Client {
+    client_for(url, region, "test", "test", 3)
+}
+
+fn client_for(
+    url: &str,
+    region: &str,
+    access_key: &str,
+    secret_key: &str,
+    max_attempts: u32,
+) -> Client {
     let config = aws_sdk_apigateway::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
         .endpoint_url(url)
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))

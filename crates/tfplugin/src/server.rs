@@ -37,6 +37,50 @@ const MAX_MESSAGE_BYTES: usize = 256 << 20;
 /// go-plugin's own handshake version (first field of the handshake line).
 const CORE_PROTOCOL_VERSION: u32 = 1;
 
+/// What the protocol layer needs to know about the binary it serves.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The binary's name: prefixes errors on stderr and names the organisation
+    /// in the per-process TLS certificate.
+    pub name: String,
+    /// Tracing targets logged at the level Terraform asks for
+    /// (`TF_LOG_PROVIDER` / `TF_LOG`). This crate's own events always are;
+    /// everything else (TLS, HTTP/2, SDKs) only from warnings up.
+    pub log_targets: Vec<String>,
+    /// Start of the private socket directory's name in the temporary directory.
+    pub socket_dir_prefix: String,
+}
+
+impl ServeOptions {
+    /// Options for the binary `name`, with `name` as socket directory prefix
+    /// and no log targets besides the protocol layer's.
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        ServeOptions {
+            socket_dir_prefix: name.clone(),
+            name,
+            log_targets: Vec::new(),
+        }
+    }
+
+    /// Adds tracing targets (crate names) logged at Terraform's level.
+    #[must_use]
+    pub fn log_targets<I, S>(mut self, targets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.log_targets.extend(targets.into_iter().map(Into::into));
+        self
+    }
+
+    #[must_use]
+    pub fn socket_dir_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.socket_dir_prefix = prefix.into();
+        self
+    }
+}
+
 /// What the process needs from its environment before it can serve.
 #[derive(Debug)]
 pub struct HandshakeEnv {
@@ -109,7 +153,7 @@ fn log_level() -> Option<tracing::Level> {
     }
 }
 
-fn init_logging() {
+fn init_logging(options: &ServeOptions) {
     // No subscriber at all when logging is off: nothing to format, nothing to pay.
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -120,9 +164,14 @@ fn init_logging() {
             tracing::level_filters::LevelFilter::from_level(level),
             tracing::level_filters::LevelFilter::WARN,
         );
-        let filter = tracing_subscriber::filter::Targets::new()
-            .with_target("terraform_provider_apigw", level)
-            .with_target("rotation", level)
+        let filter = options
+            .log_targets
+            .iter()
+            .fold(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target(env!("CARGO_CRATE_NAME"), level),
+                |f, target| f.with_target(target.clone(), level),
+            )
             .with_default(deps);
         let layer = tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
@@ -148,7 +197,7 @@ fn ignore_sigint() {
 struct SocketDir(PathBuf);
 
 impl SocketDir {
-    fn create() -> std::io::Result<Self> {
+    fn create(prefix: &str) -> std::io::Result<Self> {
         let base = std::env::temp_dir();
         let pid = std::process::id();
         let nanos = std::time::SystemTime::now()
@@ -156,7 +205,7 @@ impl SocketDir {
             .map_or(0, |d| d.subsec_nanos());
         let mut last = None;
         for attempt in 0..16u32 {
-            let dir = base.join(format!("tfprov-apigw-{pid}-{nanos:x}-{attempt}"));
+            let dir = base.join(format!("{prefix}-{pid}-{nanos:x}-{attempt}"));
             match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
                 Ok(()) => return Ok(SocketDir(dir)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
@@ -219,7 +268,7 @@ impl AsyncWrite for TlsConn {
 
 /// Serves `provider` to Terraform until Terraform asks the plugin to shut
 /// down. The whole body of the provider's `main`.
-pub fn serve(provider: impl Provider) -> ExitCode {
+pub fn serve(provider: impl Provider, options: &ServeOptions) -> ExitCode {
     let env = match check_env(|k| std::env::var(k).ok()) {
         Ok(env) => env,
         Err(e) => {
@@ -227,23 +276,27 @@ pub fn serve(provider: impl Provider) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    init_logging();
-    match run(provider, env) {
+    init_logging(options);
+    match run(provider, env, options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("provider failed: {e}");
-            eprintln!("terraform-provider-apigw: {e}");
+            eprintln!("{}: {e}", options.name);
             ExitCode::from(1)
         }
     }
 }
 
-fn run(provider: impl Provider, env: HandshakeEnv) -> Result<(), Box<dyn std::error::Error>> {
+fn run(
+    provider: impl Provider,
+    env: HandshakeEnv,
+    options: &ServeOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
     let client_cert = tls::client_cert_from_pem(&env.client_cert_pem)?;
-    let identity = tls::ServerIdentity::generate()?;
+    let identity = tls::ServerIdentity::generate(&options.name)?;
     let tls_config = tls::server_config(&identity, client_cert)?;
 
-    let dir = SocketDir::create()?;
+    let dir = SocketDir::create(&options.socket_dir_prefix)?;
     let socket_path = dir.0.join("plugin.sock");
     let std_listener = std::os::unix::net::UnixListener::bind(&socket_path)?;
     std::fs::set_permissions(&socket_path, std::fs::Permissions::from_mode(0o600))?;

@@ -1,5 +1,7 @@
 //! The tfplugin6 protocol layer: handshake, mTLS, gRPC services, dynamic
-//! values, schemas and diagnostics. It knows nothing about AWS; the provider
+//! values, schemas and diagnostics. It knows nothing about any particular
+//! provider: the binary's name, its log targets and the socket directory
+//! prefix come in through [`ServeOptions`], and the provider
 //! plugs in through the [`Provider`], [`Resource`], [`DataSource`] and
 //! [`Function`] traits below.
 //!
@@ -24,7 +26,7 @@ pub use schema::{
     Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting,
     Parameter, Schema,
 };
-pub use server::serve;
+pub use server::{ServeOptions, serve};
 pub use value::{Type, Value};
 
 /// Signalled when Terraform calls StopProvider. Long-running work checks it
@@ -51,7 +53,7 @@ impl StopToken {
 /// The whole provider, as the protocol layer sees it.
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + 'static {
-    /// Schema of the `provider "apigw" {}` block.
+    /// Schema of the provider's configuration block.
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
@@ -161,7 +163,7 @@ pub struct FunctionError {
     pub argument: Option<i64>,
 }
 
-/// A pure provider function (`provider::apigw::NAME(...)`).
+/// A pure provider function (`provider::NAME::FUNCTION(...)` in HCL).
 pub trait Function: Send + Sync + 'static {
     fn definition(&self) -> FunctionDef;
     fn call(&self, args: Vec<Value>) -> Result<Value, FunctionError>;

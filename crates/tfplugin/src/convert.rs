@@ -165,7 +165,7 @@ pub fn dynamic(v: &Value, ty: &Type) -> pb::DynamicValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::codec::type_from_json;
+    use crate::codec::type_from_json;
 
     #[test]
     fn nested_attribute_has_nested_type_and_no_type() {

@@ -38,7 +38,8 @@ impl ServerIdentity {
     /// A self-signed ECDSA P-256 certificate for `localhost`, marked as a CA
     /// because Terraform installs it as the only root it trusts for this
     /// connection. P-256 keeps generation well under a millisecond.
-    pub fn generate() -> Result<Self, TlsError> {
+    /// `organization` names the provider in the certificate's subject.
+    pub fn generate(organization: &str) -> Result<Self, TlsError> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
         params
@@ -46,7 +47,7 @@ impl ServerIdentity {
             .push(rcgen::DnType::CommonName, "localhost");
         params
             .distinguished_name
-            .push(rcgen::DnType::OrganizationName, "terraform-provider-apigw");
+            .push(rcgen::DnType::OrganizationName, organization);
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::DigitalSignature,

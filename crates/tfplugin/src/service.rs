@@ -860,8 +860,8 @@ fn call_function(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::proto::tfplugin6::provider_server::Provider as _;
-    use crate::tfplugin::{
+    use crate::proto::tfplugin6::provider_server::Provider as _;
+    use crate::{
         ApplyResponse, Attribute, AttributePath, Block, Diagnostics, FunctionDef, FunctionError,
         ImportedObject, Parameter, PlanResponse, ReadResponse, Schema,
     };

@@ -1,7 +1,8 @@
-//! The provider binary serves only the client holding the certificate
-//! Terraform passed in PLUGIN_CLIENT_CERT. These tests launch the real binary
-//! the way Terraform does (environment, handshake line on stdout, unix socket)
-//! and talk gRPC over mTLS with their own client.
+//! A plugin served by this crate answers only the client holding the
+//! certificate Terraform passed in PLUGIN_CLIENT_CERT. These tests launch a
+//! plugin binary (the toy provider in `support/`) the way Terraform does
+//! (environment, handshake line on stdout, unix socket) and talk gRPC over
+//! mTLS with their own client.
 
 use std::io::BufRead;
 use std::os::unix::fs::PermissionsExt;
@@ -15,7 +16,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use terraform_provider_apigw::tfplugin::proto::{plugin, tfplugin6};
+use tfplugin::proto::{plugin, tfplugin6};
 
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
@@ -73,7 +74,7 @@ impl Drop for ProviderProcess {
 }
 
 fn launch(client_cert_pem: &str) -> ProviderProcess {
-    let child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-apigw"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tfplugin-toy-provider"))
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env("PLUGIN_CLIENT_CERT", client_cert_pem)
@@ -387,7 +388,7 @@ fn terraforms_certificate_works_and_shutdown_exits_cleanly() {
 
 #[test]
 fn refuses_to_run_without_terraform() {
-    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-apigw"))
+    let out = Command::new(env!("CARGO_BIN_EXE_tfplugin-toy-provider"))
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
         .output()
         .unwrap_or_else(|e| panic!("cannot start the provider: {e}"));
@@ -396,7 +397,7 @@ fn refuses_to_run_without_terraform() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Terraform provider plugin"), "stderr: {err}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-apigw"))
+    let out = Command::new(env!("CARGO_BIN_EXE_tfplugin-toy-provider"))
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
         .env("PLUGIN_CLIENT_CERT", terraform_like_identity().cert_pem)
@@ -448,8 +449,8 @@ fn messages_larger_than_grpcs_default_limit_are_accepted() {
     // A 6 MiB provider configuration (one long string); tonic's default
     // limit is 4 MiB, Terraform's is 256 MiB.
     let big = "x".repeat(6 << 20);
-    let mut msgpack = vec![0x81, 0xa6];
-    msgpack.extend_from_slice(b"region");
+    let mut msgpack = vec![0x81, 0xa8];
+    msgpack.extend_from_slice(b"greeting");
     msgpack.push(0xdb);
     msgpack.extend_from_slice(&u32::try_from(big.len()).unwrap_or(0).to_be_bytes());
     msgpack.extend_from_slice(big.as_bytes());
@@ -468,11 +469,11 @@ fn messages_larger_than_grpcs_default_limit_are_accepted() {
             .map_err(|e| format!("{:?}: {}", e.code(), e.message()))
     });
     let response = result.unwrap_or_else(|e| panic!("6 MiB request refused: {e}"));
-    // The oversized region is invalid, and the provider says so in a diagnostic.
+    // The oversized greeting is invalid, and the provider says so in a diagnostic.
     let diagnostics = &response.get_ref().diagnostics;
     assert!(
         !diagnostics.is_empty(),
-        "the 6 MiB region must be reported as invalid"
+        "the 6 MiB greeting must be reported as invalid"
     );
     assert!(
         diagnostics.iter().all(|d| d.detail.len() < 100_000),

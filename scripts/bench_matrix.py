@@ -1,0 +1,554 @@
+#!/usr/bin/env python3
+"""`make bench`: this provider beside hashicorp/aws and Terraform's own floor.
+
+For each N, four configurations manage N objects against the emulator binary
+(one emulator per configuration and N, reset before every cycle):
+
+  apigw        N apigw_rotating_client_certificate (this provider, defaults)
+  aws          N aws_api_gateway_client_certificate (hashicorp/aws 5.100.0),
+               rotated by replace_triggered_by with create_before_destroy
+  floor        N terraform_data holding one string (no provider at all)
+  floor-bytes  N terraform_data carrying as many state bytes per instance as
+               an apigw instance in its stable phase (measured at the start of
+               the same run; its values, as a map of strings, padded to size)
+
+A cycle starts from an empty state and times three commands: `apply` (create),
+a steady `plan` (refresh included; must find no changes) and the rotation
+`apply` (apigw: certificates aged 310 days into their 60-day window; aws and
+floors: a variable changed). Cycles are interleaved: repetition 1 of every
+configuration and N, then repetition 2, and so on; figures are medians. For
+each command it records the emulator's API calls (GET /_emulator/calls, every
+attempt counted), throttled answers (429 in the request log) and the peak RSS
+(VmHWM) of the provider processes terraform started. The throttled variant
+runs apigw and aws against an emulator limited to 10 requests/s, burst 40.
+
+Prints one table and writes it as JSON (and Markdown) under the output
+directory. Asserts nothing about speed: it fails only when a command fails or
+does not do what the cycle expects.
+
+Environment: BENCH_QUICK=1 (N=10, throttled N=10, one repetition),
+BENCH_N, BENCH_THROTTLED_N (comma-separated), BENCH_REPS, BENCH_CONFIGS
+(comma-separated subset of the four above), APIGW_AWS_PROVIDER_MIRROR (the
+directory holding registry.terraform.io/hashicorp/aws/5.100.0; default
+/opt/tf-plugins).
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+AWS_VERSION = "5.100.0"
+AGE_INTO_WINDOW = 310 * 86400
+CONFIGS = ("apigw", "aws", "floor", "floor-bytes")
+THROTTLE = {"rps": 10, "burst": 40}
+APPLY_RE = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
+
+TF_APIGW = """terraform {
+  required_providers {
+    apigw = { source = "certops/apigw" }
+  }
+}
+
+provider "apigw" {
+  region   = "us-east-1"
+  endpoint = "%(url)s"
+}
+
+variable "n" {
+  type    = number
+  default = %(n)d
+}
+
+# Every argument at its default, as most users write it.
+resource "apigw_rotating_client_certificate" "c" {
+  count = var.n
+}
+"""
+
+TF_AWS = """terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "%(version)s" }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {
+    apigateway = "%(url)s"
+  }
+}
+
+variable "generation" {
+  type    = number
+  default = 1
+}
+
+# What a user of this provider writes to rotate: a new certificate before the
+# old one is destroyed, forced by a changed value.
+resource "terraform_data" "generation" {
+  input = var.generation
+}
+
+resource "aws_api_gateway_client_certificate" "c" {
+  count = %(n)d
+  lifecycle {
+    create_before_destroy = true
+    replace_triggered_by  = [terraform_data.generation]
+  }
+}
+"""
+
+TF_FLOOR = """variable "generation" {
+  type    = number
+  default = 1
+}
+
+resource "terraform_data" "c" {
+  count = %(n)d
+  input = "generation-${var.generation}"
+}
+"""
+
+# triggers_replace is stored once (input would be stored twice, as output too);
+# a map of strings keeps its type description in the state short.
+TF_FLOOR_BYTES = """variable "generation" {
+  type    = number
+  default = 1
+}
+
+variable "n" {
+  type    = number
+  default = %(n)d
+}
+
+locals {
+  payload = merge(jsondecode(file("${path.module}/payload.json")), { generation = tostring(var.generation) })
+}
+
+resource "terraform_data" "c" {
+  count            = var.n
+  triggers_replace = tomap(local.payload)
+}
+"""
+
+
+def env_list(name, default):
+    v = os.environ.get(name)
+    return [int(x) for x in v.split(",") if x.strip()] if v else default
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+class Case:
+    """One configuration at one N, with its working directory and emulator."""
+
+    def __init__(self, root, config, n, throttled, emulator_bin, env):
+        self.config, self.n, self.throttled = config, n, throttled
+        self.name = f"{config}-{n}" + ("-throttled" if throttled else "")
+        self.dir = os.path.join(root, self.name)
+        self.env = env
+        self.emu = None
+        os.makedirs(self.dir)
+        if config in ("apigw", "aws"):
+            args = ["--max-client-certificates", str(2 * n + 10)]
+            if throttled:
+                args += ["--throttle-rps", str(THROTTLE["rps"]),
+                         "--throttle-burst", str(THROTTLE["burst"])]
+            self.emu = benchlib.Emulator(emulator_bin, *args)
+        url = self.emu.url if self.emu else ""
+        template = {"apigw": TF_APIGW, "aws": TF_AWS, "floor": TF_FLOOR,
+                    "floor-bytes": TF_FLOOR_BYTES}[config]
+        with open(os.path.join(self.dir, "main.tf"), "w") as f:
+            f.write(template % {"url": url, "n": n, "version": AWS_VERSION})
+        self.samples = {c: [] for c in ("create", "plan", "rotate")}
+
+    def write_payload(self, payload):
+        with open(os.path.join(self.dir, "payload.json"), "w") as f:
+            json.dump(payload, f)
+
+    def init(self):
+        run = benchlib.terraform(["init", "-input=false", "-no-color"], self.dir, self.env)
+        if run.returncode != 0:
+            sys.exit(f"terraform init failed in {self.dir}:\n{run.output}")
+
+    def state_bytes(self):
+        try:
+            return os.path.getsize(os.path.join(self.dir, "terraform.tfstate"))
+        except OSError:
+            return 0
+
+    def close(self):
+        if self.emu:
+            self.emu.close()
+
+    # -------------------------------------------------------------- cycle
+
+    def _calls(self):
+        if not self.emu:
+            return None, None
+        calls = sum(self.emu.admin("GET", "calls").values())
+        return calls, len(self.emu.admin("GET", "requests"))
+
+    def _command(self, command, args, expect):
+        before = self._calls()
+        run = benchlib.terraform(args, self.dir, self.env)
+        problem = expect(run)
+        if problem:
+            sys.exit(f"{self.name}: {command} ({' '.join(args)}): {problem}\n{run.output[-4000:]}")
+        sample = {"seconds": run.seconds, "provider_peak_rss_kib": run.peak_kib or None,
+                  "provider_processes": run.providers}
+        if self.emu:
+            after = self._calls()
+            sample["api_calls"] = after[0] - before[0]
+            log = self.emu.admin("GET", "requests")[before[1]:]
+            sample["throttled_answers"] = sum(1 for r in log if r.get("status") == 429)
+        sample["state_bytes"] = self.state_bytes()
+        self.samples[command].append(sample)
+
+    def _applied(self, added, changed, destroyed):
+        def check(run):
+            if run.returncode != 0:
+                return f"exit code {run.returncode}"
+            m = APPLY_RE.search(run.output)
+            got = tuple(int(x) for x in m.groups()) if m else None
+            if got != (added, changed, destroyed):
+                return f"expected {added} added, {changed} changed, {destroyed} destroyed; got {got}"
+            return None
+        return check
+
+    def cycle(self):
+        if self.emu:
+            self.emu.admin("POST", "reset")
+        for f in ("terraform.tfstate", "terraform.tfstate.backup"):
+            try:
+                os.remove(os.path.join(self.dir, f))
+            except FileNotFoundError:
+                pass
+        n = self.n
+        apply = ["apply", "-auto-approve", "-input=false", "-no-color"]
+        extra_create = 1 if self.config == "aws" else 0
+        self._command("create", apply, self._applied(n + extra_create, 0, 0))
+
+        def steady(run):
+            return None if run.returncode == 0 else (
+                "the steady plan is not empty" if run.returncode == 2 else f"exit code {run.returncode}")
+        self._command("plan", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], steady)
+
+        if self.config == "apigw":
+            self.emu.admin("POST", "age", {"seconds": AGE_INTO_WINDOW})
+            self._command("rotate", apply, self._applied(0, n, 0))
+        else:
+            expected = {"aws": (n, 1, n), "floor": (0, n, 0), "floor-bytes": (n, 0, n)}[self.config]
+            self._command("rotate", apply + ["-var", "generation=2"], self._applied(*expected))
+
+
+# ------------------------------------------------------------------ probe
+
+def probe(root, emulator_bin, env):
+    """State bytes of one apigw instance (stable and in its overlap), the plan
+    of one rotation, and the values a floor-bytes instance should carry."""
+    d = os.path.join(root, "probe-apigw")
+    os.makedirs(d)
+    with benchlib.Emulator(emulator_bin, "--max-client-certificates", "20") as emu:
+        with open(os.path.join(d, "main.tf"), "w") as f:
+            f.write(TF_APIGW % {"url": emu.url, "n": 1})
+        tf = lambda *a: benchlib.terraform(list(a), d, env)  # noqa: E731
+        size = lambda: os.path.getsize(os.path.join(d, "terraform.tfstate"))  # noqa: E731
+        for step in (["init", "-input=false", "-no-color"],
+                     ["apply", "-auto-approve", "-input=false", "-no-color", "-var", "n=1"]):
+            r = tf(*step)
+            if r.returncode:
+                sys.exit(f"probe: terraform {step[0]} failed:\n{r.output}")
+        s1 = size()
+        with open(os.path.join(d, "terraform.tfstate")) as f:
+            instance = json.load(f)["resources"][0]["instances"][0]
+        attributes = instance["attributes"]
+        r = tf("apply", "-auto-approve", "-input=false", "-no-color", "-var", "n=2")
+        if r.returncode:
+            sys.exit(f"probe: terraform apply failed:\n{r.output}")
+        s2 = size()
+        emu.admin("POST", "age", {"seconds": AGE_INTO_WINDOW})
+        r = tf("plan", "-input=false", "-no-color", "-var", "n=2")
+        if r.returncode:
+            sys.exit(f"probe: terraform plan failed:\n{r.output}")
+        block = plan_block(r.output, "apigw_rotating_client_certificate.c[0]")
+        r = tf("apply", "-auto-approve", "-input=false", "-no-color", "-var", "n=2")
+        if r.returncode:
+            sys.exit(f"probe: terraform apply failed:\n{r.output}")
+        s2r = size()
+    overhead = 2 * s1 - s2
+    return {
+        "apigw_state_bytes_per_instance_stable": s2 - s1,
+        # The instance object without the state file's indentation.
+        "apigw_instance_json_bytes_stable": len(json.dumps(instance, separators=(",", ":"))),
+        "apigw_attributes_stable": len(attributes),
+        "apigw_state_bytes_per_instance_overlap": (s2r - overhead) // 2,
+        "apigw_rotation_plan_lines": len(block),
+        "apigw_rotation_plan": block,
+        "attributes": attributes,
+    }
+
+
+def plan_block(output, address):
+    """The lines of one resource's change in `terraform plan` output."""
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith(f"# {address} "):
+            out = []
+            for line2 in lines[i:]:
+                out.append(line2)
+                if line2.startswith("    }"):
+                    return out
+    return []
+
+
+def floor_bytes_payload(root, attributes, target, env):
+    """The apigw instance's values as strings, padded so that one
+    terraform_data instance carries `target` state bytes."""
+    payload = {k: v if isinstance(v, str) else json.dumps(v)
+               for k, v in attributes.items() if v is not None}
+    payload["pad"] = ""
+    d = os.path.join(root, "probe-floor-bytes")
+    os.makedirs(d)
+    with open(os.path.join(d, "main.tf"), "w") as f:
+        f.write(TF_FLOOR_BYTES % {"n": 1})
+
+    def per_instance():
+        with open(os.path.join(d, "payload.json"), "w") as f:
+            json.dump(payload, f)
+        sizes = []
+        for n in (1, 2):
+            r = benchlib.terraform(["apply", "-auto-approve", "-input=false", "-no-color",
+                                    "-var", f"n={n}"], d, env)
+            if r.returncode:
+                sys.exit(f"probe: terraform apply (floor-bytes) failed:\n{r.output}")
+            sizes.append(os.path.getsize(os.path.join(d, "terraform.tfstate")))
+        return sizes[1] - sizes[0]
+
+    unpadded = per_instance()
+    if target > unpadded:
+        payload["pad"] = "x" * (target - unpadded)
+    return payload, per_instance()
+
+
+# ------------------------------------------------------------------ table
+
+def fmt_s(x):
+    return "—" if x is None else (f"{x:.2f}" if x < 10 else f"{x:.1f}")
+
+
+def fmt_ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else f"{a / b:.1f}×"
+
+
+def summarize(cases):
+    rows = []
+    by = {(c.config, c.n, c.throttled): c for c in cases}
+    keys = sorted({(c.n, c.throttled) for c in cases}, key=lambda k: (k[1], k[0]))
+    for n, throttled in keys:
+        for command in ("plan", "create", "rotate"):
+            row = {"n": n, "throttled": throttled, "command": command}
+            for config in CONFIGS:
+                c = by.get((config, n, throttled))
+                if not c or not c.samples[command]:
+                    continue
+                s = c.samples[command]
+                entry = {"median_seconds": median([x["seconds"] for x in s]),
+                         "seconds": [round(x["seconds"], 3) for x in s],
+                         "state_bytes": s[-1]["state_bytes"]}
+                rss = [x["provider_peak_rss_kib"] for x in s if x["provider_peak_rss_kib"]]
+                if rss:
+                    entry["provider_peak_rss_kib"] = max(rss)
+                if "api_calls" in s[0]:
+                    entry["api_calls"] = median([x["api_calls"] for x in s])
+                    entry["throttled_answers"] = median([x["throttled_answers"] for x in s])
+                row[config] = entry
+            rows.append(row)
+    return rows
+
+
+def render(rows, meta, markdown=False):
+    head = ["N", "command", "apigw s", "aws s", "floor s", "floor-bytes s", "aws ÷ apigw",
+            "apigw ÷ floor", "apigw ÷ floor-bytes", "API calls apigw / aws",
+            "peak RSS MiB apigw / aws"]
+    table = []
+    for r in rows:
+        t = lambda c: r.get(c, {}).get("median_seconds")  # noqa: E731
+
+        def pair(key, f):
+            vals = []
+            for c in ("apigw", "aws"):
+                v = r.get(c, {}).get(key)
+                vals.append("—" if v is None else f(v))
+            return " / ".join(vals)
+
+        calls = pair("api_calls", lambda v: f"{v:g}")
+        if r["throttled"]:
+            calls += " (429s: " + pair("throttled_answers", lambda v: f"{v:g}") + ")"
+        table.append([
+            f"{r['n']}" + (" throttled" if r["throttled"] else ""), r["command"],
+            fmt_s(t("apigw")), fmt_s(t("aws")), fmt_s(t("floor")), fmt_s(t("floor-bytes")),
+            fmt_ratio(t("aws"), t("apigw")), fmt_ratio(t("apigw"), t("floor")),
+            fmt_ratio(t("apigw"), t("floor-bytes")), calls,
+            pair("provider_peak_rss_kib", lambda v: f"{v / 1024:.1f}"),
+        ])
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(row) + " |" for row in table]
+    else:
+        widths = [max(len(x) for x in col) for col in zip(head, *table)]
+        fmt = lambda row: "  ".join(  # noqa: E731
+            c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        lines = [fmt(head), fmt(["-" * w for w in widths])] + [fmt(row) for row in table]
+    return "\n".join(lines)
+
+
+def header(meta):
+    p = meta["probe"]
+    load = meta["load"]
+    return "\n".join([
+        f"make bench: {meta['finished']}, {meta['repetitions']} interleaved repetition(s), "
+        f"medians{' (QUICK: not for the record)' if meta['quick'] else ''}",
+        f"load average (1/5/15 min): start {' '.join(map(str, load['start']))}, "
+        f"end {' '.join(map(str, load['end']))}, highest 1-min seen {load['max_1m']}; "
+        f"{os.cpu_count()} CPUs",
+        f"provider binary: {meta['provider']['profile']} profile, "
+        f"{meta['provider']['bytes'] / 2**20:.1f} MiB; {meta['terraform']}; "
+        f"hashicorp/aws {AWS_VERSION}",
+        f"state bytes per instance: apigw {p['apigw_state_bytes_per_instance_stable']} stable "
+        f"({p['apigw_instance_json_bytes_stable']} as compact JSON, "
+        f"{p['apigw_attributes_stable']} attributes), "
+        f"{p['apigw_state_bytes_per_instance_overlap']} in overlap; floor-bytes "
+        f"{meta['floor_bytes_per_instance']}; one rotation's plan: "
+        f"{p['apigw_rotation_plan_lines']} lines",
+    ])
+
+
+# ------------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--emulator", required=True, help="the apigw-emulator binary")
+    ap.add_argument("--mirror", required=True, help="filesystem mirror holding certops/apigw")
+    ap.add_argument("--provider-profile", default="dev", help="cargo profile of the installed binary")
+    ap.add_argument("--out", required=True, help="directory for the JSON and Markdown results")
+    args = ap.parse_args()
+
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    ns = env_list("BENCH_N", [10] if quick else [10, 60, 100, 1000])
+    throttled_ns = env_list("BENCH_THROTTLED_N", [10] if quick else [60, 100])
+    reps = int(os.environ.get("BENCH_REPS", "1" if quick else "5"))
+    configs = [c for c in os.environ.get("BENCH_CONFIGS", ",".join(CONFIGS)).split(",") if c]
+    unknown = set(configs) - set(CONFIGS)
+    if unknown:
+        sys.exit(f"BENCH_CONFIGS: unknown {sorted(unknown)}; expected a subset of {','.join(CONFIGS)}")
+    if shutil.which("terraform") is None:
+        sys.exit("terraform is not on PATH (Terraform 1.11 is tested)")
+    aws_mirror = os.environ.get("APIGW_AWS_PROVIDER_MIRROR", "/opt/tf-plugins")
+    aws_dir = os.path.join(aws_mirror, "registry.terraform.io/hashicorp/aws", AWS_VERSION)
+    if "aws" in configs and not os.path.isdir(aws_dir):
+        sys.exit(f"{aws_dir} does not exist: set APIGW_AWS_PROVIDER_MIRROR to the filesystem "
+                 f"mirror holding hashicorp/aws {AWS_VERSION}, or leave aws out of BENCH_CONFIGS")
+    provider_bin = None
+    for dirpath, _, files in os.walk(os.path.join(args.mirror, "registry.terraform.io/certops/apigw")):
+        for f in files:
+            if f.startswith("terraform-provider-apigw"):
+                provider_bin = os.path.join(dirpath, f)
+    if provider_bin is None:
+        sys.exit(f"no terraform-provider-apigw in {args.mirror} (run: make install)")
+
+    os.makedirs(args.out, exist_ok=True)
+    root = tempfile.mkdtemp(prefix="work-", dir=args.out)
+    cli_config = os.path.join(root, "terraformrc")
+    with open(cli_config, "w") as f:
+        f.write(f"""provider_installation {{
+  filesystem_mirror {{
+    path    = "{os.path.abspath(args.mirror)}"
+    include = ["registry.terraform.io/certops/apigw"]
+  }}
+  filesystem_mirror {{
+    path    = "{os.path.abspath(aws_mirror)}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }}
+  direct {{
+    exclude = ["registry.terraform.io/certops/apigw", "registry.terraform.io/hashicorp/aws"]
+  }}
+}}
+""")
+    env = benchlib.terraform_env(cli_config)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load = {"start": benchlib.loadavg()}
+    max_1m = load["start"][0]
+    cases = []
+    meta = {"started": started.isoformat(timespec="seconds"), "quick": quick,
+            "repetitions": reps, "n": ns, "throttled_n": throttled_ns, "configs": configs,
+            "throttle": THROTTLE,
+            "provider": {"binary": provider_bin, "profile": args.provider_profile,
+                         "bytes": os.path.getsize(provider_bin)},
+            "terraform": subprocess.run(["terraform", "version"], capture_output=True,
+                                        text=True).stdout.splitlines()[0]}
+    try:
+        print(f"bench: probing one apigw instance ({started:%H:%M:%S} UTC)", file=sys.stderr)
+        p = probe(root, args.emulator, env)
+        meta["probe"] = {k: v for k, v in p.items() if k != "attributes"}
+        payload = None
+        if "floor-bytes" in configs:
+            payload, meta["floor_bytes_per_instance"] = floor_bytes_payload(
+                root, p["attributes"], p["apigw_state_bytes_per_instance_stable"], env)
+        else:
+            meta["floor_bytes_per_instance"] = None
+        for n in ns:
+            for config in configs:
+                cases.append(Case(root, config, n, False, args.emulator, env))
+        for n in throttled_ns:
+            for config in ("apigw", "aws"):
+                if config in configs:
+                    cases.append(Case(root, config, n, True, args.emulator, env))
+        for c in cases:
+            if payload is not None and c.config == "floor-bytes":
+                c.write_payload(payload)
+            c.init()
+        for rep in range(reps):
+            for c in cases:
+                print(f"bench: repetition {rep + 1}/{reps}: {c.name}", file=sys.stderr)
+                c.cycle()
+                max_1m = max(max_1m, benchlib.loadavg()[0])
+        load["end"] = benchlib.loadavg()
+        load["max_1m"] = max(max_1m, load["end"][0])
+        meta["load"] = load
+        meta["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        rows = summarize(cases)
+        text = header(meta) + "\n\n" + render(rows, meta)
+        print(text)
+        stamp = started.strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
+        result = {"meta": meta, "rows": rows}
+        for name in (f"bench-{stamp}.json", "latest.json"):
+            with open(os.path.join(args.out, name), "w") as f:
+                json.dump(result, f, indent=1)
+        with open(os.path.join(args.out, "latest.md"), "w") as f:
+            f.write(header(meta) + "\n\n" + render(rows, meta, markdown=True) + "\n")
+        print(f"\nwritten: {os.path.join(args.out, f'bench-{stamp}.json')} (and latest.json, latest.md)")
+    finally:
+        for c in cases:
+            c.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
