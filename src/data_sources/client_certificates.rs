@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::apigw::{Certificate, StageRef};
-use crate::provider::Shared;
+use crate::context::Context;
 use tfplugin::{
     Attribute, Block, DataSource, Diagnostic, Diagnostics, NestedAttributes, Schema, StopToken,
     Type, Value, diag::null_map_elements,
@@ -19,12 +19,12 @@ pub const TYPE_NAME: &str = "apigw_client_certificates";
 use rotation::DEFAULT_ROTATE_BEFORE;
 
 pub struct ClientCertificates {
-    shared: Shared,
+    context: Context,
 }
 
 impl ClientCertificates {
-    pub fn new(shared: Shared) -> Self {
-        ClientCertificates { shared }
+    pub fn new(context: Context) -> Self {
+        ClientCertificates { context }
     }
 }
 
@@ -201,7 +201,7 @@ impl DataSource for ClientCertificates {
         }
         let filter = config.get("tags").as_string_map().unwrap_or_default();
 
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return (Value::Null, vec![d]),
         };
@@ -227,7 +227,7 @@ impl DataSource for ClientCertificates {
         } else {
             None
         };
-        let now = self.shared.now();
+        let now = self.context.now();
         let report = Report::build(
             &certs,
             stages.as_deref().map(Vec::as_slice),
@@ -434,7 +434,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_null_tag_in_the_filter_is_an_error_not_an_empty_filter() {
-        let ds = ClientCertificates::new(Shared::default());
+        let ds = ClientCertificates::new(Context::default());
         let config = Value::object([(
             "tags",
             Value::Map(BTreeMap::from([("team".to_string(), Value::Null)])),
@@ -503,7 +503,7 @@ mod tests {
     }
 
     fn schema() -> Schema {
-        ClientCertificates::new(Shared::default()).schema()
+        ClientCertificates::new(Context::default()).schema()
     }
 
     #[test]

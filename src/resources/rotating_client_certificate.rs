@@ -27,7 +27,7 @@ use rotation::{Action, Decision, Facts, Outcome, Planned, Policy, Run, Series, S
 use serde::{Deserialize, Serialize};
 
 use crate::apigw::{self, Certificate};
-use crate::provider::Shared;
+use crate::context::Context;
 use tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
     PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
@@ -48,12 +48,12 @@ pub const DEFAULT_DESCRIPTION: &str = "Managed by Terraform";
 use rotation::{DEFAULT_OVERLAP, DEFAULT_PROMOTE_AFTER, DEFAULT_ROTATE_BEFORE};
 
 pub struct RotatingClientCertificate {
-    shared: Shared,
+    context: Context,
 }
 
 impl RotatingClientCertificate {
-    pub fn new(shared: Shared) -> Arc<Self> {
-        Arc::new(RotatingClientCertificate { shared })
+    pub fn new(context: Context) -> Arc<Self> {
+        Arc::new(RotatingClientCertificate { context })
     }
 }
 
@@ -381,7 +381,7 @@ impl RotatingClientCertificate {
         if has_errors(&resp.diagnostics) {
             return resp;
         }
-        let at = private.observed_at.unwrap_or_else(|| self.shared.now());
+        let at = private.observed_at.unwrap_or_else(|| self.context.now());
         let base = project(prior.as_ref(), &args);
         let Some(policy) = policy else {
             // Unknown durations: nothing can be decided before apply.
@@ -651,7 +651,7 @@ impl RotatingClientCertificate {
         if ids.len() == 2 && ids[0] == ids[1] {
             return Err(bad_id());
         }
-        let client = self.shared.client().map_err(|d| vec![d])?;
+        let client = self.context.client().map_err(|d| vec![d])?;
         let mut found = Vec::new();
         for cid in &ids {
             match client.find_certificate(cid).await {
@@ -667,7 +667,7 @@ impl RotatingClientCertificate {
                 Err(e) => return Err(vec![e.to_diagnostic("Cannot read client certificate")]),
             }
         }
-        let now = self.shared.now();
+        let now = self.context.now();
         let current = found.first().cloned();
         let previous = found.get(1).cloned();
         let mut state = State {
@@ -720,7 +720,7 @@ impl RotatingClientCertificate {
                 return resp;
             }
         };
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => {
                 resp.diagnostics.push(d);
@@ -760,7 +760,7 @@ impl RotatingClientCertificate {
             state.description = c.description;
             state.tags = c.tags;
         }
-        let now = self.shared.now();
+        let now = self.context.now();
         state.rotation_due = state.series.rotation_due(now, state.rotate_before_secs());
         private.observed_at = Some(now);
         resp.new_state = state.to_value();
@@ -781,7 +781,7 @@ impl RotatingClientCertificate {
                 Err(d) => return failed(req.prior_state.clone(), vec![d]),
             }
         };
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return failed(req.prior_state.clone(), vec![d]),
         };
@@ -831,7 +831,7 @@ impl RotatingClientCertificate {
             &mut run,
             &mut state,
             prior.as_ref(),
-            self.shared.now(),
+            self.context.now(),
             &req.stop,
         )
         .await;
@@ -868,7 +868,7 @@ impl RotatingClientCertificate {
         let mut state = prior;
         let mut run = Run::new(state.series.clone(), actions, 0);
         let diagnostics =
-            perform(client, &mut run, &mut state, None, self.shared.now(), stop).await;
+            perform(client, &mut run, &mut state, None, self.context.now(), stop).await;
         if diagnostics.is_empty() {
             return failed(Value::Null, diagnostics);
         }

@@ -9,7 +9,7 @@ const DAY: i64 = 86_400;
 const SEEN: i64 = 1_700_000_000;
 
 fn resource() -> Arc<RotatingClientCertificate> {
-    RotatingClientCertificate::new(Shared::default())
+    RotatingClientCertificate::new(Context::default())
 }
 
 fn live(id: &str, created: i64) -> Live {
