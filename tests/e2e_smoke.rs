@@ -4,25 +4,41 @@ mod common;
 
 use common::Tf;
 use serde_json::Value;
+use tfplugin::Provider as _;
 
 /// Every attribute of a schema block (recursively through nested blocks) must
-/// carry a description: descriptions are the documentation.
-fn undescribed(block: &Value, path: &str, out: &mut Vec<String>) {
-    if let Some(attrs) = block["attributes"].as_object() {
-        for (name, a) in attrs {
-            if a["description"]
-                .as_str()
-                .is_none_or(|d| d.trim().is_empty())
-            {
-                out.push(format!("{path}.{name}"));
-            }
+/// carry a description: descriptions are the documentation. Returns how many
+/// attributes it looked at, so a caller can tell "all described" from "none
+/// found".
+fn undescribed(block: &Value, path: &str, out: &mut Vec<String>) -> usize {
+    let mut seen = 0;
+    for (name, a) in block["attributes"].as_object().into_iter().flatten() {
+        seen += 1;
+        if a["description"]
+            .as_str()
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            out.push(format!("{path}.{name}"));
         }
     }
-    if let Some(blocks) = block["block_types"].as_object() {
-        for (name, b) in blocks {
-            undescribed(&b["block"], &format!("{path}.{name}"), out);
-        }
+    for (name, b) in block["block_types"].as_object().into_iter().flatten() {
+        seen += undescribed(&b["block"], &format!("{path}.{name}"), out);
     }
+    seen
+}
+
+/// The names in one section of the schema Terraform reports; the section
+/// must be there.
+fn section<'a>(schema: &'a Value, kind: &str) -> &'a serde_json::Map<String, Value> {
+    schema[kind]
+        .as_object()
+        .unwrap_or_else(|| panic!("providers schema -json has no {kind}: {schema}"))
+}
+
+fn sorted(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = names.into_iter().collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -45,33 +61,69 @@ fn init_offline_then_schema_lists_provider_with_every_attribute_described() {
         "no provider block in {schema}"
     );
 
+    // Terraform must see exactly what the provider defines.
+    let provider = terraform_provider_apigw::provider::new();
+    let expected = [
+        (
+            "resource_schemas",
+            sorted(
+                provider
+                    .resources()
+                    .iter()
+                    .map(|r| r.type_name().to_string()),
+            ),
+        ),
+        (
+            "data_source_schemas",
+            sorted(
+                provider
+                    .data_sources()
+                    .iter()
+                    .map(|d| d.type_name().to_string()),
+            ),
+        ),
+        (
+            "functions",
+            sorted(provider.functions().iter().map(|f| f.definition().name)),
+        ),
+    ];
+    for (kind, names) in &expected {
+        assert!(!names.is_empty(), "the provider defines no {kind}");
+        assert_eq!(
+            &sorted(section(&schema, kind).keys().cloned()),
+            names,
+            "{kind} in providers schema -json"
+        );
+    }
+
     let mut missing = Vec::new();
-    undescribed(&schema["provider"]["block"], "provider", &mut missing);
+    let seen = undescribed(&schema["provider"]["block"], "provider", &mut missing);
+    assert!(seen > 0, "the provider block has no attributes: {schema}");
     for kind in ["resource_schemas", "data_source_schemas"] {
-        if let Some(map) = schema[kind].as_object() {
-            for (name, s) in map {
-                undescribed(&s["block"], name, &mut missing);
-                if s["block"]["description"]
-                    .as_str()
-                    .is_none_or(|d| d.trim().is_empty())
-                {
-                    missing.push(format!("{name} (type description)"));
-                }
+        for (name, s) in section(&schema, kind) {
+            let seen = undescribed(&s["block"], name, &mut missing);
+            assert!(seen > 0, "{name} has no attributes: {s}");
+            if s["block"]["description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+            {
+                missing.push(format!("{name} (type description)"));
             }
         }
     }
-    if let Some(functions) = schema["functions"].as_object() {
-        for (name, f) in functions {
-            if f["summary"].as_str().is_none_or(|d| d.trim().is_empty()) {
-                missing.push(format!("function {name} (summary)"));
-            }
-            for p in f["parameters"].as_array().into_iter().flatten() {
-                if p["description"]
-                    .as_str()
-                    .is_none_or(|d| d.trim().is_empty())
-                {
-                    missing.push(format!("function {name} parameter {}", p["name"]));
-                }
+    for (name, f) in section(&schema, "functions") {
+        if f["summary"].as_str().is_none_or(|d| d.trim().is_empty()) {
+            missing.push(format!("function {name} (summary)"));
+        }
+        let parameters = f["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("function {name} has no parameters: {f}"));
+        for p in parameters {
+            if p["description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+            {
+                missing.push(format!("function {name} parameter {}", p["name"]));
             }
         }
     }

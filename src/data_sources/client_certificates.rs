@@ -228,13 +228,7 @@ impl DataSource for ClientCertificates {
             None
         };
         let now = self.context.now();
-        let report = Report::build(
-            &certs,
-            stages.as_deref().map(Vec::as_slice),
-            &filter,
-            window,
-            now,
-        );
+        let report = Report::build(&certs, stages.as_deref(), &filter, window, now);
         let mut state = report.to_value();
         state.set("rotate_before", Value::string(window_text));
         state.set("include_stage_usage", Value::Bool(include_stages));
@@ -334,7 +328,7 @@ impl Report {
                     ),
                     ("rotation_due", Value::Bool(r.due)),
                     ("expired", Value::Bool(r.expired)),
-                    ("days_until_expiry", Value::Number(r.days_left as f64)),
+                    ("days_until_expiry", Value::number(r.days_left)),
                     (
                         "stages",
                         r.stages.as_ref().map_or(Value::Null, |stages| {
@@ -384,6 +378,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            mark: Default::default(),
         }
     }
 
@@ -418,7 +413,7 @@ mod tests {
         let fresh = rows.last().expect("fresh is last");
         assert_eq!(fresh.get("id"), &Value::string("fresh"));
         assert_eq!(fresh.get("rotation_due"), &Value::Bool(false));
-        assert_eq!(fresh.get("days_until_expiry"), &Value::Number(61.0));
+        assert_eq!(fresh.get("days_until_expiry"), &Value::number(61.0));
         assert_eq!(
             fresh.get("expiration_date"),
             &Value::string(rotation::format_rfc3339(NOW + 61 * DAY))
@@ -428,7 +423,7 @@ mod tests {
             &Value::string(rotation::format_rfc3339(NOW + DAY))
         );
         assert_eq!(fresh.get("stages"), &Value::Null);
-        assert_eq!(rows[0].get("days_until_expiry"), &Value::Number(-1.0));
+        assert_eq!(rows[0].get("days_until_expiry"), &Value::number(-1.0));
         assert_eq!(rows[0].get("expired"), &Value::Bool(true));
     }
 
@@ -574,7 +569,7 @@ mod tests {
         state.set("include_stage_usage", Value::Bool(true));
         state.set("tags", Value::Null);
         let ty = schema().value_type();
-        let bytes = tfplugin::codec::to_msgpack(&state, &ty);
+        let bytes = tfplugin::codec::to_msgpack(&state, &ty).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(tfplugin::codec::from_msgpack(&bytes, &ty), Ok(state));
     }
 

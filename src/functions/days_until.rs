@@ -34,7 +34,7 @@ impl Function for DaysUntil {
     fn call(&self, args: Vec<Value>) -> Result<Value, FunctionError> {
         let t = timestamp_arg(&args, 0, "timestamp")?;
         let now = timestamp_arg(&args, 1, "now")?;
-        Ok(Value::Number(rotation::days_until(now, t) as f64))
+        Ok(Value::number(rotation::days_until(now, t)))
     }
 }
 
@@ -49,11 +49,11 @@ mod tests {
     #[test]
     fn counts_whole_days_rounding_down() {
         let t = "2026-12-31T00:00:00Z";
-        assert_eq!(call(t, "2026-12-01T00:00:00Z"), Ok(Value::Number(30.0)));
-        assert_eq!(call(t, "2026-12-01T00:00:01Z"), Ok(Value::Number(29.0)));
-        assert_eq!(call(t, "2026-12-30T23:59:59Z"), Ok(Value::Number(0.0)));
-        assert_eq!(call(t, "2026-12-31T00:00:00Z"), Ok(Value::Number(0.0)));
-        assert_eq!(call(t, "2026-12-31T00:00:01Z"), Ok(Value::Number(-1.0)));
+        assert_eq!(call(t, "2026-12-01T00:00:00Z"), Ok(Value::number(30.0)));
+        assert_eq!(call(t, "2026-12-01T00:00:01Z"), Ok(Value::number(29.0)));
+        assert_eq!(call(t, "2026-12-30T23:59:59Z"), Ok(Value::number(0.0)));
+        assert_eq!(call(t, "2026-12-31T00:00:00Z"), Ok(Value::number(0.0)));
+        assert_eq!(call(t, "2026-12-31T00:00:01Z"), Ok(Value::number(-1.0)));
     }
 
     #[test]

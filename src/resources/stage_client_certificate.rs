@@ -690,6 +690,7 @@ mod tests {
             created: expires - 365 * 86_400,
             expires,
             tags: Default::default(),
+            mark: Default::default(),
         }
     }
 

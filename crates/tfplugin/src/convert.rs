@@ -1,6 +1,6 @@
 //! Conversions between the layer's types and the generated protobuf messages.
 
-use super::codec::{to_msgpack, type_to_json_bytes};
+use super::codec::{EncodeError, to_msgpack, type_to_json_bytes};
 use super::diag::{AttributePath, Diagnostic, PathStep, Severity};
 use super::proto::tfplugin6 as pb;
 use super::schema::{
@@ -155,11 +155,11 @@ pub fn diagnostics(ds: &[Diagnostic]) -> Vec<pb::Diagnostic> {
     ds.iter().map(diagnostic).collect()
 }
 
-pub fn dynamic(v: &Value, ty: &Type) -> pb::DynamicValue {
-    pb::DynamicValue {
-        msgpack: to_msgpack(v, ty),
+pub fn dynamic(v: &Value, ty: &Type) -> Result<pb::DynamicValue, EncodeError> {
+    Ok(pb::DynamicValue {
+        msgpack: to_msgpack(v, ty)?,
         json: Vec::new(),
-    }
+    })
 }
 
 #[cfg(test)]

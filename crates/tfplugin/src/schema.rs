@@ -304,7 +304,13 @@ mod tests {
     fn nested_constructors_set_role_and_derived_type() {
         let a = Attribute::computed_nested("items", NestedAttributes::list(id_and_tags()), "All.");
         assert!(a.computed && !a.optional && !a.required);
-        assert_eq!(a.ty, a.value_type());
+        // `ty` is filled in from the nested attributes, written out here by
+        // hand rather than derived the way the constructor derives it.
+        let item = object(&[
+            ("id", Type::String),
+            ("tags", Type::Map(Box::new(Type::String))),
+        ]);
+        assert_eq!(a.ty, Type::List(Box::new(item)));
         let b = Attribute::required_nested("one", NestedAttributes::single(id_and_tags()), "One.");
         assert!(b.required && !b.computed);
         let c = Attribute::optional_computed_nested("m", NestedAttributes::map(vec![]), "M.");

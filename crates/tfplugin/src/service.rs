@@ -167,12 +167,6 @@ fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value,
     })
 }
 
-/// The diagnostics of a step that either ran (its own diagnostics) or could
-/// not start (one diagnostic saying why).
-fn diagnostics_of(result: Result<Diagnostics, Diagnostic>) -> Diagnostics {
-    result.unwrap_or_else(|d| vec![d])
-}
-
 fn log_rpc(rpc: &str, type_name: &str, started: Instant, diags: &[Diagnostic]) {
     tracing::debug!(
         rpc,
@@ -184,16 +178,105 @@ fn log_rpc(rpc: &str, type_name: &str, started: Instant, diags: &[Diagnostic]) {
     );
 }
 
-macro_rules! try_diag {
-    ($e:expr, $diags:ident, $fail:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(d) => {
-                $diags.push(d);
-                return $fail;
+/// Encodes a value the provider produced. A value that does not fit its
+/// schema is a provider bug, reported as such rather than sent altered.
+fn encode(v: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostic> {
+    convert::dynamic(v, ty).map_err(|e| {
+        Diagnostic::error(
+            "Provider produced an invalid value",
+            format!(
+                "The {what} this provider produced does not fit its own schema: {e}. \
+                 This is a bug in the provider; nothing was sent to Terraform in its place."
+            ),
+        )
+    })
+}
+
+/// Why an RPC could not give its normal answer: every diagnostic to show,
+/// the provider's own included.
+struct Failed(Diagnostics);
+
+impl From<Diagnostic> for Failed {
+    fn from(d: Diagnostic) -> Self {
+        Failed(vec![d])
+    }
+}
+
+impl Failed {
+    /// The provider's diagnostics, then the one that stopped the answer.
+    fn after(mut earlier: Diagnostics, d: Diagnostic) -> Self {
+        earlier.push(d);
+        Failed(earlier)
+    }
+}
+
+/// An RPC's answer with the diagnostics that go with it, or why there is none.
+type Outcome<T> = Result<(T, Diagnostics), Failed>;
+
+/// Responses that carry diagnostics (all of them but CallFunction's).
+trait WithDiagnostics {
+    fn set_diagnostics(&mut self, diagnostics: Vec<pb::Diagnostic>);
+}
+
+macro_rules! with_diagnostics {
+    ($($rpc:ident),* $(,)?) => {
+        $(impl WithDiagnostics for pb::$rpc::Response {
+            fn set_diagnostics(&mut self, diagnostics: Vec<pb::Diagnostic>) {
+                self.diagnostics = diagnostics;
             }
-        }
+        })*
     };
+}
+
+with_diagnostics!(
+    get_provider_schema,
+    validate_provider_config,
+    validate_resource_config,
+    validate_data_resource_config,
+    upgrade_resource_state,
+    upgrade_resource_identity,
+    configure_provider,
+    read_resource,
+    plan_resource_change,
+    apply_resource_change,
+    import_resource_state,
+    move_resource_state,
+    read_data_source,
+    validate_ephemeral_resource_config,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource,
+);
+
+impl ProviderService {
+    /// Where every RPC with diagnostics ends: the answer, or on failure the
+    /// RPC's fallback (what Terraform should keep, e.g. the prior state);
+    /// the diagnostics converted and attached; one log line.
+    async fn respond<T: WithDiagnostics>(
+        &self,
+        rpc: &'static str,
+        type_name: &str,
+        fallback: impl FnOnce() -> T,
+        work: impl Future<Output = Outcome<T>>,
+    ) -> RpcResult<T> {
+        let started = Instant::now();
+        let (mut resp, diags) = match work.await {
+            Ok(done) => done,
+            Err(Failed(diags)) => (fallback(), diags),
+        };
+        log_rpc(rpc, type_name, started, &diags);
+        resp.set_diagnostics(convert::diagnostics(&diags));
+        Ok(Response::new(resp))
+    }
+
+    /// Read-only work that StopProvider abandons, with a diagnostic saying so.
+    async fn interruptible<T>(
+        &self,
+        what: &str,
+        work: impl Future<Output = T>,
+    ) -> Result<T, Diagnostic> {
+        self.cancellable(work).await.ok_or_else(|| cancelled(what))
+    }
 }
 
 #[tonic::async_trait]
@@ -263,73 +346,74 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::validate_provider_config::Request>,
     ) -> RpcResult<pb::validate_provider_config::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let run = async {
+        self.respond("ValidateProviderConfig", "", Default::default, async {
             let config = self.provider_config(req.config.as_ref())?;
-            Ok::<_, Diagnostic>(self.provider.validate(&config).await)
-        };
-        let diags = diagnostics_of(run.await);
-        log_rpc("ValidateProviderConfig", "", started, &diags);
-        Ok(Response::new(pb::validate_provider_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        }))
+            let diags = self.provider.validate(&config).await;
+            Ok((Default::default(), diags))
+        })
+        .await
     }
 
     async fn validate_resource_config(
         &self,
         request: Request<pb::validate_resource_config::Request>,
     ) -> RpcResult<pb::validate_resource_config::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let run = async {
-            let entry = self.resource(&req.type_name)?;
-            let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
-            Ok::<_, Diagnostic>(entry.resource.validate(&config).await)
-        };
-        let diags = diagnostics_of(run.await);
-        log_rpc("ValidateResourceConfig", &req.type_name, started, &diags);
-        Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        }))
+        self.respond(
+            "ValidateResourceConfig",
+            &req.type_name,
+            Default::default,
+            async {
+                let entry = self.resource(&req.type_name)?;
+                let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
+                let diags = entry.resource.validate(&config).await;
+                Ok((Default::default(), diags))
+            },
+        )
+        .await
     }
 
     async fn validate_data_resource_config(
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let run = async {
-            let entry = self.data_source(&req.type_name)?;
-            let config = decode(req.config.as_ref(), &entry.ty, "data source configuration")?;
-            Ok::<_, Diagnostic>(entry.data_source.validate(&config).await)
-        };
-        let diags = diagnostics_of(run.await);
-        log_rpc(
+        self.respond(
             "ValidateDataResourceConfig",
             &req.type_name,
-            started,
-            &diags,
-        );
-        Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        }))
+            Default::default,
+            async {
+                let entry = self.data_source(&req.type_name)?;
+                let config = decode(req.config.as_ref(), &entry.ty, "data source configuration")?;
+                let diags = entry.data_source.validate(&config).await;
+                Ok((Default::default(), diags))
+            },
+        )
+        .await
     }
 
     async fn upgrade_resource_state(
         &self,
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        let upgraded = upgrade_state(self, &req, &mut diags);
-        log_rpc("UpgradeResourceState", &req.type_name, started, &diags);
-        Ok(Response::new(pb::upgrade_resource_state::Response {
-            upgraded_state: upgraded,
-            diagnostics: convert::diagnostics(&diags),
-        }))
+        self.respond(
+            "UpgradeResourceState",
+            &req.type_name,
+            Default::default,
+            async {
+                let upgraded_state = upgrade_state(self, &req)?;
+                Ok((
+                    pb::upgrade_resource_state::Response {
+                        upgraded_state,
+                        ..Default::default()
+                    },
+                    Vec::new(),
+                ))
+            },
+        )
+        .await
     }
 
     async fn get_resource_identity_schemas(
@@ -347,52 +431,50 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> RpcResult<pb::upgrade_resource_identity::Response> {
         let req = request.into_inner();
-        let d = Diagnostic::error(
-            "Resource identity is not supported",
-            format!(
-                "Resource type {:?} declares no identity schema, so there is no identity data to upgrade.",
-                req.type_name
-            ),
-        );
-        Ok(Response::new(pb::upgrade_resource_identity::Response {
-            upgraded_identity: None,
-            diagnostics: convert::diagnostics(&[d]),
-        }))
+        self.respond(
+            "UpgradeResourceIdentity",
+            &req.type_name,
+            Default::default,
+            async {
+                Err(Diagnostic::error(
+                    "Resource identity is not supported",
+                    format!(
+                        "Resource type {:?} declares no identity schema, so there is no identity \
+                     data to upgrade.",
+                        req.type_name
+                    ),
+                )
+                .into())
+            },
+        )
+        .await
     }
 
     async fn configure_provider(
         &self,
         request: Request<pb::configure_provider::Request>,
     ) -> RpcResult<pb::configure_provider::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let run = async {
+        self.respond("ConfigureProvider", "", Default::default, async {
             let config = self.provider_config(req.config.as_ref())?;
-            Ok::<_, Diagnostic>(self.provider.configure(&config).await)
-        };
-        let diags = diagnostics_of(run.await);
-        log_rpc("ConfigureProvider", "", started, &diags);
-        Ok(Response::new(pb::configure_provider::Response {
-            diagnostics: convert::diagnostics(&diags),
-        }))
+            let diags = self.provider.configure(&config).await;
+            Ok((Default::default(), diags))
+        })
+        .await
     }
 
     async fn read_resource(
         &self,
         request: Request<pb::read_resource::Request>,
     ) -> RpcResult<pb::read_resource::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
         // On any failure, hand the prior state back untouched.
-        let fail = pb::read_resource::Response {
+        let fallback = || pb::read_resource::Response {
             new_state: req.current_state.clone(),
-            diagnostics: Vec::new(),
             private: req.private.clone(),
-            deferred: None,
-            new_identity: None,
+            ..Default::default()
         };
-        let result = async {
+        self.respond("ReadResource", &req.type_name, fallback, async {
             let entry = self.resource(&req.type_name)?;
             let current = decode(req.current_state.as_ref(), &entry.ty, "current state")?;
             let work = entry.resource.read(ReadRequest {
@@ -400,44 +482,29 @@ impl pb::provider_server::Provider for ProviderService {
                 private: req.private.clone(),
                 stop: self.stop_token(),
             });
-            let resp = self
-                .cancellable(work)
-                .await
-                .ok_or_else(|| cancelled("Reading the resource"))?;
-            Ok::<_, Diagnostic>((resp, &entry.ty))
-        }
-        .await;
-        let resp = match result {
-            Ok((r, ty)) => {
-                diags.extend(r.diagnostics);
-                pb::read_resource::Response {
-                    new_state: Some(convert::dynamic(&r.new_state, ty)),
-                    diagnostics: Vec::new(),
-                    private: r.private,
-                    deferred: None,
-                    new_identity: None,
-                }
-            }
-            Err(d) => {
-                diags.push(d);
-                fail
-            }
-        };
-        log_rpc("ReadResource", &req.type_name, started, &diags);
-        Ok(Response::new(pb::read_resource::Response {
-            diagnostics: convert::diagnostics(&diags),
-            ..resp
-        }))
+            let r = self.interruptible("Reading the resource", work).await?;
+            let new_state = encode(&r.new_state, &entry.ty, "refreshed state")
+                .map_err(|d| Failed::after(r.diagnostics.clone(), d))?;
+            let resp = pb::read_resource::Response {
+                new_state: Some(new_state),
+                private: r.private,
+                ..Default::default()
+            };
+            Ok((resp, r.diagnostics))
+        })
+        .await
     }
 
     async fn plan_resource_change(
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        let result = async {
+        let fallback = || pb::plan_resource_change::Response {
+            planned_state: req.proposed_new_state.clone(),
+            ..Default::default()
+        };
+        self.respond("PlanResourceChange", &req.type_name, fallback, async {
             let entry = self.resource(&req.type_name)?;
             let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
             let proposed = decode(
@@ -453,56 +520,39 @@ impl pb::provider_server::Provider for ProviderService {
                 prior_private: req.prior_private.clone(),
                 stop: self.stop_token(),
             });
-            let resp = self
-                .cancellable(work)
-                .await
-                .ok_or_else(|| cancelled("Planning the resource change"))?;
-            Ok::<_, Diagnostic>((resp, &entry.ty))
-        }
-        .await;
-        let resp = match result {
-            Ok((r, ty)) => {
-                diags.extend(r.diagnostics);
-                pb::plan_resource_change::Response {
-                    planned_state: Some(convert::dynamic(&r.planned_state, ty)),
-                    requires_replace: r.requires_replace.iter().map(convert::path).collect(),
-                    planned_private: r.planned_private,
-                    diagnostics: Vec::new(),
-                    legacy_type_system: false,
-                    deferred: None,
-                    planned_identity: None,
-                }
-            }
-            Err(d) => {
-                diags.push(d);
-                pb::plan_resource_change::Response {
-                    planned_state: req.proposed_new_state.clone(),
-                    ..Default::default()
-                }
-            }
-        };
-        log_rpc("PlanResourceChange", &req.type_name, started, &diags);
-        Ok(Response::new(pb::plan_resource_change::Response {
-            diagnostics: convert::diagnostics(&diags),
-            ..resp
-        }))
+            let r = self
+                .interruptible("Planning the resource change", work)
+                .await?;
+            let planned_state = encode(&r.planned_state, &entry.ty, "planned state")
+                .map_err(|d| Failed::after(r.diagnostics.clone(), d))?;
+            let resp = pb::plan_resource_change::Response {
+                planned_state: Some(planned_state),
+                requires_replace: r.requires_replace.iter().map(convert::path).collect(),
+                planned_private: r.planned_private,
+                ..Default::default()
+            };
+            Ok((resp, r.diagnostics))
+        })
+        .await
     }
 
     async fn apply_resource_change(
         &self,
         request: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        let result = async {
+        let fallback = || pb::apply_resource_change::Response {
+            new_state: req.prior_state.clone(),
+            ..Default::default()
+        };
+        self.respond("ApplyResourceChange", &req.type_name, fallback, async {
             let entry = self.resource(&req.type_name)?;
             let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
             let planned = decode(req.planned_state.as_ref(), &entry.ty, "planned state")?;
             let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
             // Apply is never abandoned half-way: the resource sees the token and
             // decides where it can stop without losing track of what exists.
-            let resp = entry
+            let r = entry
                 .resource
                 .apply(ApplyRequest {
                     prior_state: prior,
@@ -512,74 +562,53 @@ impl pb::provider_server::Provider for ProviderService {
                     stop: self.stop_token(),
                 })
                 .await;
-            Ok::<_, Diagnostic>((resp, &entry.ty))
-        }
-        .await;
-        let resp = match result {
-            Ok((r, ty)) => {
-                diags.extend(r.diagnostics);
-                pb::apply_resource_change::Response {
-                    new_state: Some(convert::dynamic(&r.new_state, ty)),
-                    private: r.private,
-                    diagnostics: Vec::new(),
-                    legacy_type_system: false,
-                    new_identity: None,
-                }
-            }
-            Err(d) => {
-                diags.push(d);
-                pb::apply_resource_change::Response {
-                    new_state: req.prior_state.clone(),
-                    ..Default::default()
-                }
-            }
-        };
-        log_rpc("ApplyResourceChange", &req.type_name, started, &diags);
-        Ok(Response::new(pb::apply_resource_change::Response {
-            diagnostics: convert::diagnostics(&diags),
-            ..resp
-        }))
+            let new_state = encode(&r.new_state, &entry.ty, "new state")
+                .map_err(|d| Failed::after(r.diagnostics.clone(), d))?;
+            let resp = pb::apply_resource_change::Response {
+                new_state: Some(new_state),
+                private: r.private,
+                ..Default::default()
+            };
+            Ok((resp, r.diagnostics))
+        })
+        .await
     }
 
     async fn import_resource_state(
         &self,
         request: Request<pb::import_resource_state::Request>,
     ) -> RpcResult<pb::import_resource_state::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        let mut imported = Vec::new();
-        let result = async {
-            let entry = self.resource(&req.type_name)?;
-            let work = entry.resource.import(&req.id, self.stop_token());
-            let r = self
-                .cancellable(work)
-                .await
-                .ok_or_else(|| cancelled("Importing the resource"))?;
-            Ok::<_, Diagnostic>((r, &entry.ty))
-        }
-        .await;
-        match result {
-            Ok((Ok(objects), ty)) => {
-                imported = objects
+        self.respond(
+            "ImportResourceState",
+            &req.type_name,
+            Default::default,
+            async {
+                let entry = self.resource(&req.type_name)?;
+                let work = entry.resource.import(&req.id, self.stop_token());
+                let objects = self
+                    .interruptible("Importing the resource", work)
+                    .await?
+                    .map_err(Failed)?;
+                let imported_resources = objects
                     .iter()
-                    .map(|o| pb::import_resource_state::ImportedResource {
-                        type_name: req.type_name.clone(),
-                        state: Some(convert::dynamic(&o.state, ty)),
-                        private: o.private.clone(),
-                        identity: None,
+                    .map(|o| {
+                        Ok(pb::import_resource_state::ImportedResource {
+                            type_name: req.type_name.clone(),
+                            state: Some(encode(&o.state, &entry.ty, "imported state")?),
+                            private: o.private.clone(),
+                            identity: None,
+                        })
                     })
-                    .collect();
-            }
-            Ok((Err(ds), _)) => diags.extend(ds),
-            Err(d) => diags.push(d),
-        }
-        log_rpc("ImportResourceState", &req.type_name, started, &diags);
-        Ok(Response::new(pb::import_resource_state::Response {
-            imported_resources: imported,
-            diagnostics: convert::diagnostics(&diags),
-            deferred: None,
-        }))
+                    .collect::<Result<_, Diagnostic>>()?;
+                let resp = pb::import_resource_state::Response {
+                    imported_resources,
+                    ..Default::default()
+                };
+                Ok((resp, Vec::new()))
+            },
+        )
+        .await
     }
 
     async fn move_resource_state(
@@ -587,60 +616,48 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::move_resource_state::Request>,
     ) -> RpcResult<pb::move_resource_state::Response> {
         let req = request.into_inner();
-        let d = Diagnostic::error(
-            "Moving resources is not supported",
-            format!(
-                "A `moved` block from {:?} ({}) to {:?} needs the provider to translate state, \
-                 and this provider does not translate state between resource types. \
-                 Remove the `moved` block and import the object into {:?} instead.",
-                req.source_type_name,
-                req.source_provider_address,
-                req.target_type_name,
-                req.target_type_name
-            ),
-        );
-        Ok(Response::new(pb::move_resource_state::Response {
-            target_state: None,
-            diagnostics: convert::diagnostics(&[d]),
-            target_private: Vec::new(),
-            target_identity: None,
-        }))
+        self.respond(
+            "MoveResourceState",
+            &req.target_type_name,
+            Default::default,
+            async {
+                Err(Diagnostic::error(
+                    "Moving resources is not supported",
+                    format!(
+                        "A `moved` block from {:?} ({}) to {:?} needs the provider to translate \
+                     state, and this provider does not translate state between resource types. \
+                     Remove the `moved` block and import the object into {:?} instead.",
+                        req.source_type_name,
+                        req.source_provider_address,
+                        req.target_type_name,
+                        req.target_type_name
+                    ),
+                )
+                .into())
+            },
+        )
+        .await
     }
 
     async fn read_data_source(
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> RpcResult<pb::read_data_source::Response> {
-        let started = Instant::now();
         let req = request.into_inner();
-        let mut diags = Vec::new();
-        let result = async {
+        self.respond("ReadDataSource", &req.type_name, Default::default, async {
             let entry = self.data_source(&req.type_name)?;
             let config = decode(req.config.as_ref(), &entry.ty, "data source configuration")?;
             let work = entry.data_source.read(config, self.stop_token());
-            let r = self
-                .cancellable(work)
-                .await
-                .ok_or_else(|| cancelled("Reading the data source"))?;
-            Ok::<_, Diagnostic>((r, &entry.ty))
-        }
-        .await;
-        let state = match result {
-            Ok(((state, ds), ty)) => {
-                diags.extend(ds);
-                Some(convert::dynamic(&state, ty))
-            }
-            Err(d) => {
-                diags.push(d);
-                None
-            }
-        };
-        log_rpc("ReadDataSource", &req.type_name, started, &diags);
-        Ok(Response::new(pb::read_data_source::Response {
-            state,
-            diagnostics: convert::diagnostics(&diags),
-            deferred: None,
-        }))
+            let (state, diags) = self.interruptible("Reading the data source", work).await?;
+            let state = encode(&state, &entry.ty, "data source state")
+                .map_err(|d| Failed::after(diags.clone(), d))?;
+            let resp = pb::read_data_source::Response {
+                state: Some(state),
+                ..Default::default()
+            };
+            Ok((resp, diags))
+        })
+        .await
     }
 
     async fn validate_ephemeral_resource_config(
@@ -648,11 +665,13 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
         let req = request.into_inner();
-        Ok(Response::new(
-            pb::validate_ephemeral_resource_config::Response {
-                diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
-            },
-        ))
+        self.respond(
+            "ValidateEphemeralResourceConfig",
+            &req.type_name,
+            Default::default,
+            async { Err(no_ephemeral(&req.type_name).into()) },
+        )
+        .await
     }
 
     async fn open_ephemeral_resource(
@@ -660,10 +679,13 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> RpcResult<pb::open_ephemeral_resource::Response> {
         let req = request.into_inner();
-        Ok(Response::new(pb::open_ephemeral_resource::Response {
-            diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
-            ..Default::default()
-        }))
+        self.respond(
+            "OpenEphemeralResource",
+            &req.type_name,
+            Default::default,
+            async { Err(no_ephemeral(&req.type_name).into()) },
+        )
+        .await
     }
 
     async fn renew_ephemeral_resource(
@@ -671,10 +693,13 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::renew_ephemeral_resource::Request>,
     ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
         let req = request.into_inner();
-        Ok(Response::new(pb::renew_ephemeral_resource::Response {
-            diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
-            ..Default::default()
-        }))
+        self.respond(
+            "RenewEphemeralResource",
+            &req.type_name,
+            Default::default,
+            async { Err(no_ephemeral(&req.type_name).into()) },
+        )
+        .await
     }
 
     async fn close_ephemeral_resource(
@@ -682,9 +707,13 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::close_ephemeral_resource::Request>,
     ) -> RpcResult<pb::close_ephemeral_resource::Response> {
         let req = request.into_inner();
-        Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: convert::diagnostics(&[no_ephemeral(&req.type_name)]),
-        }))
+        self.respond(
+            "CloseEphemeralResource",
+            &req.type_name,
+            Default::default,
+            async { Err(no_ephemeral(&req.type_name).into()) },
+        )
+        .await
     }
 
     async fn get_functions(
@@ -750,11 +779,10 @@ fn no_ephemeral(type_name: &str) -> Diagnostic {
 fn upgrade_state(
     svc: &ProviderService,
     req: &pb::upgrade_resource_state::Request,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<pb::DynamicValue> {
-    let entry = try_diag!(svc.resource(&req.type_name), diags, None);
+) -> Result<Option<pb::DynamicValue>, Diagnostic> {
+    let entry = svc.resource(&req.type_name)?;
     if req.version > entry.version {
-        diags.push(Diagnostic::error(
+        return Err(Diagnostic::error(
             "State written by a newer provider",
             format!(
                 "The stored state of this {} has schema version {}, but this provider \
@@ -762,13 +790,12 @@ fn upgrade_state(
                 req.type_name, req.version, entry.version
             ),
         ));
-        return None;
     }
     let raw = req.raw_state.as_ref();
     let json_bytes = raw.map(|r| r.json.as_slice()).unwrap_or_default();
     if json_bytes.is_empty() {
         if raw.is_some_and(|r| !r.flatmap.is_empty()) {
-            diags.push(Diagnostic::error(
+            return Err(Diagnostic::error(
                 "Unsupported legacy state format",
                 format!(
                     "The stored state of this {} is in the flatmap format of Terraform 0.11, \
@@ -776,35 +803,30 @@ fn upgrade_state(
                     req.type_name
                 ),
             ));
-            return None;
         }
-        return Some(convert::dynamic(&Value::Null, &entry.ty));
+        return encode(&Value::Null, &entry.ty, "upgraded state").map(Some);
     }
-    let json: serde_json::Value = try_diag!(
-        serde_json::from_slice(json_bytes).map_err(|e| Diagnostic::error(
+    let json: serde_json::Value = serde_json::from_slice(json_bytes).map_err(|e| {
+        Diagnostic::error(
             "Unreadable stored state",
             format!(
                 "The stored state of this {} is not valid JSON: {e}.",
                 req.type_name
             ),
-        )),
-        diags,
-        None
-    );
-    let json = try_diag!(entry.resource.upgrade_json(req.version, json), diags, None);
-    let value = try_diag!(
-        codec::from_json(&json, &entry.ty).map_err(|e| Diagnostic::error(
+        )
+    })?;
+    let json = entry.resource.upgrade_json(req.version, json)?;
+    let value = codec::from_json(&json, &entry.ty).map_err(|e| {
+        Diagnostic::error(
             "Unreadable stored state",
             format!(
                 "The stored state of this {} (schema version {}) does not match the \
                  current schema: {e}.",
                 req.type_name, req.version
             ),
-        )),
-        diags,
-        None
-    );
-    Some(convert::dynamic(&value, &entry.ty))
+        )
+    })?;
+    encode(&value, &entry.ty, "upgraded state").map(Some)
 }
 
 fn call_function(
@@ -848,11 +870,15 @@ fn call_function(
             Err(d) => return fail(d.detail, Some(i as i64)),
         }
     }
-    match f.call(args) {
-        Ok(v) => pb::call_function::Response {
-            result: Some(convert::dynamic(&v, &def.return_type)),
+    match f
+        .call(args)
+        .map(|v| encode(&v, &def.return_type, "function result"))
+    {
+        Ok(Ok(result)) => pb::call_function::Response {
+            result: Some(result),
             error: None,
         },
+        Ok(Err(d)) => fail(d.detail, None),
         Err(e) => fail(e.text, e.argument),
     }
 }
@@ -938,10 +964,17 @@ mod tests {
             Ok(json)
         }
         async fn read(&self, req: ReadRequest) -> ReadResponse {
+            let mut new_state = req.current_state;
+            let mut diagnostics = Vec::new();
+            // A provider bug on purpose: an attribute the schema lacks.
+            if new_state.get("name").as_str() == Some("sloppy") {
+                new_state.set("colour", Value::string("red"));
+                diagnostics.push(Diagnostic::warning("Read note", "kept"));
+            }
             ReadResponse {
-                new_state: req.current_state,
+                new_state,
                 private: req.private,
-                diagnostics: Vec::new(),
+                diagnostics,
             }
         }
         async fn plan(&self, req: PlanRequest) -> PlanResponse {
@@ -1039,7 +1072,7 @@ mod tests {
     }
 
     fn dv(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-        Some(convert::dynamic(v, ty))
+        Some(convert::dynamic(v, ty).unwrap_or_else(|e| panic!("{e}")))
     }
 
     fn undv(d: Option<pb::DynamicValue>, ty: &Type) -> Value {
@@ -1149,6 +1182,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_state_with_an_undeclared_attribute_is_refused_and_the_prior_state_kept() {
+        let ty = thing_type();
+        let current = dv(
+            &Value::object([
+                ("id", Value::string("t-1")),
+                ("name", Value::string("sloppy")),
+            ]),
+            &ty,
+        );
+        let r = svc()
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: "test_thing".into(),
+                current_state: current.clone(),
+                private: b"kept".to_vec(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_inner();
+        let summaries: Vec<&str> = r.diagnostics.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            ["Read note", "Provider produced an invalid value"]
+        );
+        assert!(
+            r.diagnostics[1].detail.contains("\"colour\"")
+                && r.diagnostics[1].detail.contains("refreshed state"),
+            "{}",
+            r.diagnostics[1].detail
+        );
+        assert_eq!(r.new_state, current, "Terraform keeps what it had");
+        assert_eq!(r.private, b"kept");
+    }
+
+    #[tokio::test]
     async fn unknown_type_is_a_diagnostic_naming_the_known_types() {
         let r = svc()
             .read_resource(Request::new(pb::read_resource::Request {
@@ -1243,7 +1311,9 @@ mod tests {
         let s = svc();
         let call = |arg: Value| pb::call_function::Request {
             name: "upper".into(),
-            arguments: vec![convert::dynamic(&arg, &Type::String)],
+            arguments: vec![
+                convert::dynamic(&arg, &Type::String).unwrap_or_else(|e| panic!("{e}")),
+            ],
         };
         let ok = s
             .call_function(Request::new(call(Value::string("abc"))))

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tfplugin::{
@@ -20,6 +21,8 @@ pub const MAX_GREETING: usize = 1024;
 pub struct ToyProvider {
     /// The "remote" objects: note ID → text.
     pub notes: Arc<Mutex<BTreeMap<String, String>>>,
+    /// IDs are never reused, so a replacement is visible in the state.
+    pub created: Arc<AtomicU64>,
 }
 
 #[async_trait::async_trait]
@@ -41,6 +44,7 @@ impl Provider for ToyProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![Arc::new(Note {
             notes: self.notes.clone(),
+            created: self.created.clone(),
         })]
     }
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
@@ -73,6 +77,7 @@ impl Provider for ToyProvider {
 /// (computed; `length` is unknown in a plan that changes `text`).
 pub struct Note {
     notes: Arc<Mutex<BTreeMap<String, String>>>,
+    created: Arc<AtomicU64>,
 }
 
 impl Note {
@@ -80,7 +85,7 @@ impl Note {
         Value::object([
             ("id", Value::string(id)),
             ("text", Value::string(text)),
-            ("length", Value::Number(text.chars().count() as f64)),
+            ("length", Value::number(text.chars().count() as u64)),
         ])
     }
 }
@@ -161,7 +166,7 @@ impl Resource for Note {
                 ],
             };
         };
-        let id = format!("note-{}", notes.len() + 1);
+        let id = format!("note-{}", self.created.fetch_add(1, Ordering::Relaxed) + 1);
         notes.insert(id.clone(), text.to_string());
         ApplyResponse {
             new_state: Self::state(&id, text),
