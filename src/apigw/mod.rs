@@ -1142,7 +1142,7 @@ async fn load(s: &Settings, fixed: Option<SharedCredentialsProvider>) -> Loaded 
     .flatten()
     .any(|e| is_loopback(e));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(transport::retry_config(s.max_retries))
+        .retry_config(transport::chain_retry_config(s.max_retries))
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(s.operation_timeout)
@@ -1211,6 +1211,17 @@ fn sts_client(
     if loaded.direct {
         b = b.http_client(transport::https_client(false));
     }
+    // The same budgets as API Gateway: a refused connection or a 5xx ends
+    // after `max_retries`, only throttling waits out the patient budget.
+    // Without them GetCallerIdentity against an endpoint that is down kept
+    // ConfigureProvider busy for minutes before saying so.
+    b = b
+        .retry_config(transport::retry_config(s.max_retries))
+        .retry_partition(transport::retry_partition())
+        .retry_classifier(transport::Throttled429)
+        .interceptor(transport::RetryBudget {
+            max_retries: s.max_retries,
+        });
     aws_sdk_sts::Client::from_conf(b.build())
 }
 
@@ -1238,6 +1249,7 @@ fn finish(
         conf = conf.endpoint_url(endpoint.clone());
     }
     conf = conf
+        .retry_config(transport::retry_config(s.max_retries))
         .http_client(transport::Limited::wrap(
             transport::https_client(!direct),
             limiter,
