@@ -112,6 +112,17 @@ impl tfplugin::Provider for ApigwProvider {
         }
         match parse_config(config, &ProcessEnv) {
             Ok(settings) => {
+                let source = if config.get("profile").as_str().is_some() {
+                    apigw::ProfileSource::Attribute
+                } else if settings.profile.is_some() {
+                    apigw::ProfileSource::Environment
+                } else {
+                    apigw::ProfileSource::Default
+                };
+                let problems = apigw::check_profile_and_region(&settings, source).await;
+                if !problems.is_empty() {
+                    return problems;
+                }
                 tracing::debug!(?settings, "provider configured");
                 self.shared.set_client(apigw::Client::new(settings));
                 clock
@@ -170,7 +181,7 @@ fn clock_diagnostics() -> Diagnostics {
 
 // ---- schema -------------------------------------------------------------------
 
-const DEFAULT_OPERATION_TIMEOUT: &str = "60s";
+const DEFAULT_OPERATION_TIMEOUT: &str = "5m";
 const DEFAULT_ATTEMPT_TIMEOUT: &str = "20s";
 
 pub fn provider_schema() -> Schema {
@@ -236,28 +247,36 @@ pub fn provider_schema() -> Schema {
                 Attribute::optional(
                     "max_retries",
                     Type::Number,
-                    "How many times a failed API call is retried (standard AWS retry mode: \
-                     exponential backoff with jitter on throttling, HTTP 5xx, timeouts and \
-                     connection errors, honouring the service's `x-amz-retry-after`). Zero \
-                     disables retries. Defaults to 3.",
+                    "How many times an API call that failed with a server error (HTTP 5xx), \
+                     a timeout or a dropped connection is retried, with exponential backoff \
+                     and jitter. Throttling (HTTP 429, TooManyRequests) has its own, patient \
+                     budget of 25 retries with backoff of up to 20 seconds, as the AWS \
+                     provider does, so a busy account slows a large configuration down \
+                     instead of failing it. GenerateClientCertificate is never retried after \
+                     a failure that may have created the certificate: the provider looks for \
+                     it instead. Zero disables these retries. Defaults to 3.",
                 ),
                 Attribute::optional(
                     "operation_timeout",
                     Type::String,
-                    "Upper bound on one API operation including all of its retries, as a \
-                     duration such as `60s` or `2m`. Defaults to `60s`.",
+                    "Upper bound on one API operation including all of its retries and the \
+                     waits between them (rate limit, backoff), as a duration such as `5m` or \
+                     `90s`. Defaults to `5m`, long enough for the throttling retries to \
+                     outlast a busy account.",
                 ),
                 Attribute::optional(
                     "operation_attempt_timeout",
                     Type::String,
                     "Upper bound on a single attempt of an API operation, as a duration such as \
-                     `20s`. An attempt that exceeds it is retried. Defaults to `20s`.",
+                     `20s`, including its wait for the client-side rate limit. An attempt that \
+                     exceeds it counts against `max_retries`. Defaults to `20s`.",
                 ),
                 Attribute::optional(
                     "rate_limit_rps",
                     Type::Number,
                     "Client-side limit on API Gateway control-plane requests per second, \
-                     shared by every resource and data source of this provider. API Gateway \
+                     shared by every resource and data source of this provider and taken by \
+                     every HTTP attempt, retries included. API Gateway \
                      allows about 10 per second per account (burst 40), so the default keeps \
                      a large configuration inside that quota instead of meeting throttling \
                      errors and retries. Lower it when other tools share the account's \
@@ -661,7 +680,7 @@ mod tests {
     fn empty_config_gives_documented_defaults() {
         let s = parse_config(&Value::Null, &NoEnv).expect("valid");
         assert_eq!(s, Settings::default());
-        assert_eq!(s.operation_timeout, Duration::from_secs(60));
+        assert_eq!(s.operation_timeout, Duration::from_secs(300));
         assert_eq!(s.operation_attempt_timeout, Duration::from_secs(20));
         assert_eq!(s.rate_limit_rps, 10.0);
         assert_eq!(s.rate_limit_burst, 40);

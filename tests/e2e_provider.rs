@@ -682,3 +682,61 @@ output "count" { value = length(data.apigw_client_certificates.all.certificates)
     );
     assert_eq!(emu.call_count("GetClientCertificate"), 0, "{}", emu.calls());
 }
+
+#[test]
+fn no_region_and_an_unknown_profile_stop_configuration_on_the_provider_block() {
+    let emu = Emulator::start();
+    let mut tf = Tf::bare();
+    let aws_config = tf.dir().join("aws-config");
+    std::fs::write(&aws_config, "[profile ops]\noutput = json\n")
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", aws_config.display()));
+    tf.set_env("AWS_CONFIG_FILE", &aws_config.display().to_string());
+    tf.set_env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        &tf.dir().join("no-credentials").display().to_string(),
+    );
+    tf.set_env("AWS_REGION", "");
+    tf.set_env("AWS_DEFAULT_REGION", "");
+    tf.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);
+    let block = |body: &str| {
+        format!(
+            "terraform {{\n  required_providers {{\n    apigw = {{ source = \"{}\" }}\n  }}\n}}\n\n\
+             provider \"apigw\" {{\n  endpoint = \"{}\"\n{body}\n}}\n",
+            common::PROVIDER_SOURCE,
+            emu.url()
+        )
+    };
+    let cases = [
+        ("", "No AWS region configured", "AWS_REGION"),
+        (
+            "  profile = \"ops\"",
+            "No AWS region configured",
+            "\"ops\" profile",
+        ),
+        (
+            "  region = \"us-east-1\"\n  profile = \"prod\"",
+            "Unknown AWS profile",
+            "ops",
+        ),
+    ];
+    tf.write("provider.tf", &block(""));
+    tf.init();
+    for (body, summary, detail) in cases {
+        tf.write("provider.tf", &block(body));
+        let Err(failed) = tf.try_plan_json() else {
+            panic!("{body:?}: the plan must stop at configuration")
+        };
+        let errors = failed.errors();
+        let hit = errors
+            .iter()
+            .find(|d| d["summary"] == summary)
+            .unwrap_or_else(|| panic!("{body:?}: no {summary:?} in {errors:#?}"));
+        let text = hit["detail"].as_str().unwrap_or_default();
+        assert!(text.contains(detail), "{body:?}: {text}");
+        assert_eq!(
+            hit["range"]["filename"], "provider.tf",
+            "{body:?}: reported on the provider block: {hit:#}"
+        );
+    }
+    assert_eq!(emu.calls(), serde_json::json!({}), "no API call was made");
+}

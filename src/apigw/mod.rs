@@ -4,26 +4,30 @@
 //! Shaped by the facts of DESIGN §11: the control plane allows about 10
 //! requests per second per account, so every certificate is read from one paged
 //! listing per provider process (shared by every resource, data source and
-//! concurrent call), the stage scan is cached the same way, and every call goes
-//! through a client-side token bucket. The SDK client and credentials are
+//! concurrent call), so is the stage inventory (kept current by our own stage
+//! calls), and every HTTP attempt, retries included, goes through a
+//! client-side token bucket. The SDK client and credentials are
 //! resolved on the first call, never at start-up or configure time: Terraform
 //! launches the provider several times per command.
 
 mod error;
+mod profile;
 mod ratelimit;
+pub mod transport;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_apigateway::config::Region;
+use aws_sdk_apigateway::config::{Region, SharedCredentialsProvider};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use tokio::sync::{Mutex, OnceCell};
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorContext};
+pub use profile::{ProfileSource, check as check_profile_and_region};
 pub use ratelimit::RateLimiter;
 
 /// GetClientCertificates / GetRestApis page size: the service maximum, so a
@@ -38,7 +42,49 @@ pub struct Certificate {
     pub pem: String,
     pub created: i64,
     pub expires: i64,
+    /// The user's tags; the provider's own marks are in `mark`.
     pub tags: BTreeMap<String, String>,
+    pub mark: Mark,
+}
+
+/// Prefix of the tags the provider owns: they are kept out of `tags`, so
+/// configurations never see or fight them.
+pub const MARK_PREFIX: &str = "terraform-provider-apigw:";
+/// The rotation series a generated certificate belongs to.
+pub const SERIES_TAG: &str = "terraform-provider-apigw:series";
+/// A token unique to one generation attempt, to recognise its certificate
+/// when the answer was lost.
+pub const ATTEMPT_TAG: &str = "terraform-provider-apigw:attempt";
+
+/// The provider's marks on a certificate it generated.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mark {
+    pub series: Option<String>,
+    pub attempt: Option<String>,
+}
+
+/// A fresh attempt token: 16 hex digits from the process's random hasher
+/// keys, the clock and a counter (unique, not secret).
+pub fn attempt_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    if let Ok(d) = std::time::UNIX_EPOCH.elapsed() {
+        h.write_u128(d.as_nanos());
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// How a generation ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generated {
+    pub certificate: Certificate,
+    /// The answer to a GenerateClientCertificate was lost (timeout, dropped
+    /// connection, server error) and the certificate it had created was
+    /// found by its attempt tag instead of creating a second one.
+    pub recovered: bool,
 }
 
 /// One stage of one REST API and the client certificate it presents.
@@ -107,7 +153,7 @@ impl Default for Settings {
 }
 
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
-pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_RATE_LIMIT_RPS: f64 = 10.0;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 40;
@@ -125,22 +171,40 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     /// Replaces the standard credentials chain (tests, embedding).
-    credentials: Option<aws_sdk_apigateway::config::Credentials>,
+    credentials: Option<SharedCredentialsProvider>,
     sdk: OnceCell<Sdk>,
-    limiter: RateLimiter,
-    /// Held across the listing request: concurrent callers queue on the lock
-    /// and then find the listing in place (single-flight). A failed listing
-    /// leaves `None` so the next caller tries again.
-    certificates: Mutex<Option<Arc<Vec<Certificate>>>>,
-    stages: Mutex<Option<Arc<Vec<StageRef>>>>,
+    limiter: Arc<RateLimiter>,
+    /// Held across the listing: concurrent callers queue on the lock and then
+    /// find the listing in place (single-flight). A failed listing leaves
+    /// `None` so the next caller tries again. Writes change entries in place.
+    certificates: Mutex<Option<BTreeMap<String, Certificate>>>,
+    stages: Mutex<Option<StageInventory>>,
+    /// REST API names learned by any call, for messages that name a stage.
     api_names: StdMutex<HashMap<String, String>>,
+    inventory_passes: AtomicU32,
+}
+
+/// Every stage of every REST API, as listed once and then kept current by
+/// this process's own UpdateStage and GetStage calls.
+#[derive(Debug, Default)]
+struct StageInventory {
+    /// (REST API ID, stage name) → the certificate the stage presents.
+    stages: BTreeMap<(String, String), Option<String>>,
+}
+
+impl StageInventory {
+    fn record(&mut self, stage: &StageRef) {
+        self.stages.insert(
+            (stage.rest_api_id.clone(), stage.stage_name.clone()),
+            stage.client_certificate_id.clone(),
+        );
+    }
 }
 
 struct Sdk {
     client: aws_sdk_apigateway::Client,
     region: String,
-    /// For error messages: the URL requests go to.
-    endpoint: String,
+    errors: ErrorContext,
 }
 
 impl std::fmt::Debug for Client {
@@ -151,6 +215,10 @@ impl std::fmt::Debug for Client {
             .finish()
     }
 }
+
+/// How many REST APIs' stages are listed at once during an inventory pass;
+/// the rate limiter paces the requests themselves.
+const INVENTORY_CONCURRENCY: usize = 8;
 
 impl Client {
     /// Stores the settings; nothing is resolved or connected until the first call.
@@ -163,14 +231,22 @@ impl Client {
         settings: Settings,
         credentials: aws_sdk_apigateway::config::Credentials,
     ) -> Client {
-        Self::build(settings, Some(credentials))
+        Self::build(settings, Some(SharedCredentialsProvider::new(credentials)))
     }
 
-    fn build(
+    /// Like [`Client::new`], with a credentials provider instead of the standard chain.
+    pub fn with_credentials_provider(
         settings: Settings,
-        credentials: Option<aws_sdk_apigateway::config::Credentials>,
+        provider: SharedCredentialsProvider,
     ) -> Client {
-        let limiter = RateLimiter::new(settings.rate_limit_rps, settings.rate_limit_burst);
+        Self::build(settings, Some(provider))
+    }
+
+    fn build(settings: Settings, credentials: Option<SharedCredentialsProvider>) -> Client {
+        let limiter = Arc::new(RateLimiter::new(
+            settings.rate_limit_rps,
+            settings.rate_limit_burst,
+        ));
         Client {
             inner: Arc::new(Inner {
                 settings,
@@ -180,6 +256,7 @@ impl Client {
                 certificates: Mutex::new(None),
                 stages: Mutex::new(None),
                 api_names: StdMutex::new(HashMap::new()),
+                inventory_passes: AtomicU32::new(0),
             }),
         }
     }
@@ -193,19 +270,24 @@ impl Client {
         self.inner.sdk.initialized()
     }
 
+    /// How many times this process listed every REST API's stages.
+    pub fn inventory_passes(&self) -> u32 {
+        self.inner.inventory_passes.load(Ordering::Relaxed)
+    }
+
+    /// The SDK client. Every HTTP attempt it makes, retries included, waits
+    /// for a rate-limit token (see [`transport`]).
     async fn sdk(&self) -> &Sdk {
         self.inner
             .sdk
-            .get_or_init(|| build_sdk(&self.inner.settings, self.inner.credentials.clone()))
+            .get_or_init(|| {
+                build_sdk(
+                    &self.inner.settings,
+                    self.inner.credentials.clone(),
+                    self.inner.limiter.clone(),
+                )
+            })
             .await
-    }
-
-    /// The SDK client behind a rate-limit token: every control-plane request
-    /// goes through here.
-    async fn call(&self) -> &Sdk {
-        let sdk = self.sdk().await;
-        self.inner.limiter.acquire().await;
-        sdk
     }
 
     fn map<E, R>(
@@ -221,7 +303,7 @@ impl Client {
             + 'static,
         R: std::fmt::Debug + error::HasStatus + Send + Sync + 'static,
     {
-        let e = ApiError::from_sdk(operation, &sdk.endpoint, err);
+        let e = ApiError::from_sdk(operation, &sdk.errors, err);
         tracing::debug!(error = %e, "API Gateway call failed");
         e
     }
@@ -230,52 +312,59 @@ impl Client {
 
     /// One paged GetClientCertificates (limit 500) per provider process, shared by every
     /// caller (single-flight: concurrent callers await the same in-flight listing).
-    pub async fn list_certificates(&self) -> Result<Arc<Vec<Certificate>>, ApiError> {
+    /// Ordered by certificate ID.
+    pub async fn list_certificates(&self) -> Result<Vec<Certificate>, ApiError> {
+        let guard = self.certificates().await?;
+        Ok(guard
+            .as_ref()
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// The listing, loaded on first use; the guard holds the cache lock.
+    async fn certificates(
+        &self,
+    ) -> Result<tokio::sync::MutexGuard<'_, Option<BTreeMap<String, Certificate>>>, ApiError> {
         let mut guard = self.inner.certificates.lock().await;
-        if let Some(list) = guard.as_ref() {
-            return Ok(list.clone());
+        if guard.is_some() {
+            return Ok(guard);
         }
-        let mut all = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let sdk = self.call().await;
-            let out = sdk
-                .client
-                .get_client_certificates()
-                .limit(PAGE_LIMIT)
-                .set_position(position.clone())
-                .send()
-                .await
-                .map_err(|e| Self::map(sdk, "GetClientCertificates", e))?;
-            all.extend(out.items().iter().map(|c| {
-                certificate(
+        let sdk = self.sdk().await;
+        let mut pages = sdk
+            .client
+            .get_client_certificates()
+            .limit(PAGE_LIMIT)
+            .into_paginator()
+            .send();
+        let mut all = BTreeMap::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Self::map(sdk, "GetClientCertificates", e))?;
+            for c in page.items() {
+                let cert = certificate(
                     c.client_certificate_id(),
                     c.description(),
                     c.pem_encoded_certificate(),
                     c.created_date(),
                     c.expiration_date(),
                     c.tags(),
-                )
-            }));
-            match out.position() {
-                // A service repeating the token would loop forever; stop instead.
-                Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                    position = Some(p.to_string());
-                }
-                _ => break,
+                );
+                all.insert(cert.id.clone(), cert);
             }
         }
         tracing::debug!(count = all.len(), "listed client certificates");
-        let list = Arc::new(all);
-        *guard = Some(list.clone());
-        Ok(list)
+        *guard = Some(all);
+        Ok(guard)
     }
 
     /// From the shared listing; on a miss, GetClientCertificate by id. Ok(None) if gone.
     pub async fn find_certificate(&self, id: &str) -> Result<Option<Certificate>, ApiError> {
-        let list = self.list_certificates().await?;
-        if let Some(c) = list.iter().find(|c| c.id == id) {
-            return Ok(Some(c.clone()));
+        if let Some(c) = self
+            .certificates()
+            .await?
+            .as_ref()
+            .and_then(|m| m.get(id).cloned())
+        {
+            return Ok(Some(c));
         }
         match self.get_certificate(id).await {
             Ok(c) => {
@@ -288,7 +377,7 @@ impl Client {
     }
 
     async fn get_certificate(&self, id: &str) -> Result<Certificate, ApiError> {
-        let sdk = self.call().await;
+        let sdk = self.sdk().await;
         let c = sdk
             .client
             .get_client_certificate()
@@ -306,23 +395,87 @@ impl Client {
         ))
     }
 
+    /// GenerateClientCertificate, marked with `series` (if known) and a fresh
+    /// attempt token. The SDK retries only a throttled request (refused
+    /// unprocessed); after a failure that may have come after the
+    /// certificate was created, the certificate is looked up by its token
+    /// and adopted, or, when it does not exist, generation is tried again
+    /// within `max_retries`. So a lost answer never leaves a second,
+    /// unrecorded certificate.
     pub async fn generate_certificate(
         &self,
         description: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<Certificate, ApiError> {
-        let sdk = self.call().await;
+        self.generate(description, tags, None)
+            .await
+            .map(|g| g.certificate)
+    }
+
+    /// [`Client::generate_certificate`], saying whether a lost answer was recovered.
+    pub async fn generate(
+        &self,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+        series: Option<&str>,
+    ) -> Result<Generated, ApiError> {
+        let token = attempt_token();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match self.generate_once(description, tags, series, &token).await {
+                Ok(cert) => {
+                    return Ok(Generated {
+                        certificate: cert,
+                        recovered: false,
+                    });
+                }
+                Err(e) if e.is_quota_exceeded() => return Err(self.quota_error(e).await),
+                Err(e) if !e.is_ambiguous() => return Err(e),
+                Err(e) => e,
+            };
+            tracing::warn!(error = %err, "no answer to GenerateClientCertificate; looking for its certificate");
+            match self.find_attempt(&token).await {
+                Ok(Some(cert)) => {
+                    tracing::warn!(certificate_id = %cert.id, "adopted the certificate whose answer was lost");
+                    self.cache_upsert(&cert).await;
+                    return Ok(Generated {
+                        certificate: cert,
+                        recovered: true,
+                    });
+                }
+                Ok(None) if tries <= self.inner.settings.max_retries => continue,
+                Ok(None) => return Err(err),
+                // Whether the certificate exists is unknown: trying again
+                // could create a second one. The next plan looks again.
+                Err(_) => return Err(err),
+            }
+        }
+    }
+
+    async fn generate_once(
+        &self,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+        series: Option<&str>,
+        token: &str,
+    ) -> Result<Certificate, ApiError> {
+        let sdk = self.sdk().await;
         let mut req = sdk
             .client
             .generate_client_certificate()
-            .description(description);
+            .description(description)
+            .tags(ATTEMPT_TAG, token);
+        if let Some(series) = series {
+            req = req.tags(SERIES_TAG, series);
+        }
         for (k, v) in tags {
             req = req.tags(k, v);
         }
         let c = req
             .send()
             .await
-            .map_err(|e| Self::map(sdk, "GenerateClientCertificate", e))?;
+            .map_err(|e| Self::map(sdk, transport::GENERATE, e))?;
         let cert = certificate(
             c.client_certificate_id(),
             c.description(),
@@ -336,12 +489,54 @@ impl Client {
         Ok(cert)
     }
 
+    /// A fresh listing (not the cache: it predates the lost answer), which
+    /// then replaces the cache.
+    async fn refresh_certificates(&self) -> Result<Vec<Certificate>, ApiError> {
+        *self.inner.certificates.lock().await = None;
+        self.list_certificates().await
+    }
+
+    /// The certificate a generation attempt created, if any.
+    async fn find_attempt(&self, token: &str) -> Result<Option<Certificate>, ApiError> {
+        Ok(self
+            .refresh_certificates()
+            .await?
+            .into_iter()
+            .find(|c| c.mark.attempt.as_deref() == Some(token)))
+    }
+
+    /// Certificates marked as belonging to `series`, from the shared
+    /// listing: what an interrupted apply may have left behind.
+    pub async fn find_series(&self, series: &str) -> Result<Vec<Certificate>, ApiError> {
+        Ok(self
+            .list_certificates()
+            .await?
+            .into_iter()
+            .filter(|c| c.mark.series.as_deref() == Some(series))
+            .collect())
+    }
+
+    /// The quota error, with what exists: how many certificates, and which
+    /// have expired (the first candidates to delete).
+    async fn quota_error(&self, e: ApiError) -> ApiError {
+        let now = crate::clock::now();
+        let Ok(list) = self.list_certificates().await else {
+            return e.with_quota(None);
+        };
+        let expired: Vec<String> = list
+            .iter()
+            .filter(|c| c.expires <= now)
+            .map(|c| c.id.clone())
+            .collect();
+        e.with_quota(Some((list.len(), expired)))
+    }
+
     pub async fn update_description(
         &self,
         id: &str,
         description: &str,
     ) -> Result<Certificate, ApiError> {
-        let sdk = self.call().await;
+        let sdk = self.sdk().await;
         let c = sdk
             .client
             .update_client_certificate()
@@ -381,7 +576,7 @@ impl Client {
             .filter(|(k, v)| old.get(*k) != Some(*v))
             .collect();
         if !removed.is_empty() {
-            let sdk = self.call().await;
+            let sdk = self.sdk().await;
             let arn = certificate_arn(&sdk.region, id);
             let mut req = sdk.client.untag_resource().resource_arn(arn);
             for k in &removed {
@@ -392,7 +587,7 @@ impl Client {
                 .map_err(|e| Self::map(sdk, "UntagResource", e))?;
         }
         if !changed.is_empty() {
-            let sdk = self.call().await;
+            let sdk = self.sdk().await;
             let arn = certificate_arn(&sdk.region, id);
             let mut req = sdk.client.tag_resource().resource_arn(arn);
             for (k, v) in &changed {
@@ -402,20 +597,22 @@ impl Client {
                 .await
                 .map_err(|e| Self::map(sdk, "TagResource", e))?;
         }
-        let mut guard = self.inner.certificates.lock().await;
-        if let Some(list) = guard.as_mut() {
-            let mut v = (**list).clone();
-            if let Some(c) = v.iter_mut().find(|c| c.id == id) {
-                c.tags = new.clone();
-            }
-            *list = Arc::new(v);
+        if let Some(c) = self
+            .inner
+            .certificates
+            .lock()
+            .await
+            .as_mut()
+            .and_then(|m| m.get_mut(id))
+        {
+            c.tags = new.clone();
         }
         Ok(())
     }
 
     /// DeleteClientCertificate; NotFound counts as success.
     pub async fn delete_certificate(&self, id: &str) -> Result<(), ApiError> {
-        let sdk = self.call().await;
+        let sdk = self.sdk().await;
         match sdk
             .client
             .delete_client_certificate()
@@ -430,109 +627,144 @@ impl Client {
             }
             Err(e) => return Err(e),
         }
-        let mut guard = self.inner.certificates.lock().await;
-        if let Some(list) = guard.as_mut() {
-            let v: Vec<Certificate> = list.iter().filter(|c| c.id != id).cloned().collect();
-            *list = Arc::new(v);
+        if let Some(m) = self.inner.certificates.lock().await.as_mut() {
+            m.remove(id);
         }
         Ok(())
     }
 
     async fn cache_upsert(&self, cert: &Certificate) {
-        let mut guard = self.inner.certificates.lock().await;
-        if let Some(list) = guard.as_mut() {
-            let mut v = (**list).clone();
-            match v.iter_mut().find(|c| c.id == cert.id) {
-                Some(slot) => *slot = cert.clone(),
-                None => v.push(cert.clone()),
-            }
-            *list = Arc::new(v);
+        if let Some(m) = self.inner.certificates.lock().await.as_mut() {
+            m.insert(cert.id.clone(), cert.clone());
         }
     }
 
     // ---- REST APIs and stages ----------------------------------------------
 
-    /// Every stage of every REST API (paged GetRestApis + GetStages), cached once per process.
-    pub async fn stage_usage(&self) -> Result<Arc<Vec<StageRef>>, ApiError> {
-        let mut guard = self.inner.stages.lock().await;
-        if let Some(list) = guard.as_ref() {
-            return Ok(list.clone());
-        }
-        let list = Arc::new(self.scan_stages().await?);
-        *guard = Some(list.clone());
-        Ok(list)
-    }
-
-    /// Fresh (uncached) scan: stages whose clientCertificateId == id. Used by retire_guard.
-    pub async fn stages_using(&self, certificate_id: &str) -> Result<Vec<StageRef>, ApiError> {
-        // Held across the scan: a stage switched by this process meanwhile
-        // records its change after the scan's result, never under it.
-        let mut cache = self.inner.stages.lock().await;
-        let all = self.scan_stages().await?;
-        let using: Vec<StageRef> = all
+    /// Every stage of every REST API, from this process's stage inventory
+    /// (listed on first use, then kept current by this process's own calls).
+    pub async fn stage_usage(&self) -> Result<Vec<StageRef>, ApiError> {
+        let guard = self.inventory().await?;
+        let inv = guard.as_ref().expect("loaded by inventory()");
+        Ok(inv
+            .stages
             .iter()
-            .filter(|s| s.client_certificate_id.as_deref() == Some(certificate_id))
-            .cloned()
-            .collect();
-        // The fresh scan is the better truth: let later cached readers see it.
-        *cache = Some(Arc::new(all));
-        Ok(using)
+            .map(|((api, stage), cert)| self.stage_ref(api, stage, cert.clone()))
+            .collect())
     }
 
-    async fn scan_stages(&self) -> Result<Vec<StageRef>, ApiError> {
-        let mut apis: Vec<(String, String)> = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let sdk = self.call().await;
-            let out = sdk
-                .client
-                .get_rest_apis()
-                .limit(PAGE_LIMIT)
-                .set_position(position.clone())
-                .send()
-                .await
-                .map_err(|e| Self::map(sdk, "GetRestApis", e))?;
-            apis.extend(out.items().iter().filter_map(|a| {
-                a.id()
-                    .map(|id| (id.to_string(), a.name().unwrap_or_default().to_string()))
-            }));
-            match out.position() {
-                Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                    position = Some(p.to_string());
+    /// Stages that present `certificate_id`, from the stage inventory.
+    pub async fn stages_using(&self, certificate_id: &str) -> Result<Vec<StageRef>, ApiError> {
+        let guard = self.inventory().await?;
+        let inv = guard.as_ref().expect("loaded by inventory()");
+        Ok(inv
+            .stages
+            .iter()
+            .filter(|(_, cert)| cert.as_deref() == Some(certificate_id))
+            .map(|((api, stage), cert)| self.stage_ref(api, stage, cert.clone()))
+            .collect())
+    }
+
+    fn stage_ref(&self, api: &str, stage: &str, cert: Option<String>) -> StageRef {
+        StageRef {
+            rest_api_id: api.to_string(),
+            rest_api_name: self.known_api_name(api).unwrap_or_default(),
+            stage_name: stage.to_string(),
+            client_certificate_id: cert,
+        }
+    }
+
+    fn known_api_name(&self, rest_api_id: &str) -> Option<String> {
+        self.inner
+            .api_names
+            .lock()
+            .ok()
+            .and_then(|m| m.get(rest_api_id).cloned())
+    }
+
+    /// The inventory, listed on first use (single-flight, like the certificate
+    /// listing); the guard holds the lock.
+    async fn inventory(
+        &self,
+    ) -> Result<tokio::sync::MutexGuard<'_, Option<StageInventory>>, ApiError> {
+        let mut guard = self.inner.stages.lock().await;
+        if guard.is_none() {
+            *guard = Some(self.list_stages().await?);
+        }
+        Ok(guard)
+    }
+
+    /// One inventory pass: the REST APIs (paged), then every API's stages,
+    /// several APIs at a time within the rate limit.
+    async fn list_stages(&self) -> Result<StageInventory, ApiError> {
+        let sdk = self.sdk().await;
+        self.inner.inventory_passes.fetch_add(1, Ordering::Relaxed);
+        let mut pages = sdk
+            .client
+            .get_rest_apis()
+            .limit(PAGE_LIMIT)
+            .into_paginator()
+            .send();
+        let mut apis: Vec<String> = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Self::map(sdk, "GetRestApis", e))?;
+            let mut names = self.inner.api_names.lock().ok();
+            for a in page.items() {
+                if let Some(id) = a.id() {
+                    apis.push(id.to_string());
+                    if let Some(names) = names.as_mut() {
+                        names.insert(id.to_string(), a.name().unwrap_or_default().to_string());
+                    }
                 }
-                _ => break,
             }
         }
-        if let Ok(mut names) = self.inner.api_names.lock() {
-            names.extend(apis.iter().cloned());
-        }
-        let mut stages = Vec::new();
-        for (api_id, api_name) in &apis {
-            let sdk = self.call().await;
-            let out = match sdk.client.get_stages().rest_api_id(api_id).send().await {
-                Ok(out) => out,
+        let mut inv = StageInventory::default();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut pending = apis.into_iter();
+        loop {
+            while tasks.len() < INVENTORY_CONCURRENCY {
+                let Some(api) = pending.next() else { break };
+                let client = sdk.client.clone();
+                tasks.spawn(async move {
+                    let out = client.get_stages().rest_api_id(&api).send().await;
+                    (api, out)
+                });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let (api, out) = joined.map_err(|e| ApiError::Request {
+                operation: "GetStages",
+                message: format!("the stage listing task stopped: {e}"),
+            })?;
+            match out {
+                Ok(out) => {
+                    for s in out.item() {
+                        inv.stages.insert(
+                            (api.clone(), s.stage_name().unwrap_or_default().to_string()),
+                            non_empty(s.client_certificate_id()),
+                        );
+                    }
+                }
                 Err(e) => {
                     let e = Self::map(sdk, "GetStages", e);
                     // Deleted between the two calls: it has no stages any more.
-                    if e.is_not_found() {
-                        continue;
+                    if !e.is_not_found() {
+                        return Err(e);
                     }
-                    return Err(e);
                 }
-            };
-            stages.extend(out.item().iter().map(|s| StageRef {
-                rest_api_id: api_id.clone(),
-                rest_api_name: api_name.clone(),
-                stage_name: s.stage_name().unwrap_or_default().to_string(),
-                client_certificate_id: non_empty(s.client_certificate_id()),
-            }));
+            }
         }
-        tracing::debug!(
-            apis = apis.len(),
-            stages = stages.len(),
-            "scanned REST API stages"
-        );
-        Ok(stages)
+        tracing::debug!(stages = inv.stages.len(), "listed REST API stages");
+        Ok(inv)
+    }
+
+    /// Records what a call of ours saw or did to a stage in the inventory, if
+    /// this process has one, so later readers see it without listing again.
+    async fn record_stage(&self, stage: &StageRef) {
+        if let Some(inv) = self.inner.stages.lock().await.as_mut() {
+            inv.record(stage);
+        }
     }
 
     pub async fn get_stage(
@@ -540,7 +772,7 @@ impl Client {
         rest_api_id: &str,
         stage_name: &str,
     ) -> Result<Option<StageRef>, ApiError> {
-        let sdk = self.call().await;
+        let sdk = self.sdk().await;
         let stage = match sdk
             .client
             .get_stage()
@@ -555,13 +787,17 @@ impl Client {
                 return if e.is_not_found() { Ok(None) } else { Err(e) };
             }
         };
-        let rest_api_name = self.api_name(rest_api_id).await?.unwrap_or_default();
-        Ok(Some(StageRef {
+        // Named only in messages: known from the inventory or an earlier
+        // call, never worth a GetRestApi per stage.
+        let rest_api_name = self.known_api_name(rest_api_id).unwrap_or_default();
+        let found = StageRef {
             rest_api_id: rest_api_id.to_string(),
             rest_api_name,
             stage_name: stage.stage_name().unwrap_or(stage_name).to_string(),
             client_certificate_id: non_empty(stage.client_certificate_id()),
-        }))
+        };
+        self.record_stage(&found).await;
+        Ok(Some(found))
     }
 
     pub async fn rest_api_exists(&self, rest_api_id: &str) -> Result<bool, ApiError> {
@@ -575,7 +811,7 @@ impl Client {
         stage_name: &str,
         certificate_id: Option<&str>,
     ) -> Result<StageRef, ApiError> {
-        let sdk = self.call().await;
+        let sdk = self.sdk().await;
         let stage = sdk
             .client
             .update_stage()
@@ -591,44 +827,21 @@ impl Client {
             .send()
             .await
             .map_err(|e| Self::map(sdk, "UpdateStage", e))?;
-        let rest_api_name = self.api_name(rest_api_id).await?.unwrap_or_default();
+        // Named only in messages: known from the inventory or an earlier
+        // call, never worth a GetRestApi per stage.
+        let rest_api_name = self.known_api_name(rest_api_id).unwrap_or_default();
         let updated = StageRef {
             rest_api_id: rest_api_id.to_string(),
             rest_api_name,
             stage_name: stage.stage_name().unwrap_or(stage_name).to_string(),
             client_certificate_id: non_empty(stage.client_certificate_id()),
         };
-        let mut guard = self.inner.stages.lock().await;
-        if let Some(list) = guard.as_mut() {
-            let mut v = (**list).clone();
-            match v
-                .iter_mut()
-                .find(|s| s.rest_api_id == rest_api_id && s.stage_name == updated.stage_name)
-            {
-                Some(slot) => *slot = updated.clone(),
-                None => v.push(updated.clone()),
-            }
-            *list = Arc::new(v);
-        }
+        self.record_stage(&updated).await;
         Ok(updated)
     }
 
-    /// The REST API's name, from what earlier calls learned or one GetRestApi.
-    async fn api_name(&self, rest_api_id: &str) -> Result<Option<String>, ApiError> {
-        if let Some(name) = self
-            .inner
-            .api_names
-            .lock()
-            .ok()
-            .and_then(|m| m.get(rest_api_id).cloned())
-        {
-            return Ok(Some(name));
-        }
-        self.fetch_api_name(rest_api_id).await
-    }
-
     async fn fetch_api_name(&self, rest_api_id: &str) -> Result<Option<String>, ApiError> {
-        let sdk = self.call().await;
+        let sdk = self.sdk().await;
         match sdk
             .client
             .get_rest_api()
@@ -669,25 +882,16 @@ pub fn is_loopback(endpoint: &str) -> bool {
 /// directly, as Terraform's own plugins do. AWS endpoints keep the default
 /// client, which honours the proxy settings.
 pub fn direct_http_client() -> aws_sdk_apigateway::config::SharedHttpClient {
-    use aws_smithy_http_client::tls;
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build_https()
+    transport::https_client(false)
 }
 
 async fn build_sdk(
     s: &Settings,
-    credentials: Option<aws_sdk_apigateway::config::Credentials>,
+    credentials: Option<SharedCredentialsProvider>,
+    limiter: Arc<RateLimiter>,
 ) -> Sdk {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(
-            // Standard mode retries throttling codes (TooManyRequestsException),
-            // 500/502/503/504, timeouts and connection errors with jittered
-            // exponential backoff, and waits as told by `x-amz-retry-after`.
-            RetryConfig::standard().with_max_attempts(s.max_retries.saturating_add(1)),
-        )
+        .retry_config(transport::retry_config(s.max_retries))
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(s.operation_timeout)
@@ -720,12 +924,20 @@ async fn build_sdk(
         }
         conf = conf.credentials_provider(b.configure(&base).build().await);
     }
+    let direct = s.endpoint.as_deref().is_some_and(is_loopback);
     if let Some(endpoint) = &s.endpoint {
         conf = conf.endpoint_url(endpoint.clone());
-        if is_loopback(endpoint) {
-            conf = conf.http_client(direct_http_client());
-        }
     }
+    conf = conf
+        .http_client(transport::Limited::wrap(
+            transport::https_client(!direct),
+            limiter,
+        ))
+        .retry_partition(transport::retry_partition())
+        .retry_classifier(transport::Throttled429)
+        .interceptor(transport::RetryBudget {
+            max_retries: s.max_retries,
+        });
     let region = base
         .region()
         .map(|r| r.as_ref().to_string())
@@ -741,7 +953,12 @@ async fn build_sdk(
     Sdk {
         client: aws_sdk_apigateway::Client::from_conf(conf.build()),
         region,
-        endpoint,
+        errors: ErrorContext {
+            endpoint,
+            operation_timeout: s.operation_timeout,
+            attempt_timeout: s.operation_attempt_timeout,
+            max_retries: s.max_retries,
+        },
     }
 }
 
@@ -764,8 +981,17 @@ fn certificate(
         created: created.map_or(0, |d| d.secs()),
         expires: expires.map_or(0, |d| d.secs()),
         tags: tags
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|t| {
+                t.iter()
+                    .filter(|(k, _)| !k.starts_with(MARK_PREFIX))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
+        mark: Mark {
+            series: tags.and_then(|t| t.get(SERIES_TAG).cloned()),
+            attempt: tags.and_then(|t| t.get(ATTEMPT_TAG).cloned()),
+        },
     }
 }
 

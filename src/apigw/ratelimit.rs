@@ -1,4 +1,4 @@
-//! Client-side token bucket in front of every control-plane call.
+//! Client-side token bucket in front of every control-plane request attempt.
 //!
 //! API Gateway allows about 10 control-plane requests per second per account
 //! (burst 40), shared by every client-certificate and stage call. Staying under
@@ -7,7 +7,14 @@
 //!
 //! Callers reserve a token and then sleep until it is theirs, so waiting
 //! callers are served in arrival order and the lock is never held while sleeping.
+//!
+//! A provider process starts with one second's worth of tokens, not the
+//! whole burst: Terraform runs several provider processes one after another,
+//! and the one before may have just spent the account's burst. A throttled
+//! answer empties the bucket, so the requests behind it follow at the rate
+//! instead of meeting the same refusal.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -18,6 +25,7 @@ pub struct RateLimiter {
     rps: f64,
     burst: f64,
     state: Mutex<Bucket>,
+    granted: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -35,9 +43,10 @@ impl RateLimiter {
             rps,
             burst,
             state: Mutex::new(Bucket {
-                tokens: burst,
+                tokens: burst.min(rps.max(1.0)),
                 last: None,
             }),
+            granted: AtomicU64::new(0),
         }
     }
 
@@ -45,10 +54,25 @@ impl RateLimiter {
         self.rps > 0.0 && self.rps.is_finite()
     }
 
+    /// How many requests were let through so far.
+    pub fn granted(&self) -> u64 {
+        self.granted.load(Ordering::Relaxed)
+    }
+
     /// Waits until one request may be sent.
     pub async fn acquire(&self) {
+        self.granted.fetch_add(1, Ordering::Relaxed);
         if let Some(wait) = self.reserve().await {
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The service throttled a request: whatever this side thought was left
+    /// of the burst is not there.
+    pub async fn throttled(&self) {
+        let mut b = self.state.lock().await;
+        if b.tokens > 0.0 {
+            b.tokens = 0.0;
         }
     }
 
@@ -101,6 +125,29 @@ mod tests {
             rl.reserve().await.is_some(),
             "refill must stop at the burst"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_process_starts_with_one_seconds_worth_not_the_burst() {
+        let rl = RateLimiter::new(10.0, 40);
+        for _ in 0..10 {
+            assert_eq!(rl.reserve().await, None);
+        }
+        assert!(rl.reserve().await.is_some(), "the 11th waits");
+        tokio::time::advance(Duration::from_secs(60)).await;
+        for _ in 0..40 {
+            assert_eq!(rl.reserve().await, None, "the full burst once refilled");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_answer_empties_the_bucket() {
+        let rl = RateLimiter::new(10.0, 40);
+        tokio::time::advance(Duration::from_secs(60)).await;
+        rl.reserve().await;
+        rl.throttled().await;
+        let wait = rl.reserve().await.expect("must wait");
+        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
     }
 
     #[tokio::test(start_paused = true)]

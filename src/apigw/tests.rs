@@ -14,6 +14,10 @@ use super::*;
 /// What the fake server saw: method and path (with query) per request.
 type Log = Arc<StdMutex<Vec<String>>>;
 type Handler = Arc<dyn Fn(&str, &str, usize) -> (u16, Vec<(String, String)>, String) + Send + Sync>;
+/// Like [`Handler`], also given the request body. Status 0 closes the
+/// connection without an answer.
+type BodyHandler =
+    Arc<dyn Fn(&str, &str, usize, &str) -> (u16, Vec<(String, String)>, String) + Send + Sync>;
 
 struct FakeServer {
     url: String,
@@ -30,6 +34,13 @@ impl Drop for FakeServer {
 impl FakeServer {
     /// `handler(method, path_and_query, n)` answers the n-th (0-based) request.
     async fn start(handler: Handler) -> FakeServer {
+        Self::start_with_body(Arc::new(move |m: &str, p: &str, n, _: &str| {
+            handler(m, p, n)
+        }))
+        .await
+    }
+
+    async fn start_with_body(handler: BodyHandler) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let log: Log = Arc::default();
@@ -51,7 +62,7 @@ impl FakeServer {
 
 async fn serve_conn(
     mut sock: tokio::net::TcpStream,
-    handler: Handler,
+    handler: BodyHandler,
     log: Log,
     counter: Arc<AtomicUsize>,
 ) {
@@ -83,13 +94,17 @@ async fn serve_conn(
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         }
+        let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
         buf.drain(..head_end + len);
         let mut first = head.lines().next().unwrap_or_default().split(' ');
         let method = first.next().unwrap_or_default().to_string();
         let path = first.next().unwrap_or_default().to_string();
         log.lock().expect("log").push(format!("{method} {path}"));
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        let (status, headers, body) = handler(&method, &path, n);
+        let (status, headers, body) = handler(&method, &path, n, &body);
+        if status == 0 {
+            return;
+        }
         let mut resp = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
             body.len()
@@ -178,8 +193,7 @@ async fn concurrent_listings_share_one_request_with_limit_500() {
     assert!(reqs[0].starts_with("GET /clientcertificates?"), "{reqs:?}");
     assert!(reqs[0].contains("limit=500"), "{reqs:?}");
     for r in &results {
-        assert_eq!(r.len(), 3);
-        assert!(Arc::ptr_eq(r, &results[0]));
+        assert_eq!(r, &results[0]);
     }
     let a = &results[0][0];
     assert_eq!(a.id, "a");
@@ -210,21 +224,42 @@ async fn listing_follows_position_tokens() {
     assert_eq!(server.requests().len(), 2);
 }
 
+fn throttled(code: &str) -> (u16, Vec<(String, String)>, String) {
+    let mut headers = vec![("x-amz-retry-after".to_string(), "1".to_string())];
+    if !code.is_empty() {
+        headers.push(("x-amzn-ErrorType".to_string(), code.to_string()));
+    }
+    (
+        429,
+        headers,
+        r#"{"message":"Too Many Requests"}"#.to_string(),
+    )
+}
+
 #[tokio::test]
-async fn throttling_is_retried_then_succeeds() {
+async fn every_attempt_takes_a_rate_limit_token_retries_included() {
     let server = FakeServer::start(Arc::new(|_, _, n| {
-        if n == 0 {
-            (
-                429,
-                vec![
-                    (
-                        "x-amzn-ErrorType".to_string(),
-                        "TooManyRequestsException".to_string(),
-                    ),
-                    ("x-amz-retry-after".to_string(), "10".to_string()),
-                ],
-                r#"{"message":"Too Many Requests"}"#.to_string(),
-            )
+        if n < 2 {
+            throttled("TooManyRequestsException")
+        } else {
+            ok(format!(r#"{{"item":[{}]}}"#, cert_json("a")))
+        }
+    }))
+    .await;
+    let c = client(&server.url);
+    let list = c.list_certificates().await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(c.inner.limiter.granted(), 3, "one token per HTTP attempt");
+}
+
+#[tokio::test]
+async fn throttling_outlasts_max_retries_with_its_own_budget() {
+    // 20 throttled answers, then success: far beyond max_retries = 2, well
+    // within the throttling budget.
+    let server = FakeServer::start(Arc::new(|_, _, n| {
+        if n < 20 {
+            throttled("TooManyRequestsException")
         } else {
             ok(format!(r#"{{"item":[{}]}}"#, cert_json("a")))
         }
@@ -232,7 +267,278 @@ async fn throttling_is_retried_then_succeeds() {
     .await;
     let list = client(&server.url).list_certificates().await.expect("list");
     assert_eq!(list.len(), 1);
+    assert_eq!(server.requests().len(), 21);
+}
+
+#[tokio::test]
+async fn throttling_gives_up_after_its_budget_and_says_so() {
+    let server = FakeServer::start(Arc::new(|_, _, _| throttled("TooManyRequestsException"))).await;
+    let err = client(&server.url)
+        .list_certificates()
+        .await
+        .expect_err("must give up");
+    assert_eq!(
+        server.requests().len(),
+        transport::THROTTLE_RETRIES as usize + 1
+    );
+    let d = err.to_diagnostic("x").detail;
+    assert!(
+        d.contains("25 retries") && d.contains("rate_limit_rps"),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn a_bare_429_is_throttling_too() {
+    let server = FakeServer::start(Arc::new(|_, _, n| {
+        if n == 0 {
+            throttled("")
+        } else {
+            ok(r#"{"item":[]}"#.to_string())
+        }
+    }))
+    .await;
+    client(&server.url).list_certificates().await.expect("list");
     assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn generate_after_a_server_error_tries_again_only_when_nothing_was_created() {
+    let server = FakeServer::start(Arc::new(|method: &str, _, _| {
+        if method == "GET" {
+            return ok(r#"{"item":[]}"#.to_string());
+        }
+        (
+            500,
+            vec![(
+                "x-amzn-ErrorType".to_string(),
+                "InternalFailure".to_string(),
+            )],
+            r#"{"message":"boom"}"#.to_string(),
+        )
+    }))
+    .await;
+    let err = client(&server.url)
+        .generate_certificate("d", &BTreeMap::new())
+        .await
+        .expect_err("fails");
+    assert!(err.is_ambiguous(), "{err:?}");
+    // Each failed POST is followed by a listing that shows no certificate of
+    // that attempt, so trying again is safe; max_retries = 2 bounds it.
+    assert_eq!(
+        server.requests(),
+        [
+            "POST /clientcertificates",
+            "GET /clientcertificates?limit=500",
+            "POST /clientcertificates",
+            "GET /clientcertificates?limit=500",
+            "POST /clientcertificates",
+            "GET /clientcertificates?limit=500",
+        ]
+    );
+}
+
+/// A server that creates the certificate and then loses the answer to the
+/// first `lose` GenerateClientCertificate calls; listings show what it created.
+fn losing_server(lose: usize) -> BodyHandler {
+    let created: Arc<StdMutex<Vec<String>>> = Arc::default();
+    let posts = Arc::new(AtomicUsize::new(0));
+    Arc::new(move |method: &str, _: &str, _, body: &str| {
+        let mut created = created.lock().expect("created");
+        if method == "POST" {
+            let tags: serde_json::Value = serde_json::from_str(body).expect("json body");
+            let id = format!("c{}", created.len());
+            created.push(format!(
+                r#"{{"clientCertificateId":"{id}","createdDate":1700000000,"expirationDate":1731536000,"tags":{}}}"#,
+                tags["tags"]
+            ));
+            if posts.fetch_add(1, Ordering::SeqCst) < lose {
+                return (0, Vec::new(), String::new());
+            }
+            return (201, Vec::new(), created.last().cloned().unwrap_or_default());
+        }
+        ok(format!(r#"{{"item":[{}]}}"#, created.join(",")))
+    })
+}
+
+#[tokio::test]
+async fn a_lost_generate_answer_adopts_the_certificate_it_created() {
+    let server = FakeServer::start_with_body(losing_server(1)).await;
+    let c = client(&server.url);
+    let g = c
+        .generate(
+            "d",
+            &BTreeMap::from([("team".to_string(), "x".to_string())]),
+            Some("series-1"),
+        )
+        .await
+        .expect("recovered");
+    assert!(g.recovered);
+    assert_eq!(g.certificate.id, "c0");
+    assert_eq!(g.certificate.mark.series.as_deref(), Some("series-1"));
+    assert!(g.certificate.mark.attempt.is_some());
+    // The user's tags only: the marks never show up as tags.
+    assert_eq!(
+        g.certificate.tags,
+        BTreeMap::from([("team".to_string(), "x".to_string())])
+    );
+    let reqs = server.requests();
+    assert_eq!(
+        reqs.iter().filter(|r| r.starts_with("POST")).count(),
+        1,
+        "no second certificate: {reqs:?}"
+    );
+    let all = c.list_certificates().await.expect("list");
+    assert_eq!(
+        all.len(),
+        1,
+        "one certificate exists and it is the adopted one"
+    );
+}
+
+#[tokio::test]
+async fn series_marks_find_what_an_interrupted_apply_left() {
+    let server = FakeServer::start_with_body(losing_server(0)).await;
+    let c = client(&server.url);
+    c.generate("d", &BTreeMap::new(), Some("s1"))
+        .await
+        .expect("one");
+    c.generate("d", &BTreeMap::new(), Some("s2"))
+        .await
+        .expect("two");
+    let found = c.find_series("s1").await.expect("listing");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, "c0");
+}
+
+#[tokio::test]
+async fn generate_is_retried_when_throttled_because_nothing_was_created() {
+    let server = FakeServer::start(Arc::new(|_, _, n| {
+        if n == 0 {
+            throttled("TooManyRequestsException")
+        } else {
+            (201, Vec::new(), cert_json("new"))
+        }
+    }))
+    .await;
+    let cert = client(&server.url)
+        .generate_certificate("d", &BTreeMap::new())
+        .await
+        .expect("generated");
+    assert_eq!(cert.id, "new");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn quota_exhaustion_is_not_retried_and_names_the_quota_and_what_to_delete() {
+    let server = FakeServer::start(Arc::new(|method: &str, _, _| {
+        if method == "POST" {
+            (
+                429,
+                vec![(
+                    "x-amzn-ErrorType".to_string(),
+                    "LimitExceededException".to_string(),
+                )],
+                r#"{"message":"Client certificate limit exceeded"}"#.to_string(),
+            )
+        } else {
+            // "old" expired in 2024; "live" expires in 2100.
+            ok(r#"{"item":[{"clientCertificateId":"old","createdDate":1600000000,"expirationDate":1700000000},{"clientCertificateId":"live","createdDate":1700000000,"expirationDate":4102444800}]}"#.to_string())
+        }
+    }))
+    .await;
+    let err = client(&server.url)
+        .generate_certificate("d", &BTreeMap::new())
+        .await
+        .expect_err("quota");
+    assert!(err.is_quota_exceeded());
+    let reqs = server.requests();
+    assert_eq!(
+        reqs.iter().filter(|r| r.starts_with("POST")).count(),
+        1,
+        "{reqs:?}"
+    );
+    let d = err.to_diagnostic("Cannot generate").detail;
+    assert!(
+        d.contains("60 client certificates per account and region"),
+        "{d}"
+    );
+    assert!(d.contains("holds 2 client certificates"), "{d}");
+    assert!(d.contains(": old."), "{d}");
+    assert!(!d.contains("live"), "{d}");
+}
+
+#[tokio::test]
+async fn attempt_timeout_and_operation_timeout_are_told_apart() {
+    let server = FakeServer::start(Arc::new(|_, _, _| {
+        std::thread::sleep(Duration::from_millis(1500));
+        ok(r#"{"item":[]}"#.to_string())
+    }))
+    .await;
+    let mut s = settings(&server.url);
+    s.max_retries = 1;
+    s.operation_attempt_timeout = Duration::from_millis(200);
+    let err = client_with(s).list_certificates().await.expect_err("slow");
+    let text = err.to_diagnostic("x").detail;
+    assert!(
+        text.contains("operation_attempt_timeout (1s)") && text.contains("2 attempts"),
+        "{text}"
+    );
+    assert!(!text.contains("operation_timeout ("), "{text}");
+
+    let mut s = settings(&server.url);
+    s.operation_timeout = Duration::from_millis(300);
+    let err = client_with(s).list_certificates().await.expect_err("slow");
+    let text = err.to_diagnostic("x").detail;
+    assert!(text.contains("within operation_timeout (1s)"), "{text}");
+    assert!(!text.contains("Debug") && !text.contains("{"), "{text}");
+}
+
+#[derive(Debug)]
+struct NoKeys;
+
+impl aws_credential_types::provider::ProvideCredentials for NoKeys {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "no providers in chain provided credentials",
+            ),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn missing_credentials_are_a_sentence_not_a_debug_dump() {
+    let server = FakeServer::start(Arc::new(|_, _, _| ok(r#"{"item":[]}"#.to_string()))).await;
+    let c = Client::with_credentials_provider(
+        settings(&server.url),
+        SharedCredentialsProvider::new(NoKeys),
+    );
+    let err = c.list_certificates().await.expect_err("no credentials");
+    assert!(matches!(err, ApiError::Credentials { .. }), "{err:?}");
+    let text = err.to_diagnostic("x").detail;
+    assert!(
+        text.starts_with(
+            "GetClientCertificates failed: NoCredentials: no AWS credentials were found"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("AWS_ACCESS_KEY_ID"), "{text}");
+    for dump in [
+        "DispatchFailure",
+        "ConnectorError",
+        "CredentialsNotLoaded",
+        "{",
+        "source:",
+    ] {
+        assert!(!text.contains(dump), "{dump} in {text}");
+    }
+    assert!(server.requests().is_empty());
 }
 
 #[tokio::test]
@@ -390,38 +696,87 @@ async fn mutations_update_the_shared_listing() {
     assert_eq!(reqs.iter().filter(|r| r.starts_with("GET")).count(), 1);
 }
 
-#[tokio::test]
-async fn stage_scan_pages_apis_and_is_cached() {
-    let server = FakeServer::start(Arc::new(|_, path: &str, _| {
-        if path.starts_with("/restapis?") {
+fn stage_server() -> Handler {
+    Arc::new(|method: &str, path: &str, _| {
+        if path.starts_with("/restapis?") && path.contains("position=p2") {
+            ok(r#"{"item":[{"id":"api3","name":"search"}]}"#.to_string())
+        } else if path.starts_with("/restapis?") {
             ok(
-                r#"{"item":[{"id":"api1","name":"orders"},{"id":"api2","name":"billing"}]}"#
+                r#"{"position":"p2","item":[{"id":"api1","name":"orders"},{"id":"api2","name":"billing"}]}"#
                     .to_string(),
             )
+        } else if method == "PATCH" {
+            ok(r#"{"stageName":"prod","clientCertificateId":"c2"}"#.to_string())
         } else if path == "/restapis/api1/stages" {
             ok(
                 r#"{"item":[{"stageName":"prod","clientCertificateId":"c1"},{"stageName":"dev"}]}"#
                     .to_string(),
             )
+        } else if path == "/restapis/api3/stages" {
+            (
+                404,
+                vec![(
+                    "x-amzn-ErrorType".to_string(),
+                    "NotFoundException".to_string(),
+                )],
+                r#"{"message":"deleted meanwhile"}"#.to_string(),
+            )
         } else {
             ok(r#"{"item":[{"stageName":"prod","clientCertificateId":"c1"}]}"#.to_string())
         }
-    }))
-    .await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_stage_inventory_per_process_shared_by_every_caller() {
+    let server = FakeServer::start(stage_server()).await;
     let c = client(&server.url);
-    let stages = c.stage_usage().await.expect("scan");
-    assert_eq!(stages.len(), 3);
-    assert_eq!(stages[0].rest_api_name, "orders");
-    assert_eq!(stages[1].client_certificate_id, None);
-    c.stage_usage().await.expect("cached");
-    assert_eq!(server.requests().len(), 3);
-    let using = c.stages_using("c1").await.expect("fresh");
-    assert_eq!(using.len(), 2);
-    assert_eq!(
-        server.requests().len(),
-        6,
-        "stages_using never uses the cache"
-    );
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                c.stage_usage().await.map(|s| s.len())
+            } else {
+                c.stages_using("c1").await.map(|s| s.len())
+            }
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let n = t.await.expect("join").expect("inventory");
+        assert_eq!(n, if i % 2 == 0 { 3 } else { 2 });
+    }
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 5, "2 pages of APIs + 3 stage lists: {reqs:?}");
+    assert_eq!(c.inventory_passes(), 1);
+    let stages = c.stage_usage().await.expect("inventory");
+    let api1: Vec<_> = stages.iter().filter(|s| s.rest_api_id == "api1").collect();
+    assert_eq!(api1[0].rest_api_name, "orders");
+    assert_eq!(api1[0].stage_name, "dev");
+    assert_eq!(api1[0].client_certificate_id, None);
+}
+
+#[tokio::test]
+async fn our_own_stage_switch_updates_the_inventory_without_a_second_pass() {
+    let server = FakeServer::start(stage_server()).await;
+    let c = client(&server.url);
+    assert_eq!(c.stages_using("c1").await.expect("inventory").len(), 2);
+    c.set_stage_certificate("api1", "prod", Some("c2"))
+        .await
+        .expect("switch");
+    let using_c1 = c.stages_using("c1").await.expect("inventory");
+    assert_eq!(using_c1.len(), 1);
+    assert_eq!(using_c1[0].rest_api_id, "api2");
+    let using_c2 = c.stages_using("c2").await.expect("inventory");
+    assert_eq!(using_c2.len(), 1);
+    assert_eq!(using_c2[0].rest_api_name, "orders");
+    assert_eq!(c.inventory_passes(), 1);
+    let lists = server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("GET /restapis?"))
+        .count();
+    assert_eq!(lists, 2, "the two pages of the one pass");
 }
 
 #[test]

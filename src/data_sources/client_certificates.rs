@@ -194,13 +194,7 @@ impl DataSource for ClientCertificates {
             None
         };
         let now = self.shared.now();
-        let report = Report::build(
-            &certs,
-            stages.as_deref().map(Vec::as_slice),
-            &filter,
-            window,
-            now,
-        );
+        let report = Report::build(&certs, stages.as_deref(), &filter, window, now);
         report.fill(&mut inventory);
         inventory.rotate_before = Some(window_text);
         inventory.include_stage_usage = Some(include_stages);
@@ -339,6 +333,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            mark: Default::default(),
         }
     }
 

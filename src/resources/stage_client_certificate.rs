@@ -707,6 +707,7 @@ mod tests {
             created: expires - 365 * 86_400,
             expires,
             tags: Default::default(),
+            mark: Default::default(),
         }
     }
 

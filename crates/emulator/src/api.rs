@@ -33,6 +33,26 @@ pub(crate) fn router(emu: Emulator) -> Router {
         .with_state(emu)
 }
 
+mod resources;
+
+/// A method of a resource of a REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MethodKey {
+    pub api: String,
+    pub resource: String,
+    pub http_method: String,
+}
+
+impl MethodKey {
+    fn new(api: String, resource: String, http_method: String) -> Self {
+        Self {
+            api,
+            resource,
+            http_method,
+        }
+    }
+}
+
 /// A control-plane operation with its path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
@@ -48,6 +68,18 @@ enum Route {
     CreateDeployment(String),
     GetDeployments(String),
     GetDeployment(String, String),
+    DeleteDeployment(String, String),
+    GetResources(String),
+    GetResource(String, String),
+    CreateResource(String, String),
+    DeleteResource(String, String),
+    PutMethod(MethodKey),
+    GetMethod(MethodKey),
+    DeleteMethod(MethodKey),
+    TestInvokeMethod(MethodKey),
+    PutIntegration(MethodKey),
+    GetIntegration(MethodKey),
+    DeleteIntegration(MethodKey),
     CreateStage(String),
     GetStages(String),
     GetStage(String, String),
@@ -74,6 +106,18 @@ impl Route {
             Route::CreateDeployment(_) => "CreateDeployment",
             Route::GetDeployments(_) => "GetDeployments",
             Route::GetDeployment(..) => "GetDeployment",
+            Route::DeleteDeployment(..) => "DeleteDeployment",
+            Route::GetResources(_) => "GetResources",
+            Route::GetResource(..) => "GetResource",
+            Route::CreateResource(..) => "CreateResource",
+            Route::DeleteResource(..) => "DeleteResource",
+            Route::PutMethod(_) => "PutMethod",
+            Route::GetMethod(_) => "GetMethod",
+            Route::DeleteMethod(_) => "DeleteMethod",
+            Route::TestInvokeMethod(_) => "TestInvokeMethod",
+            Route::PutIntegration(_) => "PutIntegration",
+            Route::GetIntegration(_) => "GetIntegration",
+            Route::DeleteIntegration(_) => "DeleteIntegration",
             Route::CreateStage(_) => "CreateStage",
             Route::GetStages(_) => "GetStages",
             Route::GetStage(..) => "GetStage",
@@ -111,6 +155,30 @@ impl Route {
             ("POST", ["restapis", _, "deployments"]) => Route::CreateDeployment(id(1)),
             ("GET", ["restapis", _, "deployments"]) => Route::GetDeployments(id(1)),
             ("GET", ["restapis", _, "deployments", _]) => Route::GetDeployment(id(1), id(3)),
+            ("DELETE", ["restapis", _, "deployments", _]) => Route::DeleteDeployment(id(1), id(3)),
+            ("GET", ["restapis", _, "resources"]) => Route::GetResources(id(1)),
+            ("GET", ["restapis", _, "resources", _]) => Route::GetResource(id(1), id(3)),
+            ("POST", ["restapis", _, "resources", _]) => Route::CreateResource(id(1), id(3)),
+            ("DELETE", ["restapis", _, "resources", _]) => Route::DeleteResource(id(1), id(3)),
+            (m, ["restapis", _, "resources", _, "methods", _]) => {
+                let key = MethodKey::new(id(1), id(3), id(5));
+                match m {
+                    "PUT" => Route::PutMethod(key),
+                    "GET" => Route::GetMethod(key),
+                    "DELETE" => Route::DeleteMethod(key),
+                    "POST" => Route::TestInvokeMethod(key),
+                    _ => Route::Unknown,
+                }
+            }
+            (m, ["restapis", _, "resources", _, "methods", _, "integration"]) => {
+                let key = MethodKey::new(id(1), id(3), id(5));
+                match m {
+                    "PUT" => Route::PutIntegration(key),
+                    "GET" => Route::GetIntegration(key),
+                    "DELETE" => Route::DeleteIntegration(key),
+                    _ => Route::Unknown,
+                }
+            }
             ("POST", ["restapis", _, "stages"]) => Route::CreateStage(id(1)),
             ("GET", ["restapis", _, "stages"]) => Route::GetStages(id(1)),
             ("GET", ["restapis", _, "stages", _]) => Route::GetStage(id(1), id(3)),
@@ -124,7 +192,7 @@ impl Route {
     }
 }
 
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     let mut bytes = [0u8; 16];
     if aws_lc_rs::rand::fill(&mut bytes).is_err() {
         bytes = now_ms()
@@ -159,6 +227,9 @@ fn json_response(status: u16, body: Option<&Value>, request_id: &str) -> Respons
 
 /// Every non-admin request comes here.
 async fn control_plane(State(emu): State<Emulator>, req: Request) -> Response {
+    if crate::dataplane::is_invocation(req.uri().path()) {
+        return crate::dataplane::invoke(emu, req).await;
+    }
     let (parts, body) = req.into_parts();
     let route = Route::parse(&parts.method, parts.uri.path());
     let op = route.operation();
@@ -170,7 +241,7 @@ async fn control_plane(State(emu): State<Emulator>, req: Request) -> Response {
         .control()
         .record_arrival(op, parts.method.as_str(), &path_and_query, now_ms());
     let rid = request_id();
-    let response = match pipeline(&emu, &route, &parts, body).await {
+    let response = match pipeline(&emu, &route, &parts, body, seq).await {
         Ok(Outcome::Answer(status, value)) => json_response(status, value.as_ref(), &rid),
         Ok(Outcome::Drop) => {
             let mut r = Response::new(Body::empty());
@@ -197,6 +268,7 @@ async fn pipeline(
     route: &Route,
     parts: &axum::http::request::Parts,
     body: Body,
+    seq: u64,
 ) -> Result<Outcome, AwsError> {
     let body: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
         AwsError::bad_request(format!(
@@ -240,7 +312,10 @@ async fn pipeline(
         body: &body,
         region: &verified.region,
     };
-    let (status, value) = dispatch(&ctx, route)?;
+    let (status, value) = match route {
+        Route::TestInvokeMethod(key) => resources::test_invoke_method(&ctx, key, seq).await?,
+        _ => dispatch(&ctx, route)?,
+    };
     Ok(Outcome::Answer(status, value))
 }
 
@@ -324,6 +399,19 @@ fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Answer {
         Route::CreateDeployment(api) => create_deployment(ctx, api),
         Route::GetDeployments(api) => get_deployments(ctx, api),
         Route::GetDeployment(api, d) => get_deployment(ctx, api, d),
+        Route::DeleteDeployment(api, d) => delete_deployment(ctx, api, d),
+        Route::GetResources(api) => resources::get_resources(ctx, api),
+        Route::GetResource(api, r) => resources::get_resource(ctx, api, r),
+        Route::CreateResource(api, parent) => resources::create_resource(ctx, api, parent),
+        Route::DeleteResource(api, r) => resources::delete_resource(ctx, api, r),
+        Route::PutMethod(k) => resources::put_method(ctx, k),
+        Route::GetMethod(k) => resources::get_method(ctx, k),
+        Route::DeleteMethod(k) => resources::delete_method(ctx, k),
+        Route::PutIntegration(k) => resources::put_integration(ctx, k),
+        Route::GetIntegration(k) => resources::get_integration(ctx, k),
+        Route::DeleteIntegration(k) => resources::delete_integration(ctx, k),
+        // Answered in `pipeline`: it calls the backend.
+        Route::TestInvokeMethod(_) => Err(AwsError::bad_request("unreachable")),
         Route::CreateStage(api) => create_stage(ctx, api),
         Route::GetStages(api) => get_stages(ctx, api),
         Route::GetStage(api, s) => get_stage(ctx, api, s),
@@ -641,11 +729,11 @@ fn api_not_found(id: &str) -> AwsError {
     AwsError::not_found(format!("Invalid API identifier specified {id}"))
 }
 
-fn api_mut<'a>(s: &'a mut Inventory, id: &str) -> Result<&'a mut RestApi, AwsError> {
+pub(crate) fn api_mut<'a>(s: &'a mut Inventory, id: &str) -> Result<&'a mut RestApi, AwsError> {
     s.rest_apis.get_mut(id).ok_or_else(|| api_not_found(id))
 }
 
-fn api_ref<'a>(s: &'a Inventory, id: &str) -> Result<&'a RestApi, AwsError> {
+pub(crate) fn api_ref<'a>(s: &'a Inventory, id: &str) -> Result<&'a RestApi, AwsError> {
     s.rest_apis.get(id).ok_or_else(|| api_not_found(id))
 }
 
@@ -720,7 +808,10 @@ fn create_rest_api(ctx: &Ctx<'_>) -> Answer {
             tags,
             deployments: BTreeMap::new(),
             stages: BTreeMap::new(),
+            resources: BTreeMap::new(),
         };
+        let mut api = api;
+        api.ensure_root();
         let json = api.to_json();
         s.rest_apis.insert(id, api);
         Ok((201, Some(json)))
@@ -782,7 +873,8 @@ fn validate_variables(vars: &BTreeMap<String, String>) -> Result<(), AwsError> {
 
 fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     let body = ctx.body_object()?;
-    let stage_name = opt_string(&body, "stageName")?;
+    // An empty stageName (what some clients send for "none") creates no stage.
+    let stage_name = opt_string(&body, "stageName")?.filter(|n| !n.is_empty());
     if let Some(n) = &stage_name {
         validate_stage_name(n)?;
     }
@@ -793,6 +885,7 @@ fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     let tracing = opt_bool(&body, "tracingEnabled")?.unwrap_or(false);
     ctx.mutate(|s| {
         let api = api_mut(s, api_id)?;
+        api.ensure_root();
         let mut id = random_id(DEPLOYMENT_ID_LEN);
         while api.deployments.contains_key(&id) {
             id = random_id(DEPLOYMENT_ID_LEN);
@@ -802,6 +895,7 @@ fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
             id: id.clone(),
             description,
             created: now,
+            resources: api.resources.clone(),
         };
         if let Some(name) = stage_name {
             let stage = api.stages.entry(name.clone()).or_insert_with(|| Stage {
@@ -812,6 +906,8 @@ fn create_deployment(ctx: &Ctx<'_>, api_id: &str) -> Answer {
                 variables: BTreeMap::new(),
                 tracing_enabled: tracing,
                 cache_cluster_enabled: false,
+                cache_cluster_size: None,
+                documentation_version: None,
                 created: now,
                 last_updated: now,
                 tags: Tags::new(),
@@ -840,6 +936,24 @@ fn get_deployment(ctx: &Ctx<'_>, api_id: &str, id: &str) -> Answer {
     })
 }
 
+fn delete_deployment(ctx: &Ctx<'_>, api_id: &str, id: &str) -> Answer {
+    ctx.mutate(|s| {
+        let api = api_mut(s, api_id)?;
+        if !api.deployments.contains_key(id) {
+            return Err(deployment_not_found());
+        }
+        if let Some(stage) = api.stages.values().find(|st| st.deployment_id == id) {
+            return Err(AwsError::bad_request(format!(
+                "Active stages pointing to this deployment must be moved or deleted \
+                 (stage {} uses it)",
+                stage.name
+            )));
+        }
+        api.deployments.remove(id);
+        Ok((202, None))
+    })
+}
+
 // ---------------------------------------------------------------------------
 // Stages
 
@@ -863,6 +977,11 @@ fn create_stage(ctx: &Ctx<'_>, api_id: &str) -> Answer {
     validate_tags(&tags)?;
     let tracing = opt_bool(&body, "tracingEnabled")?.unwrap_or(false);
     let cache = opt_bool(&body, "cacheClusterEnabled")?.unwrap_or(false);
+    let cache_cluster_size = opt_string(&body, "cacheClusterSize")?;
+    if let Some(size) = &cache_cluster_size {
+        validate_cache_size(size)?;
+    }
+    let documentation_version = opt_string(&body, "documentationVersion")?;
     ctx.mutate(|s| {
         let api = api_mut(s, api_id)?;
         if !api.deployments.contains_key(&deployment_id) {
@@ -880,6 +999,8 @@ fn create_stage(ctx: &Ctx<'_>, api_id: &str) -> Answer {
             variables,
             tracing_enabled: tracing,
             cache_cluster_enabled: cache,
+            cache_cluster_size,
+            documentation_version,
             created: now,
             last_updated: now,
             tags,
@@ -914,7 +1035,20 @@ fn get_stage(ctx: &Ctx<'_>, api_id: &str, name: &str) -> Answer {
     })
 }
 
-const STAGE_PATCH_PATHS: &str = "/clientCertificateId, /description, /deploymentId, /tracingEnabled, /cacheClusterEnabled, /variables/{name}";
+const STAGE_PATCH_PATHS: &str = "/clientCertificateId, /description, /deploymentId, /tracingEnabled, /cacheClusterEnabled, /cacheClusterSize, /documentationVersion, /variables/{name}";
+
+const CACHE_SIZES: [&str; 8] = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+
+fn validate_cache_size(size: &str) -> Result<(), AwsError> {
+    if CACHE_SIZES.contains(&size) {
+        Ok(())
+    } else {
+        Err(AwsError::bad_request(format!(
+            "Invalid cache cluster size {size:?}: must be one of {}",
+            CACHE_SIZES.join(", ")
+        )))
+    }
+}
 
 fn patch_bool(op: &PatchOp) -> Result<bool, AwsError> {
     match op.value.as_deref() {
@@ -982,6 +1116,15 @@ fn update_stage(ctx: &Ctx<'_>, api_id: &str, name: &str) -> Answer {
                 ("replace", "/cacheClusterEnabled") => {
                     stage.cache_cluster_enabled = patch_bool(op)?
                 }
+                ("replace", "/cacheClusterSize") => {
+                    let size = op.value.clone().unwrap_or_default();
+                    validate_cache_size(&size)?;
+                    stage.cache_cluster_size = Some(size);
+                }
+                ("replace", "/documentationVersion") => {
+                    stage.documentation_version = op.value.clone().filter(|v| !v.is_empty())
+                }
+                ("remove", "/documentationVersion") => stage.documentation_version = None,
                 _ => return Err(invalid_patch(op, STAGE_PATCH_PATHS)),
             }
         }

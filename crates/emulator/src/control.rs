@@ -147,6 +147,36 @@ pub struct RequestRecord {
     /// HTTP status answered (absent while in flight or when the connection was dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// For a data-plane request or TestInvokeMethod: the integration call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invocation: Option<Invocation>,
+}
+
+/// One integration call: where it went and which client certificate it presented.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Invocation {
+    pub rest_api_id: String,
+    /// Absent for TestInvokeMethod, which tests the undeployed method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    pub resource_path: String,
+    pub http_method: String,
+    /// The integration URI after stage variables and path parameters were filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_uri: Option<String>,
+    /// The client certificate presented to the backend (none: no certificate sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate_id: Option<String>,
+    /// Lowercase hex SHA-256 of that certificate's DER, as backends log it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate_sha256: Option<String>,
+    /// The backend's HTTP status, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_status: Option<u16>,
+    /// Why the backend gave no answer (connection, TLS, timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub latency_ms: u64,
 }
 
 const LOG_CAPACITY: usize = 100_000;
@@ -271,6 +301,7 @@ impl Control {
             method: method.to_owned(),
             path: path.to_owned(),
             status: None,
+            invocation: None,
         });
         seq
     }
@@ -288,6 +319,18 @@ impl Control {
             && rec.seq == seq
         {
             rec.status = Some(status);
+        }
+    }
+
+    fn record_mut(&mut self, seq: u64) -> Option<&mut RequestRecord> {
+        let first = self.log.front()?.seq;
+        let i = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.log.get_mut(i).filter(|r| r.seq == seq)
+    }
+
+    pub fn record_invocation(&mut self, seq: u64, invocation: Invocation) {
+        if let Some(rec) = self.record_mut(seq) {
+            rec.invocation = Some(invocation);
         }
     }
 

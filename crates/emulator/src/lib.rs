@@ -1,9 +1,11 @@
-//! apigw-emulator: a local AWS API Gateway control plane.
+//! apigw-emulator: a local AWS API Gateway.
 //!
 //! It speaks the REST-JSON wire format of AWS for client certificates, REST APIs,
-//! deployments, stages and tags, checks SigV4 signatures, issues real self-signed
-//! X.509 certificates, and adds an unsigned admin API under `/_emulator/` for tests
-//! (time travel, fault injection, call counters, request log).
+//! resources, methods, integrations, deployments, stages and tags, checks SigV4
+//! signatures, issues real self-signed X.509 certificates, keeps one inventory per
+//! signing region, serves a data plane that calls HTTP_PROXY integrations with the
+//! stage's client certificate (mutual TLS), and adds an unsigned admin API under
+//! `/_emulator/` for tests (time travel, fault injection, call counters, request log).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), apigw_emulator::EmulatorError> {
@@ -18,6 +20,7 @@ mod api;
 mod awserr;
 mod certs;
 mod control;
+mod dataplane;
 mod duration;
 mod model;
 mod persist;
@@ -32,7 +35,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use awserr::AwsError;
 pub use certs::CertError;
-pub use control::{FaultSpec, RequestRecord, Throttle};
+pub use control::{FaultSpec, Invocation, RequestRecord, Throttle};
+pub use dataplane::certificate_sha256;
 pub use duration::{DurationError, parse_duration};
 pub use model::{CertRecord, Deployment, Inventory, RestApi, Stage, Store, Tags};
 pub use persist::StateFileError;
@@ -67,6 +71,9 @@ pub struct Config {
     /// Where the state survives restarts. Honoured by [`Emulator::open`] and
     /// [`spawn`]; [`app`] builds an in-memory emulator and ignores it.
     pub state_file: Option<PathBuf>,
+    /// PEM files of the CAs that backends' server certificates are verified against
+    /// (`--backend-ca`); none trusted when empty.
+    pub backend_ca: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -79,6 +86,7 @@ impl Default for Config {
             secret_key: "test".to_owned(),
             throttle: None,
             state_file: None,
+            backend_ca: Vec::new(),
         }
     }
 }
@@ -107,6 +115,7 @@ struct Inner {
     config: Config,
     store: Mutex<Store>,
     control: Mutex<Control>,
+    backend_roots: Arc<rustls::RootCertStore>,
 }
 
 /// Unix time now, in seconds.
@@ -174,14 +183,22 @@ fn validate_config(config: &Config) -> Result<(), EmulatorError> {
 
 impl Emulator {
     /// An emulator with an empty in-memory store (the state file is not read).
+    /// An unreadable `backend_ca` file is logged and leaves no backend trusted;
+    /// [`Emulator::open`] reports it instead.
     pub fn in_memory(config: Config) -> Self {
-        Self::with_store(config, Store::default())
+        let roots = dataplane::load_backend_roots(&config.backend_ca).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "no backend CA trusted");
+            rustls::RootCertStore::empty()
+        });
+        Self::with_store(config, Store::default(), roots)
     }
 
     /// An emulator that loads `config.state_file` (if set) and writes it after every
     /// change. A corrupt file is an error, never silently replaced.
     pub fn open(config: Config) -> Result<Self, EmulatorError> {
         validate_config(&config)?;
+        let roots =
+            dataplane::load_backend_roots(&config.backend_ca).map_err(EmulatorError::Config)?;
         let store = match &config.state_file {
             Some(path) => {
                 let store = persist::load(path)?;
@@ -192,16 +209,17 @@ impl Emulator {
             }
             None => Store::default(),
         };
-        Ok(Self::with_store(config, store))
+        Ok(Self::with_store(config, store, roots))
     }
 
-    fn with_store(config: Config, store: Store) -> Self {
+    fn with_store(config: Config, store: Store, roots: rustls::RootCertStore) -> Self {
         let control = Control::new(config.throttle);
         Self {
             inner: Arc::new(Inner {
                 config,
                 store: Mutex::new(store),
                 control: Mutex::new(control),
+                backend_roots: Arc::new(roots),
             }),
         }
     }
@@ -213,6 +231,10 @@ impl Emulator {
     /// The axum router serving the AWS API and the admin API.
     pub fn router(&self) -> axum::Router {
         api::router(self.clone())
+    }
+
+    pub(crate) fn backend_roots(&self) -> Arc<rustls::RootCertStore> {
+        Arc::clone(&self.inner.backend_roots)
     }
 
     pub(crate) fn control(&self) -> MutexGuard<'_, Control> {

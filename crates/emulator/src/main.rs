@@ -38,6 +38,10 @@ struct Args {
     /// Keep state in this file across restarts (written atomically after each change).
     #[arg(long)]
     state_file: Option<PathBuf>,
+    /// Trust this PEM CA file for backends' server certificates on the data plane
+    /// (repeatable); without it no HTTPS backend is trusted.
+    #[arg(long = "backend-ca", value_name = "FILE")]
+    backend_ca: Vec<PathBuf>,
 }
 
 fn parse_validity(s: &str) -> Result<u64, String> {
@@ -62,6 +66,7 @@ fn config(args: Args) -> Config {
                 .unwrap_or_else(|| rps.ceil().clamp(1.0, f64::from(u32::MAX)) as u32),
         }),
         state_file: args.state_file,
+        backend_ca: args.backend_ca,
     }
 }
 

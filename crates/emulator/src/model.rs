@@ -30,6 +30,76 @@ pub struct Deployment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub created: i64,
+    /// The API's resources, methods and integrations when it was deployed: a stage
+    /// serves this snapshot, so later changes need a new deployment, as in AWS.
+    #[serde(default)]
+    pub resources: BTreeMap<String, ApiResource>,
+}
+
+/// A path of a REST API (`/`, `/pets`, `/pets/{id}`, `/{proxy+}`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiResource {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// Absent for the root resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_part: Option<String>,
+    pub path: String,
+    /// Keyed by HTTP method (`GET`, ..., `ANY`).
+    #[serde(default)]
+    pub methods: BTreeMap<String, ApiMethod>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiMethod {
+    pub http_method: String,
+    pub authorization_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(default)]
+    pub api_key_required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub request_models: BTreeMap<String, String>,
+    #[serde(default)]
+    pub authorization_scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Integration {
+    /// `HTTP`, `HTTP_PROXY`, `AWS`, `AWS_PROXY` or `MOCK`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    pub connection_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+    #[serde(default)]
+    pub request_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub request_templates: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passthrough_behavior: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+    pub timeout_in_millis: u64,
+    pub cache_namespace: String,
+    #[serde(default)]
+    pub cache_key_parameters: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure_skip_verification: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -46,6 +116,10 @@ pub struct Stage {
     pub tracing_enabled: bool,
     #[serde(default)]
     pub cache_cluster_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_cluster_size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_version: Option<String>,
     pub created: i64,
     pub last_updated: i64,
     #[serde(default)]
@@ -72,6 +146,23 @@ pub struct RestApi {
     pub deployments: BTreeMap<String, Deployment>,
     #[serde(default)]
     pub stages: BTreeMap<String, Stage>,
+    #[serde(default)]
+    pub resources: BTreeMap<String, ApiResource>,
+}
+
+impl RestApi {
+    /// Adds the root resource when missing (APIs stored before resources existed).
+    pub fn ensure_root(&mut self) {
+        self.resources
+            .entry(self.root_resource_id.clone())
+            .or_insert_with(|| ApiResource {
+                id: self.root_resource_id.clone(),
+                parent_id: None,
+                path_part: None,
+                path: "/".to_owned(),
+                methods: BTreeMap::new(),
+            });
+    }
 }
 
 /// What one region of the account holds. AWS keeps regions apart: a certificate
@@ -133,6 +224,129 @@ impl Deployment {
         m.insert("id".into(), json!(self.id));
         put_opt(&mut m, "description", &self.description);
         m.insert("createdDate".into(), json!(self.created));
+        let mut summary = Map::new();
+        for r in self.resources.values() {
+            if r.methods.is_empty() {
+                continue;
+            }
+            let methods: Map<String, Value> = r
+                .methods
+                .iter()
+                .map(|(k, m)| {
+                    (
+                        k.clone(),
+                        json!({
+                            "authorizationType": m.authorization_type,
+                            "apiKeyRequired": m.api_key_required,
+                        }),
+                    )
+                })
+                .collect();
+            summary.insert(r.path.clone(), Value::Object(methods));
+        }
+        m.insert("apiSummary".into(), Value::Object(summary));
+        Value::Object(m)
+    }
+}
+
+fn bool_map_json(map: &BTreeMap<String, bool>) -> Value {
+    Value::Object(map.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+impl ApiResource {
+    /// `embed_methods`: whole methods (GetResources `?embed=methods`) rather than the
+    /// empty objects AWS lists by default.
+    pub fn to_json(&self, embed_methods: bool) -> Value {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(self.id));
+        put_opt(&mut m, "parentId", &self.parent_id);
+        put_opt(&mut m, "pathPart", &self.path_part);
+        m.insert("path".into(), json!(self.path));
+        if !self.methods.is_empty() {
+            let methods: Map<String, Value> = self
+                .methods
+                .iter()
+                .map(|(k, meth)| {
+                    let v = if embed_methods {
+                        meth.to_json()
+                    } else {
+                        json!({})
+                    };
+                    (k.clone(), v)
+                })
+                .collect();
+            m.insert("resourceMethods".into(), Value::Object(methods));
+        }
+        Value::Object(m)
+    }
+}
+
+impl ApiMethod {
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("httpMethod".into(), json!(self.http_method));
+        m.insert("authorizationType".into(), json!(self.authorization_type));
+        put_opt(&mut m, "authorizerId", &self.authorizer_id);
+        m.insert("apiKeyRequired".into(), json!(self.api_key_required));
+        put_opt(&mut m, "operationName", &self.operation_name);
+        put_opt(&mut m, "requestValidatorId", &self.request_validator_id);
+        if !self.request_parameters.is_empty() {
+            m.insert(
+                "requestParameters".into(),
+                bool_map_json(&self.request_parameters),
+            );
+        }
+        if !self.request_models.is_empty() {
+            m.insert("requestModels".into(), tags_json(&self.request_models));
+        }
+        if !self.authorization_scopes.is_empty() {
+            m.insert(
+                "authorizationScopes".into(),
+                json!(self.authorization_scopes),
+            );
+        }
+        if let Some(i) = &self.integration {
+            m.insert("methodIntegration".into(), i.to_json());
+        }
+        Value::Object(m)
+    }
+}
+
+impl Integration {
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("type".into(), json!(self.kind));
+        put_opt(&mut m, "httpMethod", &self.http_method);
+        put_opt(&mut m, "uri", &self.uri);
+        m.insert("connectionType".into(), json!(self.connection_type));
+        put_opt(&mut m, "connectionId", &self.connection_id);
+        put_opt(&mut m, "credentials", &self.credentials);
+        if !self.request_parameters.is_empty() {
+            m.insert(
+                "requestParameters".into(),
+                tags_json(&self.request_parameters),
+            );
+        }
+        if !self.request_templates.is_empty() {
+            m.insert(
+                "requestTemplates".into(),
+                tags_json(&self.request_templates),
+            );
+        }
+        put_opt(&mut m, "passthroughBehavior", &self.passthrough_behavior);
+        put_opt(&mut m, "contentHandling", &self.content_handling);
+        m.insert("timeoutInMillis".into(), json!(self.timeout_in_millis));
+        m.insert("cacheNamespace".into(), json!(self.cache_namespace));
+        m.insert(
+            "cacheKeyParameters".into(),
+            json!(self.cache_key_parameters),
+        );
+        if let Some(skip) = self.insecure_skip_verification {
+            m.insert(
+                "tlsConfig".into(),
+                json!({ "insecureSkipVerification": skip }),
+            );
+        }
         Value::Object(m)
     }
 }
@@ -150,7 +364,20 @@ impl Stage {
             "cacheClusterEnabled".into(),
             json!(self.cache_cluster_enabled),
         );
-        m.insert("cacheClusterStatus".into(), json!("NOT_AVAILABLE"));
+        if let Some(size) = &self.cache_cluster_size {
+            m.insert("cacheClusterSize".into(), json!(size));
+        }
+        // No cache is ever provisioned; AWS reports AVAILABLE once one is, and
+        // clients wait for that after enabling it.
+        m.insert(
+            "cacheClusterStatus".into(),
+            json!(if self.cache_cluster_enabled {
+                "AVAILABLE"
+            } else {
+                "NOT_AVAILABLE"
+            }),
+        );
+        put_opt(&mut m, "documentationVersion", &self.documentation_version);
         m.insert("methodSettings".into(), json!({}));
         if !self.variables.is_empty() {
             m.insert("variables".into(), tags_json(&self.variables));

@@ -91,6 +91,14 @@ pub fn load(path: &Path) -> Result<Store, StateFileError> {
             )));
         }
     };
+    let mut store = store;
+    for api in store
+        .regions
+        .values_mut()
+        .flat_map(|inv| inv.rest_apis.values_mut())
+    {
+        api.ensure_root();
+    }
     for (region, inventory) in &store.regions {
         for (id, cert) in &inventory.certificates {
             if *id != cert.id {

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::address;
-use crate::input::{Action, ConfigResource, Document, Kind, Resource, Text};
+use crate::input::{Action, ConfigResource, Document, Field, Kind, Resource, Text};
 
 /// Slots of `apigw_rotating_client_certificate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,6 +44,14 @@ impl Slot {
             Slot::Previous => "previous_expiration_date",
         }
     }
+
+    pub fn created_attribute(self) -> &'static str {
+        match self {
+            Slot::Pending => "pending_created_date",
+            Slot::Current => "current_created_date",
+            Slot::Previous => "previous_created_date",
+        }
+    }
 }
 
 /// Provider defaults of `apigw_rotating_client_certificate` (DESIGN §4), used when a
@@ -68,8 +76,11 @@ pub struct Certificate<'d> {
     /// The slot, for `apigw_rotating_client_certificate`.
     pub slot: Option<Slot>,
     pub id: Text<'d>,
-    /// Unix seconds; `None` when unknown (a certificate created by this plan) or absent.
+    /// Unix seconds; `None` when unknown (a certificate created by this plan), absent or
+    /// unreadable (then listed in [`Analysis::unreadable`]).
     pub expiration: Option<i64>,
+    /// Unix seconds, like `expiration`.
+    pub created: Option<i64>,
     /// The certificate's own rotation window (seconds), if its resource has one.
     pub rotate_before: Option<u64>,
     /// True when this plan creates the certificate (a rotation happens in this plan).
@@ -85,6 +96,20 @@ impl Certificate<'_> {
             None => self.resource.address.clone(),
         }
     }
+}
+
+/// A value the rules need that is present but cannot be read (e.g. a date in a form no
+/// provider writes). Never skipped: each is a finding of its own (APIGW007).
+#[derive(Debug, Clone)]
+pub struct Unreadable<'d> {
+    pub resource: &'d Resource,
+    /// The certificate it belongs to, when its ID is known.
+    pub certificate_id: Option<&'d str>,
+    pub attribute: &'static str,
+    /// The value as the document holds it (JSON).
+    pub value: String,
+    /// Why it cannot be read and what was expected.
+    pub problem: String,
 }
 
 /// A certificate this plan deletes.
@@ -134,10 +159,17 @@ pub struct Analysis<'d> {
     pub certificates: Vec<Certificate<'d>>,
     pub deletions: BTreeMap<String, Deletion<'d>>,
     pub stages: Vec<Stage<'d>>,
+    pub unreadable: Vec<Unreadable<'d>>,
     /// (module path, `type.name`) -> configuration block.
     config_index: HashMap<(&'d [String], &'d str), &'d ConfigResource>,
     /// (module instance, kind, name) -> non-deposed instances.
     instances: HashMap<(&'d str, Kind, &'d str), Vec<&'d Resource>>,
+    /// Every module instance address that holds a kept resource, and their ancestors.
+    module_instances: std::collections::BTreeSet<String>,
+    /// (called module path, argument) -> references.
+    module_inputs: HashMap<(&'d [String], &'d str), &'d [String]>,
+    /// (module path, output) -> references.
+    module_outputs: HashMap<(&'d [String], &'d str), &'d [String]>,
     /// Certificate ID -> index into `certificates` (after the plan).
     by_id: HashMap<&'d str, usize>,
     /// Certificate ID -> holder label before the plan.
@@ -152,12 +184,37 @@ impl<'d> Analysis<'d> {
             certificates: Vec::new(),
             deletions: BTreeMap::new(),
             stages: Vec::new(),
+            unreadable: Vec::new(),
             config_index: doc
                 .configuration
                 .iter()
                 .map(|c| ((c.module_path.as_slice(), c.address.as_str()), c))
                 .collect(),
             instances: HashMap::new(),
+            module_instances: doc
+                .resources
+                .iter()
+                .flat_map(|r| module_ancestors(&r.module.instance))
+                .collect(),
+            module_inputs: doc
+                .module_inputs
+                .iter()
+                .flat_map(|m| {
+                    m.references
+                        .iter()
+                        .map(|(k, v)| ((m.module_path.as_slice(), k.as_str()), v.as_slice()))
+                })
+                .collect(),
+            module_outputs: doc
+                .module_outputs
+                .iter()
+                .map(|o| {
+                    (
+                        (o.module_path.as_slice(), o.name.as_str()),
+                        o.references.as_slice(),
+                    )
+                })
+                .collect(),
             by_id: HashMap::new(),
             before_holders: HashMap::new(),
         };
@@ -224,11 +281,14 @@ impl<'d> Analysis<'d> {
         match r.kind {
             Kind::AwsCertificate => {
                 let id = after.text("id");
+                let expiration = self.date(r, after, id, "expiration_date");
+                let created = self.date(r, after, id, "created_date");
                 self.certificates.push(Certificate {
                     resource: r,
                     slot: None,
                     id,
-                    expiration: timestamp(after.text("expiration_date")),
+                    expiration,
+                    created,
                     rotate_before: None,
                     new_in_plan: new_object || id == Text::Unknown,
                     owner,
@@ -250,11 +310,14 @@ impl<'d> Analysis<'d> {
                         .as_ref()
                         .map(|b| b.text(slot.id_attribute()))
                         .unwrap_or(Text::Null);
+                    let expiration = self.date(r, after, id, slot.expiration_attribute());
+                    let created = self.date(r, after, id, slot.created_attribute());
                     self.certificates.push(Certificate {
                         resource: r,
                         slot: Some(slot),
                         id,
-                        expiration: timestamp(after.text(slot.expiration_attribute())),
+                        expiration,
+                        created,
                         rotate_before,
                         new_in_plan: new_object || id == Text::Unknown || id != before_id,
                         owner: owner.clone(),
@@ -343,8 +406,12 @@ impl<'d> Analysis<'d> {
     }
 
     /// The resource instances an expression attribute of `from` references, restricted
-    /// to kinds accepted by `want`. `x[count.index]`-style references match the
-    /// instance with the same key as `from`.
+    /// to kinds accepted by `want`. References are followed through module input
+    /// variables (to the calling module's argument) and module outputs (into the child
+    /// module, every instance of a `for_each`/`count` call unless the reference names
+    /// one), so a stage in one module pointing at a certificate in another is judged
+    /// like one in the same module. `x[count.index]`-style references match the instance
+    /// with the same key as `from`.
     pub fn resolve(
         &self,
         from: &Resource,
@@ -359,51 +426,137 @@ impl<'d> Analysis<'d> {
             return Vec::new();
         };
         let mut out: Vec<Target<'d>> = Vec::new();
+        self.follow(
+            &from.module.instance,
+            &from.module.path,
+            refs,
+            from.index.as_ref(),
+            want,
+            &mut out,
+            0,
+        );
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn follow(
+        &self,
+        instance: &str,
+        path: &[String],
+        refs: &[String],
+        from_index: Option<&serde_json::Value>,
+        want: fn(Kind) -> bool,
+        out: &mut Vec<Target<'d>>,
+        depth: usize,
+    ) {
+        // Modules nest a handful deep; the bound only guards against a malformed document.
+        if depth > 32 {
+            return;
+        }
         for reference in refs {
-            let Some(parsed) = address::parse_reference(reference) else {
-                continue;
-            };
-            let Some(kind) = Kind::from_type(&parsed.resource_type) else {
-                continue;
-            };
-            if !want(kind) {
-                continue;
-            }
-            let candidates: Vec<&'d Resource> = self
-                .instances
-                .get(&(from.module.instance.as_str(), kind, parsed.name.as_str()))
-                .cloned()
-                .unwrap_or_default();
-            let chosen: Vec<&'d Resource> = match &parsed.index {
-                Some(index) => candidates
-                    .into_iter()
-                    .filter(|r| r.index.as_ref() == Some(index))
-                    .collect(),
-                None if candidates.len() > 1 && from.index.is_some() => {
-                    let same: Vec<&'d Resource> = candidates
-                        .iter()
-                        .copied()
-                        .filter(|r| r.index == from.index)
-                        .collect();
-                    if same.is_empty() { candidates } else { same }
-                }
-                None => candidates,
-            };
-            for r in chosen {
-                match out.iter_mut().find(|t| std::ptr::eq(t.resource, r)) {
-                    Some(t) => {
-                        if t.attribute.is_none() {
-                            t.attribute = parsed.attribute.clone();
-                        }
+            let segments = address::split_segments(reference);
+            match segments.as_slice() {
+                ["var", name, ..] => {
+                    // Root variables come from outside the configuration.
+                    let Some((parent, parent_path)) = parent_module(instance, path) else {
+                        continue;
+                    };
+                    let name = address::split_index(name).0;
+                    if let Some(refs) = self.module_inputs.get(&(path, name)) {
+                        self.follow(&parent, parent_path, refs, None, want, out, depth + 1);
                     }
-                    None => out.push(Target {
-                        resource: r,
-                        attribute: parsed.attribute.clone(),
-                    }),
                 }
+                ["module", call, output, ..] => {
+                    let (call_name, key) = address::split_index(call);
+                    let mut child_path = path.to_vec();
+                    child_path.push(call_name.to_string());
+                    let output = address::split_index(output).0;
+                    let Some(refs) = self
+                        .module_outputs
+                        .get(&(child_path.as_slice(), output))
+                        .copied()
+                    else {
+                        continue;
+                    };
+                    let prefix = if instance.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{instance}.")
+                    };
+                    let children: Vec<String> = if key.is_some() {
+                        vec![format!("{prefix}module.{call}")]
+                    } else {
+                        let bare = format!("{prefix}module.{call_name}");
+                        self.module_instances
+                            .iter()
+                            .filter(|i| {
+                                i.as_str() == bare
+                                    || (i.starts_with(&bare)
+                                        && i[bare.len()..].starts_with('[')
+                                        && !i[bare.len()..].contains(".module."))
+                            })
+                            .cloned()
+                            .collect()
+                    };
+                    for child in children {
+                        self.follow(&child, &child_path, refs, None, want, out, depth + 1);
+                    }
+                }
+                _ => self.resource_targets(instance, reference, from_index, want, out),
             }
         }
-        out
+    }
+
+    fn resource_targets(
+        &self,
+        instance: &str,
+        reference: &str,
+        from_index: Option<&serde_json::Value>,
+        want: fn(Kind) -> bool,
+        out: &mut Vec<Target<'d>>,
+    ) {
+        let Some(parsed) = address::parse_reference(reference) else {
+            return;
+        };
+        let Some(kind) = Kind::from_type(&parsed.resource_type) else {
+            return;
+        };
+        if !want(kind) {
+            return;
+        }
+        let candidates: Vec<&'d Resource> = self
+            .instances
+            .get(&(instance, kind, parsed.name.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        let chosen: Vec<&'d Resource> = match &parsed.index {
+            Some(index) => candidates
+                .into_iter()
+                .filter(|r| r.index.as_ref() == Some(index))
+                .collect(),
+            None if candidates.len() > 1 && from_index.is_some() => {
+                let same: Vec<&'d Resource> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|r| r.index.as_ref() == from_index)
+                    .collect();
+                if same.is_empty() { candidates } else { same }
+            }
+            None => candidates,
+        };
+        for r in chosen {
+            match out.iter_mut().find(|t| std::ptr::eq(t.resource, r)) {
+                Some(t) => {
+                    if t.attribute.is_none() {
+                        t.attribute = parsed.attribute.clone();
+                    }
+                }
+                None => out.push(Target {
+                    resource: r,
+                    attribute: parsed.attribute.clone(),
+                }),
+            }
+        }
     }
 
     /// The certificate resource that holds `id` after the plan, for messages.
@@ -417,8 +570,58 @@ impl<'d> Analysis<'d> {
     }
 }
 
-fn timestamp(t: Text) -> Option<i64> {
-    t.known().and_then(|s| rotation::parse_rfc3339(s).ok())
+/// `module.a["x"].module.b` -> [`module.a["x"]`, `module.a["x"].module.b`].
+fn module_ancestors(instance: &str) -> Vec<String> {
+    let segments = address::split_segments(instance);
+    (1..=segments.len() / 2)
+        .map(|n| segments[..2 * n].join("."))
+        .collect()
+}
+
+/// The calling module instance and path of a module instance (`None` for the root).
+fn parent_module<'p>(instance: &str, path: &'p [String]) -> Option<(String, &'p [String])> {
+    if path.is_empty() {
+        return None;
+    }
+    let segments = address::split_segments(instance);
+    let keep = segments.len().saturating_sub(2);
+    Some((segments[..keep].join("."), &path[..path.len() - 1]))
+}
+
+impl<'d> Analysis<'d> {
+    /// A date attribute in unix seconds; a value present but unreadable is recorded in
+    /// `unreadable` (and is `None` here), never dropped.
+    fn date(
+        &mut self,
+        r: &'d Resource,
+        values: &'d crate::input::Attrs,
+        id: Text<'d>,
+        attribute: &'static str,
+    ) -> Option<i64> {
+        let (value, problem) = match values.field(attribute) {
+            Field::Null | Field::Unknown => return None,
+            Field::Value(serde_json::Value::String(s)) if s.is_empty() => return None,
+            Field::Value(serde_json::Value::String(s)) => match crate::timestamp::parse(s) {
+                Ok(t) => return Some(t),
+                Err(e) => (format!("{s:?}"), e),
+            },
+            Field::Value(v) => (
+                v.to_string(),
+                format!(
+                    "{v} is not a date; expected a string in {}",
+                    crate::timestamp::EXPECTED
+                ),
+            ),
+        };
+        self.unreadable.push(Unreadable {
+            resource: r,
+            certificate_id: id.known(),
+            attribute,
+            value,
+            problem,
+        });
+        None
+    }
 }
 
 pub fn owner_of(r: &Resource, keys: &[String]) -> Owner {
@@ -437,7 +640,7 @@ pub fn owner_of(r: &Resource, keys: &[String]) -> Owner {
     }
     // tags_all adds the provider's default_tags (AWS provider only).
     match (r.kind, after.field("tags_all")) {
-        (Kind::AwsCertificate | Kind::AwsStage, crate::input::Field::Unknown) => Owner::Unknown,
+        (Kind::AwsCertificate | Kind::AwsStage, Field::Unknown) => Owner::Unknown,
         (Kind::AwsCertificate | Kind::AwsStage, _) => match after.string_map("tags_all") {
             Some(all) => find(&all).map(Owner::Yes).unwrap_or(Owner::No),
             None => Owner::Unknown,

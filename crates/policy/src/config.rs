@@ -44,6 +44,19 @@ overlap_min = "1d"
 # [rules.APIGW005]
 # enabled = false
 # severity = "low"
+
+# Exceptions accept findings of one rule on matching addresses for a while, with a reason.
+# `address` is an exact resource address or a pattern (`*` any characters, `?` one); an
+# exception past `expires` (RFC 3339, or a date: valid through that day, UTC) stops applying
+# and the report says so.
+# [[exceptions]]
+# rule = "APIGW001"
+# address = "module.legacy.aws_api_gateway_client_certificate.*"
+# reason = "Retired with the legacy API in December; rotation would break partner pinning."
+# expires = "2026-12-31"
+
+# Base of SARIF helpUri links (each rule adds #apigw001 ...); a relative reference by default.
+# help_uri = "docs/policy-rules.md"
 "#;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +66,52 @@ pub struct Config {
     pub expiry: Expiry,
     pub bounds: Bounds,
     pub rules: BTreeMap<String, RuleSettings>,
+    pub exceptions: Vec<Exception>,
+    pub help_uri: String,
+}
+
+/// An accepted finding: a rule on matching addresses, with a reason, until a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// The rule's own ID spelling.
+    pub rule: String,
+    pub address: String,
+    pub reason: String,
+    /// Unix seconds: the exception applies strictly before this instant.
+    pub expires: i64,
+}
+
+impl Exception {
+    pub fn matches(&self, rule: &str, address: &str) -> bool {
+        self.rule == rule && glob(self.address.as_bytes(), address.as_bytes())
+    }
+}
+
+/// `*` matches any run of characters (dots and brackets included), `?` one character.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// Durations in seconds.
@@ -101,9 +160,13 @@ impl Default for Config {
                 promote_after_max: None,
             },
             rules: BTreeMap::new(),
+            exceptions: Vec::new(),
+            help_uri: DEFAULT_HELP_URI.to_string(),
         }
     }
 }
+
+pub const DEFAULT_HELP_URI: &str = "docs/policy-rules.md";
 
 impl Config {
     pub fn rule_enabled(&self, id: &str) -> bool {
@@ -163,6 +226,17 @@ struct RawConfig {
     expiry: Option<RawExpiry>,
     bounds: Option<RawBounds>,
     rules: Option<BTreeMap<String, RawRule>>,
+    exceptions: Option<Vec<RawException>>,
+    help_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    rule: String,
+    address: String,
+    reason: String,
+    expires: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -202,6 +276,18 @@ fn bound(key: &str, value: Option<String>) -> Result<Option<u64>, String> {
     value
         .map(|v| rotation::parse_duration(&v).map_err(|e| format!("{key}: {e}")))
         .transpose()
+}
+
+/// RFC 3339, or a date `YYYY-MM-DD` meaning "through that day" (UTC).
+fn parse_expiry(s: &str) -> Result<i64, String> {
+    if let Ok(t) = rotation::parse_rfc3339(s) {
+        return Ok(t);
+    }
+    rotation::parse_rfc3339(&format!("{s}T00:00:00Z"))
+        .map(|start| start + DAY as i64)
+        .map_err(|_| {
+            format!("{s:?} is not a date; expected \"2026-12-31\" or \"2026-12-31T18:00:00Z\"")
+        })
 }
 
 impl RawConfig {
@@ -292,12 +378,46 @@ impl RawConfig {
                 },
             );
         }
+        let mut exceptions = Vec::new();
+        for (i, e) in self.exceptions.unwrap_or_default().into_iter().enumerate() {
+            let at = format!("exceptions[{i}]");
+            let Some(rule) = rules::find(&e.rule) else {
+                return Err(format!(
+                    "{at}.rule: unknown rule ID {:?}; known rules are {}",
+                    e.rule,
+                    rules::ALL
+                        .iter()
+                        .map(|r| r.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            if e.address.trim().is_empty() {
+                return Err(format!(
+                    "{at}.address is empty: name a resource address or a pattern such as \"module.legacy.*\""
+                ));
+            }
+            if e.reason.trim().is_empty() {
+                return Err(format!(
+                    "{at}.reason is empty: say why the finding is accepted (it is shown in every report)"
+                ));
+            }
+            let expires = parse_expiry(&e.expires).map_err(|m| format!("{at}.expires: {m}"))?;
+            exceptions.push(Exception {
+                rule: rule.id.to_string(),
+                address: e.address,
+                reason: e.reason,
+                expires,
+            });
+        }
         Ok(Config {
             fail_on,
             owner_tag_keys,
             expiry,
             bounds,
             rules,
+            exceptions,
+            help_uri: self.help_uri.unwrap_or(defaults.help_uri),
         })
     }
 }
@@ -380,6 +500,53 @@ mod tests {
             assert!(e.contains(needle), "{text:?} -> {e}");
             assert!(e.starts_with("config c.toml"), "{e}");
             assert!(!e.contains('\n'), "one line: {e}");
+        }
+    }
+
+    #[test]
+    fn exceptions_parse_and_match_patterns() {
+        let c = Config::parse(
+            "[[exceptions]]\nrule = \"apigw001\"\naddress = \"module.legacy[*].aws_*\"\n\
+             reason = \"retired in December\"\nexpires = \"2026-12-31\"\n",
+            "c.toml",
+        )
+        .expect("valid");
+        let e = &c.exceptions[0];
+        assert_eq!(e.rule, "APIGW001");
+        assert_eq!(
+            e.expires,
+            rotation::parse_rfc3339("2027-01-01T00:00:00Z").expect("t")
+        );
+        assert!(e.matches(
+            "APIGW001",
+            "module.legacy[0].aws_api_gateway_client_certificate.this"
+        ));
+        assert!(!e.matches(
+            "APIGW004",
+            "module.legacy[0].aws_api_gateway_client_certificate.this"
+        ));
+        assert!(!e.matches("APIGW001", "aws_api_gateway_client_certificate.this"));
+        assert!(glob(b"a?c", b"abc") && !glob(b"a?c", b"ac") && glob(b"*", b""));
+        for (text, needle) in [
+            (
+                "[[exceptions]]\nrule = \"APIGW001\"\naddress = \"x\"\nreason = \"\"\nexpires = \"2026-12-31\"\n",
+                "exceptions[0].reason",
+            ),
+            (
+                "[[exceptions]]\nrule = \"APIGW001\"\naddress = \"x\"\nreason = \"r\"\nexpires = \"soon\"\n",
+                "exceptions[0].expires: \"soon\"",
+            ),
+            (
+                "[[exceptions]]\nrule = \"APIGW042\"\naddress = \"x\"\nreason = \"r\"\nexpires = \"2026-12-31\"\n",
+                "APIGW042",
+            ),
+            (
+                "[[exceptions]]\nrule = \"APIGW001\"\naddress = \"x\"\nreason = \"r\"\n",
+                "expires",
+            ),
+        ] {
+            let e = Config::parse(text, "c.toml").expect_err(text).to_string();
+            assert!(e.contains(needle), "{text:?} -> {e}");
         }
     }
 

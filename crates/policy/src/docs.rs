@@ -56,16 +56,30 @@ reported as one line on stderr. `format_version` 1.x is read; unknown fields are
         "\n## KPIs\n\nEvery report ends with the KPIs a plan can answer, over the certificates that \
 exist after it: how many certificates; how many expire within 30 days (not yet expired); how many \
 in-use certificates are past their rotation due date (expired ones included); how many are expired; \
-and the share whose resource carries an owner tag.\n\n\
+how many expire within 60 and 90 days; and the share whose resource carries an owner tag. Dates \
+present in no readable form are counted as `unreadable` (and are APIGW007 findings), never as \
+\"not expiring\".\n\n\
+## Exceptions and baselines\n\n\
+An exception in the configuration (`[[exceptions]]`: `rule`, `address` pattern, `reason`, \
+`expires`) accepts the findings of one rule on matching addresses until its expiry: they are still \
+reported (under ACCEPTED, with the reason; in SARIF as `suppressions`) but do not fail the run. \
+Once expired it stops applying, and the finding says so.\n\n\
+`--write-baseline FILE` records the fingerprints of a run's findings; `--baseline FILE` reports \
+findings present in it as known (SARIF `baselineState` `unchanged`) and fails only on new ones. A \
+fingerprint is the rule, the resource address and the certificate ID (`APIGW001:addr:id`), so a \
+rotated certificate is a new finding; SARIF carries it as `partialFingerprints`.\n\n\
 ## Reports\n\n\
 - `text`: findings grouped by severity; each names the resource address, the certificate, its \
 dates, the problem and the fix; then a summary and the KPIs.\n\
 - `json`: `schema_version` 1: `tool`, `input`, `now`, `fail_on`, `failed`, `summary`, `kpi`, \
 `findings` (each with `rule_id`, `severity`, `title`, `address`, `resource_type`, \
 `certificate_id`, `certificate_address`, `expiration_date`, `rotation_due_date`, `days_left`, \
-`message`, `fix`; absent fields are omitted).\n\
+`attribute`, `value`, `fingerprint`, `suppressed`, `expired_exception`, `message`, `fix`; absent \
+fields are omitted).\n\
 - `sarif`: SARIF 2.1.0; each result points at the checked file and names the resource as a \
-logical location; `security-severity` is set for code-scanning dashboards.\n\n\
+logical location; `security-severity` is set for code-scanning dashboards; rules carry help text \
+and `helpUri` (`help_uri` in the configuration, default `docs/policy-rules.md`, plus the rule's \
+anchor).\n\n\
 ## Configuration\n\n\
 `--config FILE` reads a TOML file. Every key is optional; unknown keys and rule IDs are errors. \
 With the defaults:\n\n```toml\n",

@@ -251,6 +251,24 @@ impl Resource {
     }
 }
 
+/// What one module call passes to its module's input variables: the references of each
+/// argument (`module "m" { certificate_id = aws_x.y.id }`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModuleInputs {
+    /// The called module's path (the caller's path plus the call name).
+    pub module_path: Vec<String>,
+    /// Argument name -> the references Terraform listed for it.
+    pub references: BTreeMap<String, Vec<String>>,
+}
+
+/// One output of a module and the references of its expression.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModuleOutput {
+    pub module_path: Vec<String>,
+    pub name: String,
+    pub references: Vec<String>,
+}
+
 /// One relevant resource block of the `configuration` section.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigResource {
@@ -284,6 +302,9 @@ pub struct Document {
     pub terraform_version: Option<String>,
     pub resources: Vec<Resource>,
     pub configuration: Vec<ConfigResource>,
+    /// Module calls' arguments and modules' outputs, to follow references across modules.
+    pub module_inputs: Vec<ModuleInputs>,
+    pub module_outputs: Vec<ModuleOutput>,
 }
 
 impl Document {
@@ -440,7 +461,9 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         format_version,
         terraform_version: state.terraform_version,
         resources,
-        configuration: state.configuration,
+        configuration: state.configuration.resources,
+        module_inputs: state.configuration.inputs,
+        module_outputs: state.configuration.outputs,
     })
 }
 
@@ -507,7 +530,14 @@ struct ReadState {
     saw_plan_sections: bool,
     changes: Vec<Resource>,
     values: Vec<Resource>,
-    configuration: Vec<ConfigResource>,
+    configuration: ConfigSink,
+}
+
+#[derive(Default)]
+struct ConfigSink {
+    resources: Vec<ConfigResource>,
+    inputs: Vec<ModuleInputs>,
+    outputs: Vec<ModuleOutput>,
 }
 
 struct DocVisitor<'s> {
@@ -1090,7 +1120,7 @@ impl<'de> Visitor<'de> for AnyTrueVisitor {
 
 /// `configuration`: walks `root_module` and nested `module_calls`.
 struct ConfigSection<'s> {
-    sink: &'s mut Vec<ConfigResource>,
+    sink: &'s mut ConfigSink,
 }
 
 impl<'de> ObjectSeed<'de> for ConfigSection<'_> {
@@ -1112,7 +1142,7 @@ impl<'de> ObjectSeed<'de> for ConfigSection<'_> {
 }
 
 struct ConfigModule<'s> {
-    sink: &'s mut Vec<ConfigResource>,
+    sink: &'s mut ConfigSink,
     path: Vec<String>,
 }
 
@@ -1120,14 +1150,24 @@ impl<'de> ObjectSeed<'de> for ConfigModule<'_> {
     type Value = ();
     const EXPECTING: &'static str = "a configuration module object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(Keys(&["resources", "module_calls"]))? {
+        while let Some(key) = map.next_key_seed(Keys(&["resources", "module_calls", "outputs"]))? {
             match key {
                 Some("resources") => {
                     let list: Option<Vec<ConfigEntry>> = map.next_value()?;
                     for entry in list.unwrap_or_default() {
                         if let Some(r) = entry.into_config(&self.path) {
-                            self.sink.push(r);
+                            self.sink.resources.push(r);
                         }
+                    }
+                }
+                Some("outputs") => {
+                    let outputs: Option<BTreeMap<String, Value>> = map.next_value()?;
+                    for (name, output) in outputs.unwrap_or_default() {
+                        self.sink.outputs.push(ModuleOutput {
+                            module_path: self.path.clone(),
+                            name,
+                            references: references_of(output.get("expression")),
+                        });
                     }
                 }
                 Some("module_calls") => map.next_value_seed(OrNull(Object(ModuleCalls {
@@ -1144,7 +1184,7 @@ impl<'de> ObjectSeed<'de> for ConfigModule<'_> {
 }
 
 struct ModuleCalls<'s> {
-    sink: &'s mut Vec<ConfigResource>,
+    sink: &'s mut ConfigSink,
     path: Vec<String>,
 }
 
@@ -1165,7 +1205,7 @@ impl<'de> ObjectSeed<'de> for ModuleCalls<'_> {
 }
 
 struct ModuleCall<'s> {
-    sink: &'s mut Vec<ConfigResource>,
+    sink: &'s mut ConfigSink,
     path: Vec<String>,
 }
 
@@ -1173,14 +1213,26 @@ impl<'de> ObjectSeed<'de> for ModuleCall<'_> {
     type Value = ();
     const EXPECTING: &'static str = "a module call object";
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(Keys(&["module"]))? {
-            if key == Some("module") {
-                map.next_value_seed(OrNull(Object(ConfigModule {
+        while let Some(key) = map.next_key_seed(Keys(&["module", "expressions"]))? {
+            match key {
+                Some("module") => map.next_value_seed(OrNull(Object(ConfigModule {
                     sink: &mut *self.sink,
                     path: self.path.clone(),
-                })))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+                })))?,
+                Some("expressions") => {
+                    let exprs: Option<BTreeMap<String, Value>> = map.next_value()?;
+                    self.sink.inputs.push(ModuleInputs {
+                        module_path: self.path.clone(),
+                        references: exprs
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(k, v)| (k, references_of(Some(&v))))
+                            .collect(),
+                    });
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(())
@@ -1247,22 +1299,26 @@ impl<'de> ObjectSeed<'de> for PhantomData<Expressions> {
         while let Some(key) = map.next_key_seed(Keys(KEPT_EXPRESSIONS))? {
             if let Some(key) = key {
                 let v: Value = map.next_value()?;
-                let refs: Vec<String> = v
-                    .get("references")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|r| r.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.insert(key.to_string(), refs);
+                out.insert(key.to_string(), references_of(Some(&v)));
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(Expressions(out))
     }
+}
+
+/// The `references` list of an expression object.
+fn references_of(expression: Option<&Value>) -> Vec<String> {
+    expression
+        .and_then(|v| v.get("references"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

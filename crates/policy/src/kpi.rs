@@ -15,6 +15,12 @@ pub struct Kpi {
     pub certificates: usize,
     /// Not yet expired, expiring within 30 days.
     pub under_30_days: usize,
+    /// Not yet expired, expiring within 60 days (those within 30 included).
+    #[serde(default)]
+    pub under_60_days: usize,
+    /// Not yet expired, expiring within 90 days (those within 60 included).
+    #[serde(default)]
+    pub under_90_days: usize,
     /// In-use certificates (AWS certificates, rotating resources' current) past their
     /// rotation due date, expired ones included.
     pub due: usize,
@@ -23,6 +29,10 @@ pub struct Kpi {
     pub with_owner: usize,
     /// `with_owner / certificates` (1.0 when there are none).
     pub owner_share: f64,
+    /// Dates present but unreadable (APIGW007): certificates the expiry KPIs could not
+    /// count.
+    #[serde(default)]
+    pub unreadable: usize,
 }
 
 impl Kpi {
@@ -31,10 +41,13 @@ impl Kpi {
         let mut k = Kpi {
             certificates: a.certificates.len(),
             under_30_days: 0,
+            under_60_days: 0,
+            under_90_days: 0,
             due: 0,
             expired: 0,
             with_owner: 0,
             owner_share: 1.0,
+            unreadable: a.unreadable.len(),
         };
         for c in &a.certificates {
             if matches!(c.owner, Owner::Yes(_)) {
@@ -45,8 +58,16 @@ impl Kpi {
             };
             if rotation::is_expired(now, exp) {
                 k.expired += 1;
-            } else if rotation::is_due(now, exp, (UNDER_DAYS * 86_400) as u64) {
-                k.under_30_days += 1;
+            } else {
+                for (days, count) in [
+                    (UNDER_DAYS, &mut k.under_30_days),
+                    (60, &mut k.under_60_days),
+                    (90, &mut k.under_90_days),
+                ] {
+                    if rotation::is_due(now, exp, (days * 86_400) as u64) {
+                        *count += 1;
+                    }
+                }
             }
             if matches!(c.slot, None | Some(Slot::Current))
                 && rotation::is_due(now, exp, c.rotate_before.unwrap_or(default_rotate_before))

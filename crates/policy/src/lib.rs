@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod analysis;
+pub mod baseline;
 pub mod config;
 pub mod docs;
 pub mod finding;
@@ -17,6 +18,7 @@ pub mod report;
 pub mod rules;
 pub mod severity;
 pub mod synth;
+pub mod timestamp;
 
 #[cfg(test)]
 mod testkit;
@@ -34,11 +36,41 @@ pub struct Outcome {
     pub kpi: Kpi,
 }
 
-/// Runs the enabled rules and computes the KPIs as of `now` (unix seconds).
+/// Runs the enabled rules, applies the configured exceptions and computes the KPIs as
+/// of `now` (unix seconds).
 pub fn evaluate(doc: &Document, config: &Config, now: i64) -> Outcome {
     let analysis = Analysis::new(doc, now, &config.owner_tag_keys);
+    let mut findings = rules::run(&analysis, config);
+    apply_exceptions(&mut findings, config, now);
     Outcome {
-        findings: rules::run(&analysis, config),
+        findings,
         kpi: Kpi::compute(&analysis, config.expiry.rotate_before),
+    }
+}
+
+/// The first matching exception decides: in force, it suppresses the finding; expired,
+/// it leaves the finding counting and says so.
+pub fn apply_exceptions(findings: &mut [Finding], config: &Config, now: i64) {
+    for f in findings {
+        let Some(e) = config
+            .exceptions
+            .iter()
+            .find(|e| e.matches(&f.rule_id, &f.address))
+        else {
+            continue;
+        };
+        let expires = rotation::format_rfc3339(e.expires);
+        if now < e.expires {
+            f.suppressed = Some(finding::Suppression::Exception {
+                reason: e.reason.clone(),
+                address: e.address.clone(),
+                expires,
+            });
+        } else {
+            f.expired_exception = Some(format!(
+                "the exception for {} on {:?} (\"{}\") expired on {expires} and no longer applies",
+                e.rule, e.address, e.reason
+            ));
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use apigw_policy::baseline::Baseline;
 use apigw_policy::config::{self, Config};
 use apigw_policy::report::{Format, InputInfo, Report};
 use apigw_policy::severity::Severity;
@@ -44,6 +45,14 @@ enum Command {
         /// critical); overrides `fail_on` from the configuration (default low).
         #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<String>,
+        /// Findings whose fingerprints this baseline holds are reported as known and do
+        /// not fail the run; new ones do.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Write the findings of this run (except those an exception accepts) as a
+        /// baseline; they count as known in this run too.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
     },
     /// List the rules.
     Rules {
@@ -106,6 +115,8 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             now,
             fail_on,
+            baseline,
+            write_baseline,
         } => {
             let config = match &config {
                 Some(path) => Config::load(path)?,
@@ -138,12 +149,22 @@ fn run(cli: Cli) -> Result<u8> {
                     (read_input(f, &name, size)?, name)
                 }
             };
-            let outcome = evaluate(&doc, &config, now);
+            let known = baseline.as_deref().map(Baseline::load).transpose()?;
+            let mut outcome = evaluate(&doc, &config, now);
+            if let Some(b) = &known {
+                b.apply(&mut outcome.findings);
+            }
+            if let Some(path) = &write_baseline {
+                let b = Baseline::of(&outcome.findings);
+                b.write(path)?;
+                b.apply(&mut outcome.findings);
+            }
             let report = Report {
                 input: InputInfo::of(&doc, &name),
                 now,
                 fail_on,
                 outcome: &outcome,
+                help_uri: config.help_uri.clone(),
             };
             let format = match format {
                 FormatArg::Text => Format::Text,

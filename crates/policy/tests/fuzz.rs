@@ -55,6 +55,7 @@ fn check(input: &[u8]) -> bool {
                 now,
                 fail_on: Severity::Low,
                 outcome: &outcome,
+                help_uri: "docs/policy-rules.md".to_string(),
             };
             let _ = report.render(Format::Text);
             let json: JsonReport =

@@ -35,7 +35,11 @@ pub struct Tool {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Every finding, suppressed ones included.
     pub total: usize,
+    /// Accepted by an exception or known from the baseline (not failing the run).
+    #[serde(default)]
+    pub suppressed: usize,
     /// Every severity, zero counts included.
     pub by_severity: BTreeMap<Severity, usize>,
 }
@@ -53,6 +57,12 @@ pub fn build(r: &Report) -> JsonReport {
         failed: r.failed(),
         summary: Summary {
             total: r.outcome.findings.len(),
+            suppressed: r
+                .outcome
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_some())
+                .count(),
             by_severity: r.counts().into_iter().collect(),
         },
         kpi: r.outcome.kpi.clone(),

@@ -47,6 +47,8 @@ pub struct Report<'a> {
     pub now: i64,
     pub fail_on: Severity,
     pub outcome: &'a Outcome,
+    /// Base of SARIF `helpUri` links.
+    pub help_uri: String,
 }
 
 impl Report<'_> {
@@ -55,7 +57,7 @@ impl Report<'_> {
         self.outcome
             .findings
             .iter()
-            .any(|f| f.severity >= self.fail_on)
+            .any(|f| f.suppressed.is_none() && f.severity >= self.fail_on)
     }
 
     pub fn render(&self, format: Format) -> String {
@@ -66,7 +68,8 @@ impl Report<'_> {
         }
     }
 
-    /// (severity, count) for every severity, most serious first.
+    /// (severity, count) of the findings that count (not suppressed), for every
+    /// severity, most serious first.
     pub fn counts(&self) -> Vec<(Severity, usize)> {
         Severity::ALL
             .iter()
@@ -77,7 +80,7 @@ impl Report<'_> {
                     self.outcome
                         .findings
                         .iter()
-                        .filter(|f| f.severity == *s)
+                        .filter(|f| f.suppressed.is_none() && f.severity == *s)
                         .count(),
                 )
             })

@@ -4,12 +4,14 @@
 use serde_json::{Value, json};
 
 use super::Report;
+use crate::finding::Suppression;
 use crate::rules;
 
 pub const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 pub fn build(r: &Report) -> Value {
+    let base = &r.help_uri;
     let driver_rules: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -22,6 +24,7 @@ pub fn build(r: &Report) -> Value {
                     "text": rule.fix,
                     "markdown": format!("{}\n\n**Fix:** {}", rule.description, rule.fix),
                 },
+                "helpUri": format!("{base}#{}", rule.id.to_lowercase()),
                 "defaultConfiguration": { "level": rule.default_severity.sarif_level() },
                 "properties": {
                     "security-severity": rule.default_severity.security_score(),
@@ -56,7 +59,7 @@ pub fn build(r: &Report) -> Value {
             if let Some(d) = f.days_left {
                 props["days_left"] = json!(d);
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule_id,
                 "ruleIndex": rule_index,
                 "level": f.severity.sarif_level(),
@@ -68,16 +71,41 @@ pub fn build(r: &Report) -> Value {
                         "kind": "resource",
                     }],
                 }],
-                "partialFingerprints": {
-                    "apigwPolicy/v1": format!(
-                        "{}:{}:{}",
-                        f.rule_id,
-                        f.address,
-                        f.certificate_id.as_deref().unwrap_or("")
-                    ),
+                "partialFingerprints": { "apigwPolicy/v1": f.fingerprint },
+                "baselineState": if matches!(f.suppressed, Some(Suppression::Baseline)) {
+                    "unchanged"
+                } else {
+                    "new"
                 },
                 "properties": props,
-            })
+            });
+            match &f.suppressed {
+                Some(Suppression::Exception {
+                    reason,
+                    address,
+                    expires,
+                }) => {
+                    result["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": format!(
+                            "{reason} (exception for {address} until {expires})"
+                        ),
+                    }]);
+                }
+                Some(Suppression::Baseline) => {
+                    result["suppressions"] = json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": "known from the baseline",
+                    }]);
+                }
+                None => {}
+            }
+            if let Some(note) = &f.expired_exception {
+                result["properties"]["expired_exception"] = json!(note);
+            }
+            result
         })
         .collect();
     json!({

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
+use crate::finding::Suppression;
 use crate::severity::Severity;
 
 pub fn render(r: &Report) -> String {
@@ -26,7 +27,7 @@ pub fn render(r: &Report) -> String {
             .outcome
             .findings
             .iter()
-            .filter(|f| f.severity == *severity)
+            .filter(|f| f.suppressed.is_none() && f.severity == *severity)
             .collect();
         if group.is_empty() {
             continue;
@@ -65,9 +66,36 @@ pub fn render(r: &Report) -> String {
             }
             let _ = writeln!(o, "    problem      {}", f.message);
             let _ = writeln!(o, "    fix          {}", f.fix);
+            if let Some(note) = &f.expired_exception {
+                let _ = writeln!(o, "    exception    {note}");
+            }
         }
     }
-    let n = r.outcome.findings.len();
+    let accepted: Vec<_> = r
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .collect();
+    if !accepted.is_empty() {
+        let _ = writeln!(o, "\nACCEPTED ({}; not failing the run)", accepted.len());
+        for f in accepted {
+            let why = match &f.suppressed {
+                Some(Suppression::Exception {
+                    reason, expires, ..
+                }) => format!("exception until {expires}: {reason}"),
+                _ => "known from the baseline".to_string(),
+            };
+            let _ = writeln!(o, "  {} {} {}", f.rule_id, f.severity, f.address);
+            let _ = writeln!(o, "    accepted     {why}");
+        }
+    }
+    let n = r
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
     if n == 0 {
         let _ = writeln!(o, "\nNo findings.");
     } else {
@@ -87,18 +115,29 @@ pub fn render(r: &Report) -> String {
         );
     }
     let k = &r.outcome.kpi;
-    let _ = writeln!(
+    let _ = write!(
         o,
-        "KPIs: {} certificate{} after this {}; {} under 30 days; {} due; {} expired; {} of {} ({:.0}%) with an owner tag",
+        "KPIs: {} certificate{} after this {}; expiring within 30/60/90 days: {}/{}/{}; {} due; {} expired; {} of {} ({:.0}%) with an owner tag",
         k.certificates,
         if k.certificates == 1 { "" } else { "s" },
         i.kind,
         k.under_30_days,
+        k.under_60_days,
+        k.under_90_days,
         k.due,
         k.expired,
         k.with_owner,
         k.certificates,
         k.owner_share * 100.0
     );
+    if k.unreadable > 0 {
+        let _ = write!(
+            o,
+            "; {} unreadable date{} (APIGW007: not counted above)",
+            k.unreadable,
+            if k.unreadable == 1 { "" } else { "s" }
+        );
+    }
+    o.push('\n');
     o
 }

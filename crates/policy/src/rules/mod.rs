@@ -12,6 +12,7 @@ pub mod apigw003_delete_in_use;
 pub mod apigw004_owner_tag;
 pub mod apigw005_stage_without_certificate;
 pub mod apigw006_rotation_bounds;
+pub mod apigw007_unreadable_value;
 
 /// What a rule gets to look at.
 pub struct Context<'a, 'd> {
@@ -40,6 +41,7 @@ pub const ALL: &[&RuleDef] = &[
     &apigw004_owner_tag::RULE,
     &apigw005_stage_without_certificate::RULE,
     &apigw006_rotation_bounds::RULE,
+    &apigw007_unreadable_value::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleDef> {
@@ -62,6 +64,9 @@ pub fn run(analysis: &Analysis, config: &Config) -> Vec<Finding> {
             }
         }
         findings.extend(found);
+    }
+    for f in &mut findings {
+        f.fingerprint = f.compute_fingerprint();
     }
     findings.sort_by(|a, b| {
         b.severity
@@ -91,6 +96,6 @@ mod tests {
             );
         }
         assert!(find("apigw003").is_some());
-        assert!(find("APIGW007").is_none());
+        assert!(find("APIGW099").is_none());
     }
 }
