@@ -1,0 +1,272 @@
+//! Fleets end to end: the real terraform, the provider binary and the
+//! emulator, with AWS's control-plane throttling switched on and a faulty
+//! network in between (tests/common/proxy.rs): server errors on one request
+//! in ten, and a GenerateClientCertificate whose answer is lost after the
+//! certificate was created.
+
+mod common;
+#[path = "common/proxy.rs"]
+mod proxy;
+#[path = "../tools/seed_api.rs"]
+mod seed_api;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use common::{Emulator, Tf, Throttle};
+use proxy::{Action, Proxy};
+use serde_json::Value;
+
+fn provider(endpoint: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    apigw = {{ source = \"{}\" }}\n  }}\n}}\n\n\
+         provider \"apigw\" {{\n  region   = \"{}\"\n  endpoint = \"{endpoint}\"\n}}\n",
+        common::PROVIDER_SOURCE,
+        common::REGION
+    )
+}
+
+/// Every certificate ID the state records (pending, current, previous).
+fn recorded(tf: &Tf) -> BTreeSet<String> {
+    let state = tf.show_json();
+    let mut ids = BTreeSet::new();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for r in resources
+        .iter()
+        .filter(|r| r["type"] == "apigw_rotating_client_certificate")
+    {
+        for slot in ["pending", "current", "previous"] {
+            if let Some(id) = r["values"][format!("{slot}_certificate_id")].as_str() {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+fn existing(emu: &Emulator) -> BTreeSet<String> {
+    emu.certificate_ids().into_iter().collect()
+}
+
+fn assert_no_orphans(emu: &Emulator, tf: &Tf, when: &str) {
+    let (exists, recorded) = (existing(emu), recorded(tf));
+    let orphans: Vec<_> = exists.difference(&recorded).collect();
+    let missing: Vec<_> = recorded.difference(&exists).collect();
+    assert!(
+        orphans.is_empty() && missing.is_empty(),
+        "{when}: certificates no state records: {orphans:?}; recorded but gone: {missing:?}"
+    );
+}
+
+#[test]
+fn a_lost_generate_answer_leaves_no_orphan() {
+    let emu = Emulator::start();
+    // The first GenerateClientCertificate reaches the emulator, which creates
+    // the certificate; its answer never reaches the provider.
+    let proxy = Proxy::start(
+        &emu.url(),
+        Arc::new(|method: &str, path: &str, _| {
+            if method == "POST" && path == "/clientcertificates" {
+                Action::DropAnswer
+            } else {
+                Action::Forward
+            }
+        }),
+    );
+    let tf = Tf::bare();
+    tf.write("provider.tf", &provider(&proxy.url()));
+    tf.write(
+        "main.tf",
+        "resource \"apigw_rotating_client_certificate\" \"c\" {}\n",
+    );
+    tf.init();
+    let out = tf.apply_result();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let posts: Vec<_> = proxy
+        .seen()
+        .into_iter()
+        .filter(|(r, _)| r == "POST /clientcertificates")
+        .collect();
+    assert!(
+        !posts.is_empty() && posts.iter().all(|(_, a)| *a == Action::DropAnswer),
+        "{posts:?}"
+    );
+    assert!(out.status.success(), "apply must recover: {text}");
+    assert_eq!(
+        posts.len(),
+        1,
+        "one generation, adopted after the lost answer"
+    );
+    assert_eq!(existing(&emu).len(), 1, "{text}");
+    assert_no_orphans(&emu, &tf, "after the apply");
+}
+
+/// 60 certificates (API Gateway's default per-region quota) and 60 stage
+/// attachments on 30 REST APIs, against AWS's control-plane rate (10
+/// requests/s, burst 40) and a server error on every tenth request, with the
+/// provider's defaults: create, rotation and retirement each converge in one
+/// apply, no certificate is left unrecorded, and the retirement apply lists
+/// the stages at most once per provider process.
+#[test]
+fn a_fleet_converges_in_one_apply_per_step_under_throttling_and_server_errors() {
+    const N: usize = 60;
+    let emu = Emulator::with_config(apigw_emulator::Config {
+        throttle: Some(Throttle::AWS),
+        // During the overlap each series holds two certificates: a quota
+        // raised to twice the default, as a fleet this size needs.
+        max_client_certificates: 2 * N,
+        ..apigw_emulator::Config::default()
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
+    // Seeded straight at the emulator, slowly enough for its throttle.
+    let aws = rt.block_on(seed_api::client(&emu.url(), common::REGION));
+    emu.set_throttle(None)
+        .unwrap_or_else(|e| panic!("cannot lift the throttle: {e}"));
+    let apis: Vec<String> = (0..N / 2)
+        .map(|i| {
+            rt.block_on(seed_api::create_api(
+                &aws,
+                &format!("fleet{i}"),
+                &["blue", "green"],
+            ))
+            .unwrap_or_else(|e| panic!("cannot create REST API {i}: {e}"))
+        })
+        .collect();
+    emu.set_throttle(Some(Throttle::AWS))
+        .unwrap_or_else(|e| panic!("cannot throttle: {e}"));
+
+    let proxy = Proxy::start(
+        &emu.url(),
+        Arc::new(|_: &str, _: &str, n| {
+            if n % 10 == 9 {
+                Action::Fail500
+            } else {
+                Action::Forward
+            }
+        }),
+    );
+    let mut tf = Tf::bare();
+    tf.write("provider.tf", &provider(&proxy.url()));
+    tf.write(
+        "main.tf",
+        &format!(
+            r#"
+locals {{
+  apis  = {apis}
+  certs = {{ for i in range({N}) : format("c%02d", i) => {{
+    api   = local.apis[floor(i / 2)]
+    stage = i % 2 == 0 ? "blue" : "green"
+  }} }}
+}}
+
+resource "apigw_rotating_client_certificate" "fleet" {{
+  for_each = local.certs
+  overlap  = "1h"
+}}
+
+resource "apigw_stage_client_certificate" "fleet" {{
+  for_each              = local.certs
+  rest_api_id           = each.value.api
+  stage_name            = each.value.stage
+  client_certificate_id = apigw_rotating_client_certificate.fleet[each.key].current_certificate_id
+}}
+"#,
+            apis = serde_json::to_string(&apis).unwrap_or_default()
+        ),
+    );
+    tf.init();
+
+    let apply = |tf: &Tf, step: &str| {
+        let out = tf.apply_result();
+        assert!(
+            out.status.success(),
+            "{step}: the fleet must converge in one apply:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let failed = || {
+        proxy
+            .seen()
+            .iter()
+            .filter(|(_, a)| *a == Action::Fail500)
+            .count()
+    };
+    let stages_present = |tf: &Tf| -> BTreeSet<String> {
+        let state = tf.show_json();
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r["type"] == "apigw_rotating_client_certificate")
+            .filter_map(|r| {
+                r["values"]["current_certificate_id"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+
+    apply(&tf, "create");
+    assert_eq!(existing(&emu).len(), N);
+    assert_no_orphans(&emu, &tf, "after create");
+    assert!(failed() > 0, "the proxy must have failed requests");
+
+    // Into the rotation window of every certificate.
+    emu.age(310 * 86_400);
+    apply(&tf, "rotation");
+    assert_eq!(existing(&emu).len(), 2 * N, "new and previous certificates");
+    assert_no_orphans(&emu, &tf, "after rotation");
+    let current = stages_present(&tf);
+    for (i, api) in apis.iter().enumerate() {
+        for stage in ["blue", "green"] {
+            let presented = rt
+                .block_on(seed_api::stage_certificate(&aws, api, stage))
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            assert!(
+                current.contains(&presented),
+                "stage {stage} of API {i} presents {presented}, not a current certificate"
+            );
+        }
+    }
+
+    // Past the overlap on the provider's clock: every previous certificate goes.
+    let log_start = emu.requests().len();
+    tf.set_env("APIGW_CLOCK_OFFSET", "2h");
+    apply(&tf, "retirement");
+    assert_eq!(existing(&emu).len(), N);
+    assert_no_orphans(&emu, &tf, "after retirement");
+    let retirement: Vec<Value> = emu.requests()[log_start..]
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap_or_default())
+        .collect();
+    let answered = |op: &str| {
+        retirement
+            .iter()
+            .filter(|r| r["operation"] == op && r["status"] == 200)
+            .count()
+    };
+    // A plan process and an apply process: at most one pass each, one page
+    // of REST APIs per pass.
+    let passes = answered("GetRestApis");
+    assert!(
+        (1..=2).contains(&passes),
+        "stage inventory passes in the retirement apply: {passes}"
+    );
+    assert!(
+        answered("GetStages") <= passes * apis.len(),
+        "GetStages answered {} times for {passes} passes over {} APIs",
+        answered("GetStages"),
+        apis.len()
+    );
+}
