@@ -270,3 +270,54 @@ resource "apigw_stage_client_certificate" "fleet" {{
         apis.len()
     );
 }
+
+#[test]
+fn the_data_source_reports_certificates_an_interrupted_apply_left() {
+    let emu = Emulator::start();
+    let tf = Tf::bare();
+    tf.write("provider.tf", &provider(&emu.url()));
+    tf.write(
+        "main.tf",
+        r#"resource "apigw_rotating_client_certificate" "c" {}
+
+data "apigw_client_certificates" "all" {
+  depends_on = [apigw_rotating_client_certificate.c]
+}
+
+output "orphaned" {
+  value = data.apigw_client_certificates.all.orphaned_certificate_ids
+}
+"#,
+    );
+    tf.init();
+    tf.apply();
+    // What a provider killed right after GenerateClientCertificate leaves:
+    // a certificate with its attempt mark, which no state records.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
+    let aws = rt.block_on(seed_api::client(&emu.url(), common::REGION));
+    let left = rt
+        .block_on(
+            aws.generate_client_certificate()
+                .description("Managed by Terraform")
+                .tags("terraform-provider-apigw:attempt", "0123456789abcdef")
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("cannot generate: {e:?}"))
+        .client_certificate_id()
+        .unwrap_or_default()
+        .to_string();
+    // Older than the 10 minutes an apply may still be running.
+    emu.age(3600);
+    tf.apply();
+    assert_eq!(
+        tf.output("orphaned"),
+        serde_json::json!([left]),
+        "only the unrecorded certificate; the one the apply recorded carries no mark"
+    );
+    let recorded = recorded(&tf);
+    assert_eq!(recorded.len(), 1);
+    assert!(!recorded.contains(&left));
+}

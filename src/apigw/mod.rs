@@ -426,7 +426,7 @@ impl Client {
             let err = match self.generate_once(description, tags, series, &token).await {
                 Ok(cert) => {
                     return Ok(Generated {
-                        certificate: cert,
+                        certificate: self.confirm(cert).await,
                         recovered: false,
                     });
                 }
@@ -438,9 +438,8 @@ impl Client {
             match self.find_attempt(&token).await {
                 Ok(Some(cert)) => {
                     tracing::warn!(certificate_id = %cert.id, "adopted the certificate whose answer was lost");
-                    self.cache_upsert(&cert).await;
                     return Ok(Generated {
-                        certificate: cert,
+                        certificate: self.confirm(cert).await,
                         recovered: true,
                     });
                 }
@@ -451,6 +450,42 @@ impl Client {
                 Err(_) => return Err(err),
             }
         }
+    }
+
+    /// Removes the attempt mark from a certificate the caller now holds: a
+    /// certificate that still carries one was created by a generation whose
+    /// caller never got it (an interrupted apply), and is reported as
+    /// unrecorded ([`Client::unrecorded`]). A failure here leaves the mark,
+    /// which only makes that report over-cautious.
+    async fn confirm(&self, mut cert: Certificate) -> Certificate {
+        let sdk = self.sdk().await;
+        let arn = certificate_arn(&sdk.region, &cert.id);
+        match sdk
+            .client
+            .untag_resource()
+            .resource_arn(arn)
+            .tag_keys(ATTEMPT_TAG)
+            .send()
+            .await
+        {
+            Ok(_) => cert.mark.attempt = None,
+            Err(e) => {
+                let e = Self::map(sdk, "UntagResource", e);
+                tracing::warn!(certificate_id = %cert.id, error = %e, "could not remove the attempt mark");
+            }
+        }
+        self.cache_upsert(&cert).await;
+        cert
+    }
+
+    /// Certificates this provider generated whose generation no caller
+    /// received: they carry an attempt mark and were created at least
+    /// `grace` seconds before `now` (younger ones may still be in flight).
+    pub fn unrecorded(certs: &[Certificate], now: i64, grace: i64) -> Vec<&Certificate> {
+        certs
+            .iter()
+            .filter(|c| c.mark.attempt.is_some() && c.created.saturating_add(grace) <= now)
+            .collect()
     }
 
     async fn generate_once(
@@ -840,6 +875,79 @@ impl Client {
         Ok(updated)
     }
 
+    /// The id of the resource at `path` (`/health`) of a REST API; `None` when no
+    /// resource has that path.
+    pub async fn find_resource_id(
+        &self,
+        rest_api_id: &str,
+        path: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let sdk = self.sdk().await;
+        let mut position: Option<String> = None;
+        loop {
+            let page = sdk
+                .client
+                .get_resources()
+                .rest_api_id(rest_api_id)
+                .limit(500)
+                .set_position(position.clone())
+                .send()
+                .await
+                .map_err(|e| Self::map(sdk, "GetResources", e))?;
+            if let Some(r) = page.items().iter().find(|r| r.path() == Some(path)) {
+                return Ok(r.id().map(str::to_string));
+            }
+            match page.position() {
+                Some(p) if !p.is_empty() && position.as_deref() != Some(p) => {
+                    position = Some(p.to_string());
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// The stage's variables, so a test invocation resolves the integration URI
+    /// exactly as the stage's traffic does.
+    pub async fn stage_variables(
+        &self,
+        rest_api_id: &str,
+        stage_name: &str,
+    ) -> Result<std::collections::HashMap<String, String>, ApiError> {
+        let sdk = self.sdk().await;
+        let stage = sdk
+            .client
+            .get_stage()
+            .rest_api_id(rest_api_id)
+            .stage_name(stage_name)
+            .send()
+            .await
+            .map_err(|e| Self::map(sdk, "GetStage", e))?;
+        Ok(stage.variables().cloned().unwrap_or_default())
+    }
+
+    /// TestInvokeMethod: API Gateway calls the method's integration presenting
+    /// `certificate_id`, without any stage presenting it.
+    pub async fn test_invoke(&self, call: &TestInvoke<'_>) -> Result<TestInvocation, ApiError> {
+        let sdk = self.sdk().await;
+        let out = sdk
+            .client
+            .test_invoke_method()
+            .rest_api_id(call.rest_api_id)
+            .resource_id(call.resource_id)
+            .http_method(call.http_method)
+            .path_with_query_string(call.path)
+            .client_certificate_id(call.certificate_id)
+            .set_stage_variables(Some(call.stage_variables.clone()))
+            .send()
+            .await
+            .map_err(|e| Self::map(sdk, "TestInvokeMethod", e))?;
+        Ok(TestInvocation {
+            status: out.status(),
+            body: out.body().unwrap_or_default().to_string(),
+            log: out.log().unwrap_or_default().to_string(),
+        })
+    }
+
     async fn fetch_api_name(&self, rest_api_id: &str) -> Result<Option<String>, ApiError> {
         let sdk = self.sdk().await;
         match sdk
@@ -862,6 +970,25 @@ impl Client {
             }
         }
     }
+}
+
+/// One TestInvokeMethod call.
+pub struct TestInvoke<'a> {
+    pub rest_api_id: &'a str,
+    pub resource_id: &'a str,
+    pub http_method: &'a str,
+    pub path: &'a str,
+    pub certificate_id: &'a str,
+    pub stage_variables: std::collections::HashMap<String, String>,
+}
+
+/// What TestInvokeMethod reported: the method's status and body, and API
+/// Gateway's execution log.
+#[derive(Debug, Clone)]
+pub struct TestInvocation {
+    pub status: i32,
+    pub body: String,
+    pub log: String,
 }
 
 /// Whether an endpoint URL names this machine (`localhost`, 127.0.0.0/8, `::1`).

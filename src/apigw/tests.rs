@@ -376,7 +376,17 @@ async fn a_lost_generate_answer_adopts_the_certificate_it_created() {
     assert!(g.recovered);
     assert_eq!(g.certificate.id, "c0");
     assert_eq!(g.certificate.mark.series.as_deref(), Some("series-1"));
-    assert!(g.certificate.mark.attempt.is_some());
+    // Adopted, so no longer an unrecorded attempt: the mark was removed.
+    assert_eq!(g.certificate.mark.attempt, None);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("DELETE /tags/")
+                && r.contains("tagKeys=terraform-provider-apigw%3Aattempt")),
+        "{:?}",
+        server.requests()
+    );
     // The user's tags only: the marks never show up as tags.
     assert_eq!(
         g.certificate.tags,
@@ -426,7 +436,14 @@ async fn generate_is_retried_when_throttled_because_nothing_was_created() {
         .await
         .expect("generated");
     assert_eq!(cert.id, "new");
-    assert_eq!(server.requests().len(), 2);
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.starts_with("POST"))
+            .count(),
+        2
+    );
 }
 
 #[tokio::test]

@@ -112,6 +112,15 @@ tfplugin::model! {
             "IDs of the matching certificates that have already expired, soonest \
              expiration first.",
         ),
+        orphaned_certificate_ids: Option<Vec<String>> = computed(
+            "IDs of the matching certificates that this provider generated but no \
+             apply received: an apply was interrupted (killed, or its machine \
+             lost) after API Gateway created the certificate. They still carry \
+             the provider's `terraform-provider-apigw:attempt` tag; certificates \
+             created in the last 10 minutes are left out, as their apply may \
+             still be running. No configuration records them: delete them once \
+             no stage presents them.",
+        ),
     }
 }
 
@@ -202,6 +211,9 @@ impl DataSource for ClientCertificates {
     }
 }
 
+/// How long a marked certificate may be in flight before it counts as orphaned.
+const ORPHAN_GRACE_SECS: i64 = 600;
+
 fn parse_window(s: &str) -> Result<u64, Diagnostic> {
     rotation::parse_duration(s).map_err(|e| {
         Diagnostic::error(
@@ -225,6 +237,7 @@ struct Row {
     due_date: i64,
     due: bool,
     expired: bool,
+    orphaned: bool,
     days_left: i64,
     stages: Option<Vec<StageRef>>,
 }
@@ -251,6 +264,12 @@ impl Report {
                 due_date: rotation::rotation_due_date(c.expires, window),
                 due: rotation::is_due(now, c.expires, window),
                 expired: rotation::is_expired(now, c.expires),
+                orphaned: !crate::apigw::Client::unrecorded(
+                    std::slice::from_ref(c),
+                    now,
+                    ORPHAN_GRACE_SECS,
+                )
+                .is_empty(),
                 days_left: rotation::days_left(now, c.expires),
                 stages: stages.map(|_| {
                     let mut v = by_cert.get(c.id.as_str()).cloned().unwrap_or_default();
@@ -304,6 +323,7 @@ impl Report {
         inventory.certificates = Some(certificates);
         inventory.due_certificate_ids = ids(|r| r.due);
         inventory.expired_certificate_ids = ids(|r| r.expired);
+        inventory.orphaned_certificate_ids = ids(|r| r.orphaned);
     }
 
     #[cfg(test)]
@@ -349,6 +369,25 @@ mod tests {
                 .collect(),
             other => panic!("{attr} is not a list: {other:?}"),
         }
+    }
+
+    #[test]
+    fn orphaned_are_marked_certificates_past_the_grace_period() {
+        let marked = |id: &str, created: i64| Certificate {
+            created,
+            mark: crate::apigw::Mark {
+                series: None,
+                attempt: Some(format!("token-{id}")),
+            },
+            ..cert(id, 100, &[])
+        };
+        let certs = vec![
+            cert("recorded", 100, &[]),
+            marked("interrupted", NOW - ORPHAN_GRACE_SECS),
+            marked("in-flight", NOW - ORPHAN_GRACE_SECS + 1),
+        ];
+        let v = Report::build(&certs, None, &BTreeMap::new(), window(), NOW).to_value();
+        assert_eq!(ids(&v, "orphaned_certificate_ids"), ["interrupted"]);
     }
 
     #[test]
@@ -505,8 +544,8 @@ mod tests {
         }
         let mut count = 0;
         check(&schema().block.attributes, "", &mut count);
-        // 6 top-level, 11 certificate fields, 3 stage fields.
-        assert_eq!(count, 20);
+        // 7 top-level, 11 certificate fields, 3 stage fields.
+        assert_eq!(count, 21);
     }
 
     #[test]

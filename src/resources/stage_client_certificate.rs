@@ -10,12 +10,13 @@
 //! create and update refuse a certificate that does not exist or has expired
 //! instead of sending it to API Gateway.
 
-use crate::apigw::{ApiError, Certificate, Client, StageRef};
+use crate::apigw::{ApiError, Certificate, Client, StageRef, TestInvocation, TestInvoke};
 use crate::provider::Shared;
 use tfplugin::model::{Field as _, Model as _, Val};
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Block, Diagnostic, Diagnostics, ImportedObject, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Value,
+    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
+    ImportedObject, NestedBlock, Nesting, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
+    Resource, Schema, StopToken, Type, Value,
 };
 
 pub const TYPE_NAME: &str = "apigw_stage_client_certificate";
@@ -69,6 +70,7 @@ tfplugin::model! {
              in no fixed order.",
             default_value(true),
         ),
+        verify: Value = block("The `verify` block; its schema is `verify_block()`."),
     }
 }
 
@@ -89,24 +91,219 @@ fn schema() -> Schema {
                           certificate before the stage presents it."
                 .to_string(),
             attributes: Attachment::attributes(),
-            blocks: Vec::new(),
+            blocks: vec![NestedBlock {
+                type_name: "verify".to_string(),
+                block: verify_block(),
+                nesting: Nesting::Single,
+                min_items: 0,
+                max_items: 0,
+            }],
             deprecated: false,
         },
+    }
+}
+
+const VERIFY_DEFAULT_METHOD: &str = "GET";
+const VERIFY_DEFAULT_ATTEMPTS: i64 = 3;
+const VERIFY_DEFAULT_INTERVAL: i64 = 2;
+const VERIFY_MAX_ATTEMPTS: i64 = 100;
+const VERIFY_MAX_INTERVAL: i64 = 600;
+
+fn verify_block() -> Block {
+    Block {
+        description: "Asks the backend whether it trusts the new certificate before the stage \
+                      presents it. Before every switch to a different certificate, the \
+                      provider calls API Gateway's TestInvokeMethod on `path` presenting the \
+                      new certificate (with the stage's variables, so the integration URI is \
+                      the stage's). Unless the backend answers one of `accepted_statuses`, \
+                      the apply fails naming the stage, the route, the certificate and the \
+                      backend's answer, and the stage keeps the certificate it had. Use one \
+                      attachment per stage, and point `path` at a health route that reaches \
+                      every backend that must trust the certificate (one route per backend \
+                      when a stage fronts several)."
+            .to_string(),
+        attributes: vec![
+            Attribute::required(
+                "path",
+                Type::String,
+                "Path of the REST API resource to call, as API Gateway shows it (for \
+                 example `/health`). It must be a resource of the stage's REST API whose \
+                 method `http_method` has an HTTP or HTTP_PROXY integration.",
+            ),
+            Attribute::optional(
+                "http_method",
+                Type::String,
+                "HTTP method of the resource's method to call. Defaults to `GET`.",
+            ),
+            Attribute::optional(
+                "accepted_statuses",
+                Type::List(Box::new(Type::Number)),
+                "HTTP statuses that count as \"the backend accepts the certificate\". \
+                 Defaults to `[200]`.",
+            ),
+            Attribute::optional(
+                "attempts",
+                Type::Number,
+                "How many times to ask before refusing the switch, from 1 to 100: a \
+                 backend that reloads its trust store every few seconds may need more than \
+                 one. Defaults to 3.",
+            ),
+            Attribute::optional(
+                "interval_seconds",
+                Type::Number,
+                "Seconds to wait between attempts, from 0 to 600. Defaults to 2.",
+            ),
+        ],
+        blocks: Vec::new(),
+        deprecated: false,
+    }
+}
+
+/// The `verify` block with its defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+struct Verify {
+    path: String,
+    http_method: String,
+    accepted_statuses: Vec<i64>,
+    attempts: i64,
+    interval_seconds: i64,
+}
+
+impl Verify {
+    /// `None` when the block is absent (or not known yet).
+    fn from_value(v: &Value) -> Option<Verify> {
+        let block = v.get("verify");
+        let path = block.get("path").as_str()?.to_string();
+        let accepted_statuses = match block.get("accepted_statuses") {
+            Value::List(items) => items.iter().filter_map(Value::as_i64).collect(),
+            _ => vec![200],
+        };
+        Some(Verify {
+            path,
+            http_method: block
+                .get("http_method")
+                .as_str()
+                .unwrap_or(VERIFY_DEFAULT_METHOD)
+                .to_string(),
+            accepted_statuses,
+            attempts: block
+                .get("attempts")
+                .as_i64()
+                .unwrap_or(VERIFY_DEFAULT_ATTEMPTS),
+            interval_seconds: block
+                .get("interval_seconds")
+                .as_i64()
+                .unwrap_or(VERIFY_DEFAULT_INTERVAL),
+        })
+    }
+
+    fn route(&self) -> String {
+        format!("{} {}", self.http_method, self.path)
+    }
+}
+
+fn validate_verify(config: &Value, diags: &mut Diagnostics) {
+    let block = config.get("verify");
+    if block.is_null() || block.is_unknown() {
+        return;
+    }
+    let at = |attr: &str| AttributePath::attr("verify").then_attr(attr);
+    if let Some(path) = block.get("path").as_str()
+        && !path.starts_with('/')
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid verify path",
+                format!(
+                    "verify.path = \"{path}\": expected the path of a REST API resource, \
+                     starting with '/', for example \"/health\"."
+                ),
+            )
+            .at_path(at("path")),
+        );
+    }
+    if let Some(m) = block.get("http_method").as_str()
+        && ![
+            "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+        ]
+        .contains(&m)
+    {
+        diags.push(
+            Diagnostic::error(
+                "Invalid verify http_method",
+                format!(
+                    "verify.http_method = \"{m}\": expected one of GET, POST, PUT, DELETE, \
+                     PATCH, HEAD, OPTIONS or ANY."
+                ),
+            )
+            .at_path(at("http_method")),
+        );
+    }
+    if let Value::List(items) = block.get("accepted_statuses") {
+        if items.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid verify accepted_statuses",
+                    "verify.accepted_statuses = []: expected at least one HTTP status, for \
+                     example [200].",
+                )
+                .at_path(at("accepted_statuses")),
+            );
+        }
+        for item in items {
+            if item.is_unknown() {
+                continue;
+            }
+            if !item.as_i64().is_some_and(|s| (100..=599).contains(&s)) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid verify accepted_statuses",
+                        format!(
+                            "verify.accepted_statuses contains {}: expected HTTP statuses \
+                             from 100 to 599.",
+                            item.as_f64().map_or("null".to_string(), |f| f.to_string())
+                        ),
+                    )
+                    .at_path(at("accepted_statuses")),
+                );
+            }
+        }
+    }
+    for (attr, low, high) in [
+        ("attempts", 1, VERIFY_MAX_ATTEMPTS),
+        ("interval_seconds", 0, VERIFY_MAX_INTERVAL),
+    ] {
+        let v = block.get(attr);
+        if v.is_null() || v.is_unknown() {
+            continue;
+        }
+        if !v.as_i64().is_some_and(|n| (low..=high).contains(&n)) {
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid verify {attr}"),
+                    format!(
+                        "verify.{attr} = {}: expected a whole number from {low} to {high}.",
+                        v.as_f64().map_or("null".to_string(), |f| f.to_string())
+                    ),
+                )
+                .at_path(at(attr)),
+            );
+        }
     }
 }
 
 // ---- validation ---------------------------------------------------------------
 
 fn validate_config(config: &Value) -> Diagnostics {
-    let config = match Attachment::decode(config) {
+    let typed = match Attachment::decode(config) {
         Ok(c) => c,
         Err(d) => return vec![d],
     };
     let mut diags = Vec::new();
     for (attr, value) in [
-        ("rest_api_id", &config.rest_api_id),
-        ("stage_name", &config.stage_name),
-        ("client_certificate_id", &config.client_certificate_id),
+        ("rest_api_id", &typed.rest_api_id),
+        ("stage_name", &typed.stage_name),
+        ("client_certificate_id", &typed.client_certificate_id),
     ] {
         if let Some(s) = value.known()
             && s.trim().is_empty()
@@ -120,7 +317,7 @@ fn validate_config(config: &Value) -> Diagnostics {
             );
         }
     }
-    if let Some(stage) = config.stage_name.known()
+    if let Some(stage) = typed.stage_name.known()
         && stage.contains('/')
     {
         diags.push(
@@ -134,6 +331,7 @@ fn validate_config(config: &Value) -> Diagnostics {
             .at("stage_name"),
         );
     }
+    validate_verify(config, &mut diags);
     diags
 }
 
@@ -320,8 +518,15 @@ impl Resource for StageClientCertificate {
             Ok(c) => c,
             Err(d) => return unchanged(vec![d]),
         };
+        let verify = Verify::from_value(&req.planned_state);
         if let Err(d) = self
-            .attach(&client, &model, &certificate_id, self.shared.now())
+            .attach(
+                &client,
+                &model,
+                &certificate_id,
+                self.shared.now(),
+                verify.as_ref(),
+            )
             .await
         {
             return unchanged(vec![d]);
@@ -355,6 +560,7 @@ impl Resource for StageClientCertificate {
             stage_name: Val::Known(model.stage_name.clone()),
             client_certificate_id: stage.client_certificate_id.into(),
             detach_on_destroy: Val::Known(true),
+            verify: Value::Null,
         };
         Ok(vec![ImportedObject {
             state: state.encode(),
@@ -371,6 +577,7 @@ impl StageClientCertificate {
         model: &Model,
         certificate_id: &str,
         now: i64,
+        verify: Option<&Verify>,
     ) -> Result<StageRef, Diagnostic> {
         let certificate = client.find_certificate(certificate_id).await.map_err(|e| {
             e.to_diagnostic(&format!(
@@ -383,7 +590,14 @@ impl StageClientCertificate {
             .get_stage(&model.rest_api_id, &model.stage_name)
             .await
         {
-            Ok(Some(_)) => {}
+            Ok(Some(stage)) => {
+                let presented = stage.client_certificate_id.as_deref();
+                if let Some(v) = verify
+                    && presented != Some(certificate_id)
+                {
+                    verify_switch(client, model, presented, certificate_id, v).await?;
+                }
+            }
             Ok(None) => return Err(missing_stage(client, model).await),
             Err(e) => {
                 return Err(e.to_diagnostic(&format!(
@@ -506,6 +720,118 @@ fn check_usable(
         .at("client_certificate_id"));
     }
     Ok(())
+}
+
+/// Asks the backend, through TestInvokeMethod presenting the new certificate,
+/// whether it accepts it; refuses the switch (changing nothing) unless it does.
+async fn verify_switch(
+    client: &Client,
+    model: &Model,
+    presented: Option<&str>,
+    certificate_id: &str,
+    v: &Verify,
+) -> Result<(), Diagnostic> {
+    let route = v.route();
+    let context = |what: &str| {
+        format!(
+            "Cannot verify client certificate \"{certificate_id}\" for stage \"{}\" of REST \
+             API \"{}\" ({what})",
+            model.stage_name, model.rest_api_id
+        )
+    };
+    let resource_id = client
+        .find_resource_id(&model.rest_api_id, &v.path)
+        .await
+        .map_err(|e| e.to_diagnostic(&context("listing its resources")))?
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Verify route not found",
+                format!(
+                    "verify.path = \"{}\": REST API \"{}\" has no resource with this path, \
+                     so the switch of stage \"{}\" to client certificate \"{certificate_id}\" \
+                     cannot be verified. The stage was not changed.",
+                    v.path, model.rest_api_id, model.stage_name
+                ),
+            )
+            .at_path(AttributePath::attr("verify").then_attr("path"))
+        })?;
+    let stage_variables = client
+        .stage_variables(&model.rest_api_id, &model.stage_name)
+        .await
+        .map_err(|e| e.to_diagnostic(&context("reading the stage's variables")))?;
+    let call = TestInvoke {
+        rest_api_id: &model.rest_api_id,
+        resource_id: &resource_id,
+        http_method: &v.http_method,
+        path: &v.path,
+        certificate_id,
+        stage_variables,
+    };
+    let mut last: Option<TestInvocation> = None;
+    for attempt in 1..=v.attempts.max(1) {
+        let answer = client
+            .test_invoke(&call)
+            .await
+            .map_err(|e| e.to_diagnostic(&context(&format!("TestInvokeMethod {route}"))))?;
+        if v.accepted_statuses.contains(&i64::from(answer.status)) {
+            tracing::info!(
+                stage = %model.stage_name,
+                certificate = certificate_id,
+                status = answer.status,
+                attempt,
+                "backend accepts the new client certificate"
+            );
+            return Ok(());
+        }
+        last = Some(answer);
+        if attempt < v.attempts {
+            tokio::time::sleep(std::time::Duration::from_secs(
+                u64::try_from(v.interval_seconds).unwrap_or(0),
+            ))
+            .await;
+        }
+    }
+    let answer = last.expect("at least one attempt");
+    Err(Diagnostic::error(
+        "Backend does not accept the new client certificate",
+        refusal(model, &route, certificate_id, presented, v, &answer),
+    ))
+}
+
+/// The sentence a refused switch reports.
+fn refusal(
+    model: &Model,
+    route: &str,
+    certificate_id: &str,
+    presented: Option<&str>,
+    v: &Verify,
+    answer: &TestInvocation,
+) -> String {
+    let cause = answer
+        .log
+        .lines()
+        .find(|l| l.contains("Execution failed"))
+        .and_then(|l| l.split_once(" : ").map(|(_, rest)| rest.trim()))
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    let body: String = answer.body.chars().take(300).collect();
+    let accepted: Vec<String> = v.accepted_statuses.iter().map(i64::to_string).collect();
+    let still = match presented {
+        Some(id) => format!("still presents client certificate \"{id}\""),
+        None => "still presents no client certificate".to_string(),
+    };
+    format!(
+        "Stage \"{}\" of REST API \"{}\" was not switched to client certificate \
+         \"{certificate_id}\": TestInvokeMethod {route} presenting it got status {} (accepted: \
+         {}) after {} attempt(s); the backend answered {body}{cause}. The stage {still}. Make \
+         every backend behind {route} trust the new certificate (install the trust bundle and \
+         reload it), then apply again.",
+        model.stage_name,
+        model.rest_api_id,
+        answer.status,
+        accepted.join(", "),
+        v.attempts.max(1),
+    )
 }
 
 /// Says whether the REST API or only the stage is missing.
@@ -696,6 +1022,90 @@ mod tests {
                 Value::Unknown
             ))
             .is_empty()
+        );
+    }
+
+    fn with_verify(verify: Value) -> Value {
+        let mut c = config(
+            Value::string("a1"),
+            Value::string("prod"),
+            Value::string("abc123"),
+        );
+        c.set("verify", verify);
+        c
+    }
+
+    #[test]
+    fn verify_defaults_and_bad_values_name_the_attribute() {
+        let c = with_verify(Value::object([("path", Value::string("/health"))]));
+        assert!(validate_config(&c).is_empty());
+        assert_eq!(
+            Verify::from_value(&c),
+            Some(Verify {
+                path: "/health".into(),
+                http_method: "GET".into(),
+                accepted_statuses: vec![200],
+                attempts: 3,
+                interval_seconds: 2,
+            })
+        );
+        assert_eq!(
+            Verify::from_value(&config(Value::Null, Value::Null, Value::Null)),
+            None
+        );
+        let bad = with_verify(Value::object([
+            ("path", Value::string("health")),
+            ("http_method", Value::string("FETCH")),
+            ("accepted_statuses", Value::List(vec![Value::number(99i64)])),
+            ("attempts", Value::number(0i64)),
+            ("interval_seconds", Value::number(601i64)),
+        ]));
+        let diags = validate_config(&bad);
+        for attr in [
+            "path",
+            "http_method",
+            "accepted_statuses",
+            "attempts",
+            "interval_seconds",
+        ] {
+            let at = AttributePath::attr("verify").then_attr(attr);
+            let d = diags
+                .iter()
+                .find(|d| d.attribute.as_ref() == Some(&at))
+                .unwrap_or_else(|| panic!("no diagnostic at verify.{attr}: {diags:?}"));
+            assert!(d.detail.contains(&format!("verify.{attr}")), "{}", d.detail);
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_stage_route_certificate_and_answer() {
+        let model = Model {
+            rest_api_id: "a1".into(),
+            stage_name: "prod".into(),
+        };
+        let v = Verify {
+            path: "/health".into(),
+            http_method: "GET".into(),
+            accepted_statuses: vec![200, 204],
+            attempts: 2,
+            interval_seconds: 0,
+        };
+        let answer = TestInvocation {
+            status: 502,
+            body: r#"{"message":"Internal server error"}"#.into(),
+            log: "Mon Nov 30 14:08:51 UTC 2026 : Sending request to https://b/healthz\n\
+                  Mon Nov 30 14:08:51 UTC 2026 : Execution failed due to configuration error: bad certificate\n"
+                .into(),
+        };
+        let text = refusal(&model, &v.route(), "new1", Some("old1"), &v, &answer);
+        assert_eq!(
+            text,
+            "Stage \"prod\" of REST API \"a1\" was not switched to client certificate \"new1\": \
+             TestInvokeMethod GET /health presenting it got status 502 (accepted: 200, 204) \
+             after 2 attempt(s); the backend answered {\"message\":\"Internal server error\"} \
+             (Execution failed due to configuration error: bad certificate). The stage still \
+             presents client certificate \"old1\". Make every backend behind GET /health trust \
+             the new certificate (install the trust bundle and reload it), then apply again."
         );
     }
 

@@ -26,6 +26,7 @@ mod model;
 mod persist;
 mod server;
 pub mod sigv4;
+pub mod testing;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

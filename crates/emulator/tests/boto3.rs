@@ -9,8 +9,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use apigw_emulator::testing::Backend;
 use apigw_emulator::{Config, spawn};
-use support::backend::Backend;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -4,9 +4,9 @@
 
 mod support;
 
+use apigw_emulator::testing::{Backend, Seen};
 use apigw_emulator::{Config, certificate_sha256, spawn};
 use aws_sdk_apigateway::types::{IntegrationType, Op, PatchOperation};
-use support::backend::{Backend, Seen};
 use support::{client, header, raw};
 
 fn replace(path: &str, value: &str) -> PatchOperation {

@@ -24,7 +24,8 @@
 //! A field's Rust type says which values it accepts: `T` only a known,
 //! non-null value; `Option<T>` also null; [`Val<T>`] also unknown (what a
 //! plan may hold). The role (`required`, `optional`, `optional_computed`,
-//! `computed`) and the description make the schema attribute; the builder
+//! `computed`) and the description make the schema attribute (a field with
+//! the role `block` carries a nested block's value and makes none); the builder
 //! calls after the description (`requires_replace()`,
 //! `unknown_on_change(&[..])`, `default_value(v)`, `sensitive()`) are
 //! [`crate::Attribute`] methods, so plan modifiers are declared in the schema
@@ -196,6 +197,36 @@ pub fn attribute<T: Field>(
     }
 }
 
+/// The roles a field can have in [`model!`](crate::model!): the
+/// [`Attribute`] constructors, and `block` for a nested block's value.
+pub mod roles {
+    use super::{Field, attribute};
+    use crate::Attribute;
+
+    pub fn required<T: Field>(name: &str, description: &str) -> Option<Attribute> {
+        Some(attribute::<T>(Attribute::required, name, description))
+    }
+    pub fn optional<T: Field>(name: &str, description: &str) -> Option<Attribute> {
+        Some(attribute::<T>(Attribute::optional, name, description))
+    }
+    pub fn optional_computed<T: Field>(name: &str, description: &str) -> Option<Attribute> {
+        Some(attribute::<T>(
+            Attribute::optional_computed,
+            name,
+            description,
+        ))
+    }
+    pub fn computed<T: Field>(name: &str, description: &str) -> Option<Attribute> {
+        Some(attribute::<T>(Attribute::computed, name, description))
+    }
+    /// A nested block's value, carried through decoding and encoding. It is
+    /// not an attribute: its schema is the [`crate::NestedBlock`] the
+    /// resource lists in `Block::blocks`, which the description names.
+    pub fn block<T: Field>(_name: &str, _description: &str) -> Option<Attribute> {
+        None
+    }
+}
+
 /// The object type of a model's attributes.
 pub fn object_type(attributes: &[Attribute]) -> Type {
     Type::Object(
@@ -280,6 +311,19 @@ impl Field for f64 {
     }
     fn to_value(&self) -> Value {
         Value::number(*self)
+    }
+}
+
+/// Any value as it is (a nested block's value, a `dynamic` attribute).
+impl Field for Value {
+    fn tf_type() -> Type {
+        Type::Dynamic
+    }
+    fn from_value(v: &Value) -> Result<Self, FieldError> {
+        Ok(v.clone())
+    }
+    fn to_value(&self) -> Value {
+        self.clone()
     }
 }
 
@@ -404,14 +448,11 @@ macro_rules! model {
 
         impl $crate::model::Model for $name {
             fn attributes() -> ::std::vec::Vec<$crate::Attribute> {
-                ::std::vec![$(
-                    $crate::model::attribute::<$fty>(
-                        $crate::Attribute::$role,
-                        stringify!($field),
-                        $desc,
-                    )
-                    $( .$modifier($($arg),*) )*
-                ),*]
+                let all: ::std::vec::Vec<::std::option::Option<$crate::Attribute>> = ::std::vec![$(
+                    $crate::model::roles::$role::<$fty>(stringify!($field), $desc)
+                        $( .map(|a| a.$modifier($($arg),*)) )*
+                ),*];
+                all.into_iter().flatten().collect()
             }
         }
 

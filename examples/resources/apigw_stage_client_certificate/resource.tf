@@ -18,6 +18,16 @@ resource "apigw_stage_client_certificate" "orders_prod" {
   stage_name            = "prod"
   client_certificate_id = apigw_rotating_client_certificate.orders.current_certificate_id
 
+  # Before each switch, API Gateway's TestInvokeMethod calls GET /health
+  # presenting the new certificate; unless the backend answers 200 the apply
+  # stops and the stage keeps its certificate. Backends that reload their
+  # trust store every few seconds get attempts x interval_seconds to catch up.
+  verify {
+    path             = "/health"
+    attempts         = 5
+    interval_seconds = 3
+  }
+
   # The backend trusts a new certificate before the stage presents it.
   depends_on = [terraform_data.orders_trust_store]
 }

@@ -1,6 +1,7 @@
-//! A loopback HTTPS backend that requires a client certificate, as a backend behind
-//! API Gateway with mutual TLS does. It answers 200 with the SHA-256 fingerprint of
-//! the certificate it verified, and records every handshake.
+//! Test helpers: a loopback HTTPS backend that requires a client certificate, as a
+//! backend behind API Gateway with mutual TLS does. It answers 200 with the SHA-256
+//! fingerprint of the certificate it verified, and records every handshake. Stopped
+//! when dropped.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -36,11 +37,14 @@ impl Drop for Backend {
 }
 
 fn sha256_hex(der: &[u8]) -> String {
-    apigw_emulator::sigv4::sha256_hex(der)
+    crate::sigv4::sha256_hex(der)
 }
 
 impl Backend {
     /// Starts on 127.0.0.1 trusting exactly the given client certificates (PEM).
+    ///
+    /// # Panics
+    /// When a PEM is not a certificate or no loopback port is free: test setup.
     pub async fn start(trusted_client_pems: &[&str]) -> Backend {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
