@@ -212,7 +212,8 @@ class Case:
         if problem:
             sys.exit(f"{self.name}: {command} ({' '.join(args)}): {problem}\n{run.output[-4000:]}")
         sample = {"seconds": run.seconds, "provider_peak_rss_kib": run.peak_kib or None,
-                  "provider_processes": run.providers}
+                  "provider_processes": run.providers,
+                  "provider_cpu_seconds": run.provider_cpu if run.providers else None}
         if self.emu:
             after = self._calls()
             sample["api_calls"] = after[0] - before[0]
@@ -341,10 +342,19 @@ def floor_bytes_payload(root, attributes, target, env):
             sizes.append(os.path.getsize(os.path.join(d, "terraform.tfstate")))
         return sizes[1] - sizes[0]
 
-    unpadded = per_instance()
-    if target > unpadded:
-        payload["pad"] = "x" * (target - unpadded)
-    return payload, per_instance()
+    # Pad, or shorten the longest value (the PEMs), until the sizes match;
+    # JSON escapes make one step inexact, so measure again.
+    measured = per_instance()
+    for _ in range(3):
+        if measured == target:
+            break
+        if measured < target:
+            payload["pad"] += "x" * (target - measured)
+        else:
+            longest = max((k for k in payload if k != "pad"), key=lambda k: len(payload[k]))
+            payload[longest] = payload[longest][: max(0, len(payload[longest]) - (measured - target))]
+        measured = per_instance()
+    return payload, measured
 
 
 # ------------------------------------------------------------------ table
@@ -375,6 +385,9 @@ def summarize(cases):
                 rss = [x["provider_peak_rss_kib"] for x in s if x["provider_peak_rss_kib"]]
                 if rss:
                     entry["provider_peak_rss_kib"] = max(rss)
+                cpu = [x["provider_cpu_seconds"] for x in s if x["provider_cpu_seconds"] is not None]
+                if cpu:
+                    entry["provider_cpu_seconds"] = median(cpu)
                 if "api_calls" in s[0]:
                     entry["api_calls"] = median([x["api_calls"] for x in s])
                     entry["throttled_answers"] = median([x["throttled_answers"] for x in s])
@@ -386,7 +399,7 @@ def summarize(cases):
 def render(rows, meta, markdown=False):
     head = ["N", "command", "apigw s", "aws s", "floor s", "floor-bytes s", "aws ÷ apigw",
             "apigw ÷ floor", "apigw ÷ floor-bytes", "API calls apigw / aws",
-            "peak RSS MiB apigw / aws"]
+            "peak RSS MiB apigw / aws", "provider CPU s apigw / aws"]
     table = []
     for r in rows:
         t = lambda c: r.get(c, {}).get("median_seconds")  # noqa: E731
@@ -407,6 +420,7 @@ def render(rows, meta, markdown=False):
             fmt_ratio(t("aws"), t("apigw")), fmt_ratio(t("apigw"), t("floor")),
             fmt_ratio(t("apigw"), t("floor-bytes")), calls,
             pair("provider_peak_rss_kib", lambda v: f"{v / 1024:.1f}"),
+            pair("provider_cpu_seconds", fmt_s),
         ])
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -423,7 +437,8 @@ def header(meta):
     p = meta["probe"]
     load = meta["load"]
     return "\n".join([
-        f"make bench: {meta['finished']}, {meta['repetitions']} interleaved repetition(s), "
+        f"make bench: {meta['finished']}, {meta['repetitions']} of {meta['repetitions_planned']} "
+        f"interleaved repetition(s), "
         f"medians{' (QUICK: not for the record)' if meta['quick'] else ''}",
         f"load average (1/5/15 min): start {' '.join(map(str, load['start']))}, "
         f"end {' '.join(map(str, load['end']))}, highest 1-min seen {load['max_1m']}; "
@@ -524,25 +539,32 @@ def main():
             if payload is not None and c.config == "floor-bytes":
                 c.write_payload(payload)
             c.init()
+        stamp = started.strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
+
+        def write(done):
+            # After every repetition: a run stopped early still leaves a table.
+            meta["repetitions"] = done
+            meta["repetitions_planned"] = reps
+            meta["load"] = dict(load, end=benchlib.loadavg(), max_1m=max_1m)
+            meta["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds")
+            rows = summarize(cases)
+            for name in (f"bench-{stamp}.json", "latest.json"):
+                with open(os.path.join(args.out, name), "w") as f:
+                    json.dump({"meta": meta, "rows": rows}, f, indent=1)
+            with open(os.path.join(args.out, "latest.md"), "w") as f:
+                f.write(header(meta) + "\n\n" + render(rows, meta, markdown=True) + "\n")
+            return rows
+
         for rep in range(reps):
             for c in cases:
-                print(f"bench: repetition {rep + 1}/{reps}: {c.name}", file=sys.stderr)
+                print(f"bench: repetition {rep + 1}/{reps}: {c.name} "
+                      f"({datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} UTC)",
+                      file=sys.stderr)
                 c.cycle()
                 max_1m = max(max_1m, benchlib.loadavg()[0])
-        load["end"] = benchlib.loadavg()
-        load["max_1m"] = max(max_1m, load["end"][0])
-        meta["load"] = load
-        meta["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        rows = summarize(cases)
-        text = header(meta) + "\n\n" + render(rows, meta)
-        print(text)
-        stamp = started.strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
-        result = {"meta": meta, "rows": rows}
-        for name in (f"bench-{stamp}.json", "latest.json"):
-            with open(os.path.join(args.out, name), "w") as f:
-                json.dump(result, f, indent=1)
-        with open(os.path.join(args.out, "latest.md"), "w") as f:
-            f.write(header(meta) + "\n\n" + render(rows, meta, markdown=True) + "\n")
+            rows = write(rep + 1)
+        print(header(meta) + "\n\n" + render(rows, meta))
         print(f"\nwritten: {os.path.join(args.out, f'bench-{stamp}.json')} (and latest.json, latest.md)")
     finally:
         for c in cases:

@@ -78,8 +78,9 @@ def terraform_env(cli_config):
 class ProviderPeak(threading.Thread):
     """Samples the provider processes among the children of `pid` every
     `interval` seconds and keeps the highest VmHWM (the kernel's own peak RSS
-    of each process, so a sample taken late still sees an earlier peak).
-    Only growth in the last interval before a provider exits can be missed."""
+    of each process, so a sample taken late still sees an earlier peak) and
+    each process's CPU time. Only the last interval before a provider exits
+    can be missed."""
 
     def __init__(self, pid, interval=0.01):
         super().__init__(daemon=True)
@@ -87,6 +88,8 @@ class ProviderPeak(threading.Thread):
         self.interval = interval
         self.peak_kib = 0
         self.processes = set()
+        # CPU time (user + system, clock ticks) last seen per provider process.
+        self.cpu_ticks = {}
         self.done = threading.Event()
 
     def _children(self):
@@ -115,6 +118,10 @@ class ProviderPeak(threading.Thread):
                             self.processes.add(kid)
                             self.peak_kib = max(self.peak_kib, int(line.split()[1]))
                             break
+                with open(f"/proc/{kid}/stat") as f:
+                    # Fields after the parenthesised name; utime and stime are 14 and 15.
+                    fields = f.read().rsplit(")", 1)[1].split()
+                    self.cpu_ticks[kid] = int(fields[11]) + int(fields[12])
             except OSError:
                 pass
 
@@ -126,12 +133,13 @@ class ProviderPeak(threading.Thread):
 class Run:
     """One finished terraform command."""
 
-    def __init__(self, seconds, returncode, output, peak_kib, providers):
+    def __init__(self, seconds, returncode, output, peak_kib, providers, provider_cpu):
         self.seconds = seconds
         self.returncode = returncode
         self.output = output
         self.peak_kib = peak_kib
         self.providers = providers
+        self.provider_cpu = provider_cpu
 
 
 def terraform(args, cwd, env):
@@ -146,7 +154,8 @@ def terraform(args, cwd, env):
     seconds = time.perf_counter() - start
     watcher.done.set()
     watcher.join()
-    return Run(seconds, proc.returncode, output, watcher.peak_kib, len(watcher.processes))
+    cpu = sum(watcher.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+    return Run(seconds, proc.returncode, output, watcher.peak_kib, len(watcher.processes), cpu)
 
 
 def loadavg():

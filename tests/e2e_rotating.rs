@@ -74,9 +74,14 @@ fn assert_consistent(emu: &Emulator, tf: &Tf) {
 /// promotion has ended on the provider's clock (whole seconds), so a plan made
 /// now retires the previous certificate however fast the machine is.
 fn wait_out_overlap(tf: &Tf, secs: i64) {
-    let promoted = s(&state(tf)["promoted_date"]);
-    let promoted = rotation::parse_rfc3339(&promoted)
-        .unwrap_or_else(|e| panic!("promoted_date {promoted:?}: {e}"));
+    // The state records when the overlap ends; it began `overlap` earlier.
+    let st = state(tf);
+    let retire_after = s(&st["previous_retire_after"]);
+    let retire_after = rotation::parse_rfc3339(&retire_after)
+        .unwrap_or_else(|e| panic!("previous_retire_after {retire_after:?}: {e}"));
+    let overlap = rotation::parse_duration(&s(&st["overlap"]))
+        .unwrap_or_else(|e| panic!("overlap {:?}: {e}", st["overlap"]));
+    let promoted = retire_after - i64::try_from(overlap).unwrap_or(i64::MAX);
     while terraform_provider_apigw::clock::now() <= promoted + secs {
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -210,9 +215,17 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     assert_eq!(emu.certificate_ids().len(), 1);
     assert_consistent(&emu, &tf);
     let first = s(&st["current_certificate_id"]);
-    let pem = s(&st["current_pem"]);
-    assert!(pem.contains("BEGIN CERTIFICATE"));
-    assert_eq!(st["trusted_pem_bundle"], pem.as_str());
+    let created = emu.certificates();
+    let bundle = s(&st["trusted_pem_bundle"]);
+    assert_eq!(
+        bundle.trim(),
+        created[0].pem.trim(),
+        "the one certificate, stored once"
+    );
+    assert_eq!(
+        st["current_expiration_date"],
+        rotation::format_rfc3339(created[0].expires)
+    );
 
     // 1. Nothing due: empty and silent.
     assert_empty_and_silent(&tf.plan_json());
@@ -248,16 +261,17 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     assert_eq!(st["phase"], "overlap");
     assert_eq!(st["id"], first.as_str(), "the series keeps its identifier");
     assert_eq!(emu.certificate_ids().len(), 2);
+    let pem_of = |id: &str| {
+        emu.certificates()
+            .into_iter()
+            .find(|c| c.id == id)
+            .map(|c| format!("{}\n", c.pem.trim()))
+            .unwrap_or_else(|| panic!("{id} is not in the emulator"))
+    };
     assert_eq!(
-        st["trusted_certificate_ids"],
-        serde_json::json!([first, second]),
-        "oldest first"
-    );
-    assert_eq!(
-        st["trusted_pem_bundle"]
-            .as_str()
-            .map(|b| b.matches("BEGIN CERTIFICATE").count()),
-        Some(2)
+        s(&st["trusted_pem_bundle"]),
+        format!("{}{}", pem_of(&first), pem_of(&second)),
+        "previous, then current"
     );
     assert_consistent(&emu, &tf);
     assert_empty_and_silent(&tf.plan_json());
@@ -922,7 +936,12 @@ fn documented_example_applies_and_settles() {
         .unwrap_or_else(|| panic!("{address} is not in state"));
     assert_eq!(st["promote_after"], "2d");
     let bundle = tf.output("payments_trust_bundle");
-    assert_eq!(bundle, st["current_pem"]);
+    assert_eq!(bundle, st["trusted_pem_bundle"]);
+    assert_eq!(
+        s(&bundle).matches("BEGIN CERTIFICATE").count(),
+        1,
+        "one certificate in the stable phase"
+    );
     let plan = tf.plan_json();
     assert!(plan.is_empty() && plan.warnings().is_empty());
     // Into the window: the new certificate goes to pending and the
@@ -946,35 +965,76 @@ fn documented_example_applies_and_settles() {
 
 // ------------------------------------------------------------ upgrade
 
-#[test]
-fn state_written_by_schema_version_0_is_upgraded() {
-    let (emu, tf) = setup("");
-    tf.apply();
+/// Rewrites the state file as versions 0 and 1 stored it (each slot's PEM
+/// and dates beside the bundle, which held the same PEMs again).
+fn downgrade_state(tf: &Tf, emu: &Emulator, version: i64) {
     let mut raw: Value = serde_json::from_str(&tf.read("terraform.tfstate"))
         .unwrap_or_else(|e| panic!("state is not JSON: {e}"));
     let instance = &mut raw["resources"][0]["instances"][0];
-    assert_eq!(instance["schema_version"], 1);
-    instance["schema_version"] = Value::from(0);
-    if let Some(attrs) = instance["attributes"].as_object_mut() {
-        attrs.remove("promoted_date");
-        attrs.remove("trusted_certificate_ids");
+    assert_eq!(instance["schema_version"], 2);
+    instance["schema_version"] = Value::from(version);
+    let attrs = instance["attributes"]
+        .as_object_mut()
+        .unwrap_or_else(|| panic!("attributes are not an object"));
+    let certs = emu.certificates();
+    let mut ids = Vec::new();
+    for slot in ["pending", "current", "previous"] {
+        let cert = attrs[&format!("{slot}_certificate_id")]
+            .as_str()
+            .and_then(|id| certs.iter().find(|c| c.id == id));
+        let field = |f: fn(&apigw_emulator::CertRecord) -> Value| cert.map_or(Value::Null, f);
+        attrs.insert(format!("{slot}_pem"), field(|c| c.pem.clone().into()));
+        attrs.insert(
+            format!("{slot}_created_date"),
+            field(|c| rotation::format_rfc3339(c.created).into()),
+        );
+        attrs.insert(
+            format!("{slot}_expiration_date"),
+            field(|c| rotation::format_rfc3339(c.expires).into()),
+        );
+        ids.extend(cert.map(|c| c.id.clone()));
+    }
+    attrs.insert(
+        "rotation_due_date".into(),
+        Value::from("2000-01-01T00:00:00Z"),
+    );
+    if version == 1 {
+        attrs.insert("promoted_date".into(), Value::from("2000-01-01T00:00:00Z"));
+        attrs.insert("trusted_certificate_ids".into(), Value::from(ids));
     }
     raw["serial"] = Value::from(raw["serial"].as_i64().unwrap_or(0) + 1);
     tf.write("terraform.tfstate", &raw.to_string());
+}
 
-    assert_empty_and_silent(&tf.plan_json());
-    tf.run_ok(&[
-        "apply",
-        "-refresh-only",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-    ]);
-    let st = state(&tf);
-    assert_eq!(st["promoted_date"], st["current_created_date"]);
-    assert_eq!(
-        st["trusted_certificate_ids"],
-        serde_json::json!([st["current_certificate_id"]])
-    );
-    assert_consistent(&emu, &tf);
+#[test]
+fn state_written_by_schema_versions_0_and_1_is_upgraded() {
+    for version in [0, 1] {
+        let (emu, tf) = setup("");
+        tf.apply();
+        if version == 1 {
+            // Mid-rotation: two certificates, two slots to map.
+            emu.age(310 * DAY);
+            tf.apply();
+        }
+        let before = state(&tf);
+        downgrade_state(&tf, &emu, version);
+
+        assert_empty_and_silent(&tf.plan_json());
+        tf.run_ok(&[
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+        ]);
+        let raw: Value = serde_json::from_str(&tf.read("terraform.tfstate"))
+            .unwrap_or_else(|e| panic!("state is not JSON: {e}"));
+        assert_eq!(raw["resources"][0]["instances"][0]["schema_version"], 2);
+        assert_eq!(
+            state(&tf),
+            before,
+            "version {version} upgraded to what version 2 wrote"
+        );
+        assert_consistent(&emu, &tf);
+    }
 }

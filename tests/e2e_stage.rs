@@ -215,10 +215,16 @@ resource "terraform_data" "trust" {{
     );
     // What was written before the switch trusts both certificates.
     let bundle = tf.read("trust.pem");
-    for slot in ["current_pem", "previous_pem"] {
-        let pem = rotated[slot]
+    for slot in ["current", "previous"] {
+        let id = rotated[format!("{slot}_certificate_id")]
             .as_str()
-            .unwrap_or_else(|| panic!("{slot} in state"));
+            .unwrap_or_else(|| panic!("{slot}_certificate_id in state"));
+        let pem = emu
+            .certificates()
+            .into_iter()
+            .find(|c| c.id == id)
+            .map(|c| c.pem)
+            .unwrap_or_else(|| panic!("{slot} certificate {id} is not in the emulator"));
         assert!(
             bundle.contains(pem.trim()),
             "trust store lacks the {slot} certificate"

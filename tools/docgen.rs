@@ -18,7 +18,8 @@
 //! A page may be overridden by `templates/<kind>/<name>.md.tmpl`. Templates
 //! understand these placeholders:
 //! `{{ .Name }}`, `{{ .Type }}`, `{{ .Description }}`, `{{ .Summary }}`,
-//! `{{ .SchemaMarkdown }}`, `{{ .ExampleFile }}`, `{{ .ImportFile }}` and
+//! `{{ .SchemaMarkdown }}`, `{{ .ExampleFile }}`, `{{ .ImportFile }}`,
+//! `{{ .ImportBlock }}` and
 //! `{{ tffile "relative/path.tf" }}` (a fenced HCL block with the file's text).
 
 use std::collections::BTreeMap;
@@ -246,6 +247,8 @@ struct TemplateData {
     schema_markdown: String,
     example_file: Option<String>,
     import_file: Option<String>,
+    /// `import {}` blocks (`examples/resources/<type>/import.tf`).
+    import_block: Option<String>,
 }
 
 /// Expands the placeholders of a template. Unknown placeholders are an error
@@ -299,6 +302,11 @@ fn eval_placeholder(
             .as_deref()
             .map(|s| fenced("shell", s))
             .ok_or_else(|| unavailable("no import.sh for this page"))?,
+        ".ImportBlock" => data
+            .import_block
+            .as_deref()
+            .map(|s| fenced("terraform", s))
+            .ok_or_else(|| unavailable("no import.tf for this page"))?,
         _ => {
             if let Some(arg) = expr.strip_prefix("tffile") {
                 let rel = arg.trim().trim_matches('"');
@@ -309,7 +317,7 @@ fn eval_placeholder(
             } else {
                 return Err(unavailable(
                     "unknown placeholder (known: .Name .Type .Description .Summary \
-                     .SchemaMarkdown .ExampleFile .ImportFile, tffile \"PATH\")",
+                     .SchemaMarkdown .ExampleFile .ImportFile .ImportBlock, tffile \"PATH\")",
                 ));
             }
         }
@@ -326,6 +334,7 @@ fn render_index(root: &Path, schema: &Schema) -> Result<String, DocError> {
         schema_markdown: schema_markdown(&schema.block),
         example_file: example,
         import_file: None,
+        import_block: None,
     };
     match read_optional(&template_path)? {
         Some(t) => expand(root, &template_path, &t, &data),
@@ -362,6 +371,11 @@ fn render_schema_page(
         } else {
             None
         },
+        import_block: if kind == Kind::Resource {
+            read_optional(&example_dir.join("import.tf"))?
+        } else {
+            None
+        },
     };
     let template_path = root
         .join("templates")
@@ -380,10 +394,26 @@ fn render_schema_page(
         let _ = writeln!(s, "## Example Usage\n\n{}", fenced("terraform", ex));
     }
     s.push_str(&data.schema_markdown);
+    if data.import_block.is_some() || data.import_file.is_some() {
+        s.push_str("\n## Import\n\n");
+    }
+    if let Some(block) = &data.import_block {
+        let _ = write!(
+            s,
+            "In Terraform 1.5 and later, use an `import` block; `terraform plan` shows \
+             what it adopts before anything is recorded:\n\n{}",
+            fenced("terraform", block)
+        );
+    }
     if let Some(import) = &data.import_file {
         let _ = write!(
             s,
-            "\n## Import\n\nImport is supported using the following syntax:\n\n{}",
+            "{}\n\n{}",
+            if data.import_block.is_some() {
+                "\nOr with the `terraform import` command:"
+            } else {
+                "Import is supported using the following syntax:"
+            },
             fenced("shell", import)
         );
     }
@@ -414,6 +444,7 @@ fn render_function_page(root: &Path, def: &FunctionDef) -> Result<String, DocErr
             schema_markdown: signature,
             example_file: example,
             import_file: None,
+            import_block: None,
         };
         return expand(root, &template_path, &t, &data);
     }
@@ -925,6 +956,7 @@ Read-Only:
             schema_markdown: String::new(),
             example_file: None,
             import_file: None,
+            import_block: None,
         };
         let err = expand(
             Path::new("."),

@@ -3,9 +3,14 @@ output "pending_certificate_id" {
   value       = apigw_rotating_client_certificate.partner.pending_certificate_id
 }
 
+# The bundle lists previous, current and pending certificates in that order,
+# so the pending one, while it exists, is the last PEM.
 output "pending_pem" {
-  description = "PEM of the pending certificate, to send to the partner."
-  value       = apigw_rotating_client_certificate.partner.pending_pem
+  description = "PEM of the pending certificate, to send to the partner (null when none)."
+  value = (
+    apigw_rotating_client_certificate.partner.pending_certificate_id == null ? null :
+    "${reverse(regexall("-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----", apigw_rotating_client_certificate.partner.trusted_pem_bundle))[0]}\n"
+  )
 }
 
 output "current_certificate_id" {
@@ -19,6 +24,6 @@ output "phase" {
 }
 
 output "trusted_pem_bundle" {
-  description = "Everything the partner must trust right now, oldest first."
+  description = "Everything the partner must trust right now: previous, current and pending certificates, in that order."
   value       = apigw_rotating_client_certificate.partner.trusted_pem_bundle
 }

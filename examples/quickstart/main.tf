@@ -79,7 +79,11 @@ check "no_expired_client_certificates" {
 # aws_api_gateway_client_certificate, hand-made ones) that are inside their
 # rotation window. Each plan warns, naming them and their expiry dates.
 locals {
-  managed_certificate_ids = apigw_rotating_client_certificate.backend.trusted_certificate_ids
+  managed_certificate_ids = compact([
+    apigw_rotating_client_certificate.backend.previous_certificate_id,
+    apigw_rotating_client_certificate.backend.current_certificate_id,
+    apigw_rotating_client_certificate.backend.pending_certificate_id,
+  ])
   unmanaged_due = [
     for c in data.apigw_client_certificates.all.certificates : c
     if c.rotation_due && !contains(local.managed_certificate_ids, c.id)

@@ -14,13 +14,17 @@ output "phase" {
 }
 
 output "trusted_certificate_ids" {
-  description = "Certificates the backend trusts right now, oldest first."
-  value       = apigw_rotating_client_certificate.backend.trusted_certificate_ids
+  description = "Certificates the backend trusts right now, in the order of the bundle."
+  value = compact([
+    apigw_rotating_client_certificate.backend.previous_certificate_id,
+    apigw_rotating_client_certificate.backend.current_certificate_id,
+    apigw_rotating_client_certificate.backend.pending_certificate_id,
+  ])
 }
 
-output "rotation_due_date" {
-  description = "When the next rotation is due."
-  value       = apigw_rotating_client_certificate.backend.rotation_due_date
+output "current_expiration_date" {
+  description = "When the current certificate expires; the next rotation is due rotate_before (60 days) earlier."
+  value       = apigw_rotating_client_certificate.backend.current_expiration_date
 }
 
 output "trust_store_path" {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tfplugin::{Function, FunctionError, Parameter, Type, Value};
 
 pub use days_until::DaysUntil;
-pub use pem_expiration::{PemExpiration, pem_not_after};
+pub use pem_expiration::{PemExpiration, pem_not_after, pem_validity};
 pub use rotation_due::RotationDue;
 
 /// Every function of the provider.

@@ -42,6 +42,11 @@ impl Function for PemExpiration {
 
 /// notAfter (unix seconds) of the first certificate in `pem`.
 pub fn pem_not_after(pem: &str) -> Result<i64, String> {
+    pem_validity(pem).map(|(_, not_after)| not_after)
+}
+
+/// notBefore and notAfter (unix seconds) of the first certificate in `pem`.
+pub fn pem_validity(pem: &str) -> Result<(i64, i64), String> {
     let (_, block) = x509_parser::pem::parse_x509_pem(pem.trim_start().as_bytes())
         .map_err(|e| format!("no PEM block could be read ({e})"))?;
     if block.label != "CERTIFICATE" {
@@ -52,7 +57,11 @@ pub fn pem_not_after(pem: &str) -> Result<i64, String> {
     }
     let (_, cert) = x509_parser::certificate::X509Certificate::from_der(&block.contents)
         .map_err(|e| format!("the certificate inside does not parse ({e})"))?;
-    Ok(cert.validity().not_after.timestamp())
+    let validity = cert.validity();
+    Ok((
+        validity.not_before.timestamp(),
+        validity.not_after.timestamp(),
+    ))
 }
 
 #[cfg(test)]

@@ -41,8 +41,10 @@ const API_GATEWAY_VALIDITY_SECS: u64 = 365 * 86_400;
 const MAP_ATTRIBUTES: &[&str] = &["tags", "rotation_triggers"];
 
 pub const TYPE_NAME: &str = "apigw_rotating_client_certificate";
-/// Version 1 added `promoted_date` and `trusted_certificate_ids`.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Version 1 added `promoted_date` and `trusted_certificate_ids`; version 2
+/// keeps each PEM once, in `trusted_pem_bundle`, and drops every attribute
+/// that only repeated another (see [`upgrade`]).
+pub const SCHEMA_VERSION: i64 = 2;
 
 pub const DEFAULT_DESCRIPTION: &str = "Managed by Terraform";
 pub const DEFAULT_ROTATE_BEFORE: &str = "60d";
@@ -125,54 +127,29 @@ fn schema() -> Schema {
         attributes.push(Attribute::computed(
             &format!("{slot}_certificate_id"),
             s.clone(),
-            &format!("ID of {what}."),
-        ));
-        attributes.push(Attribute::computed(
-            &format!("{slot}_pem"),
-            s.clone(),
-            &format!("PEM-encoded X.509 certificate of {what}."),
-        ));
-        attributes.push(Attribute::computed(
-            &format!("{slot}_created_date"),
-            s.clone(),
-            &format!("Creation time (RFC 3339, UTC) of {what}."),
-        ));
-        attributes.push(Attribute::computed(
-            &format!("{slot}_expiration_date"),
-            s.clone(),
-            &format!("Expiration time (RFC 3339, UTC) of {what}."),
+            &format!("ID of {what}. Its PEM is in `trusted_pem_bundle`."),
         ));
     }
     attributes.extend([
+        Attribute::computed(
+            "current_expiration_date",
+            s.clone(),
+            "Expiration time (RFC 3339, UTC) of the current certificate, read from the certificate itself (notAfter). The rotation window opens `rotate_before` earlier. The other certificates' dates are in their PEMs (`provider::apigw::pem_expiration`).",
+        ),
         Attribute::computed(
             "previous_retire_after",
             s.clone(),
             "Time (RFC 3339, UTC) from which a plan retires the previous certificate: when it stopped being current plus `overlap`. Null when there is no previous certificate.",
         ),
         Attribute::computed(
-            "promoted_date",
-            s.clone(),
-            "Time (RFC 3339, UTC) the current certificate became current.",
-        ),
-        Attribute::computed(
             "trusted_pem_bundle",
             s.clone(),
-            "PEMs of every live certificate of the series (pending, current and previous), oldest first: exactly what backends must trust. Install it before stages switch certificates.",
-        ),
-        Attribute::computed(
-            "trusted_certificate_ids",
-            Type::List(Box::new(Type::String)),
-            "IDs of every live certificate of the series, oldest first, in the order of `trusted_pem_bundle`.",
+            "PEMs of every live certificate of the series, in the order previous, current, pending (those that exist): exactly what backends must trust. Install it before stages switch certificates. It is the only attribute holding PEMs, so the state stores each certificate once.",
         ),
         Attribute::computed(
             "phase",
             s.clone(),
             "\"pending\" while a pending certificate exists, else \"overlap\" while a previous certificate exists, else \"stable\".",
-        ),
-        Attribute::computed(
-            "rotation_due_date",
-            s.clone(),
-            "Time (RFC 3339, UTC) the current certificate enters its rotation window: its expiration minus `rotate_before`.",
         ),
         Attribute::computed(
             "rotation_due",
@@ -314,8 +291,14 @@ struct PlannedSteps {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Private {
     /// When the last refresh (or apply) looked at the certificates: the
-    /// decision time of the next plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// decision time of the next plan. Stored in every instance's state, so
+    /// under a one-letter key; earlier releases wrote `observed_at`.
+    #[serde(
+        default,
+        rename = "t",
+        alias = "observed_at",
+        skip_serializing_if = "Option::is_none"
+    )]
     observed_at: Option<i64>,
     /// Certificates found deleted outside Terraform at the last refresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -537,23 +520,17 @@ fn planned_value(
         .is_none_or(|c| rotation::is_due(decision.at, c.expires, policy.rotate_before));
     let mut v = next.to_value();
     for slot in &new_slots {
-        for attr in ["certificate_id", "pem", "created_date", "expiration_date"] {
-            v.set(&format!("{}_{attr}", slot.name()), Value::Unknown);
-        }
+        v.set(&format!("{}_certificate_id", slot.name()), Value::Unknown);
     }
     v.set("phase", Value::string(layout.phase()));
     if !new_slots.is_empty() {
         v.set("trusted_pem_bundle", Value::Unknown);
-        v.set("trusted_certificate_ids", Value::Unknown);
     }
     if layout.previous_refilled {
         v.set("previous_retire_after", Value::Unknown);
     }
-    if layout.current_changed {
-        v.set("promoted_date", Value::Unknown);
-    }
     if layout.current == Planned::New {
-        v.set("rotation_due_date", Value::Unknown);
+        v.set("current_expiration_date", Value::Unknown);
         v.set("rotation_due", Value::Unknown);
     }
     if creating {
@@ -581,7 +558,7 @@ fn mark_unknown_args(v: &mut Value, args: &Args) {
 /// With unknown durations every computed value may change.
 fn deferred_plan(base: &State, args: &Args) -> Value {
     let mut v = base.to_value();
-    for (name, _) in computed_names() {
+    for name in COMPUTED.into_iter().chain(["rotation_due"]) {
         if name != "id" || base.id.is_empty() {
             v.set(name, Value::Unknown);
         }
@@ -595,45 +572,17 @@ fn deferred_plan(base: &State, args: &Args) -> Value {
     v
 }
 
-fn computed_names() -> Vec<(&'static str, ())> {
-    let mut names = vec![("id", ())];
-    for slot in ["pending", "current", "previous"] {
-        for attr in ["certificate_id", "pem", "created_date", "expiration_date"] {
-            names.push((slot_attr(slot, attr), ()));
-        }
-    }
-    names.extend(
-        [
-            "previous_retire_after",
-            "promoted_date",
-            "trusted_pem_bundle",
-            "trusted_certificate_ids",
-            "phase",
-            "rotation_due_date",
-            "rotation_due",
-        ]
-        .map(|n| (n, ())),
-    );
-    names
-}
-
-fn slot_attr(slot: &str, attr: &str) -> &'static str {
-    // A fixed, small set: leak-free static lookup.
-    match (slot, attr) {
-        ("pending", "certificate_id") => "pending_certificate_id",
-        ("pending", "pem") => "pending_pem",
-        ("pending", "created_date") => "pending_created_date",
-        ("pending", "expiration_date") => "pending_expiration_date",
-        ("current", "certificate_id") => "current_certificate_id",
-        ("current", "pem") => "current_pem",
-        ("current", "created_date") => "current_created_date",
-        ("current", "expiration_date") => "current_expiration_date",
-        ("previous", "certificate_id") => "previous_certificate_id",
-        ("previous", "pem") => "previous_pem",
-        ("previous", "created_date") => "previous_created_date",
-        _ => "previous_expiration_date",
-    }
-}
+/// Every computed-only attribute.
+const COMPUTED: [&str; 8] = [
+    "id",
+    "pending_certificate_id",
+    "current_certificate_id",
+    "previous_certificate_id",
+    "current_expiration_date",
+    "previous_retire_after",
+    "trusted_pem_bundle",
+    "phase",
+];
 
 // ---------------------------------------------------------------- import
 
@@ -686,7 +635,6 @@ impl RotatingClientCertificate {
             current: current.as_ref().map(Live::from_api),
             previous: previous.as_ref().map(Live::from_api),
             previous_retire_after: None,
-            promoted_date: current.as_ref().map(|c| c.created),
             rotation_due: false,
         };
         if state.previous.is_some() {
@@ -988,7 +936,6 @@ impl RotatingClientCertificate {
                     out.state.previous_retire_after = Some(plus(now, policy.overlap));
                 }
                 out.state.current = Some(live);
-                out.state.promoted_date = Some(now);
                 out.state.pending = None;
             } else {
                 out.state.pending = Some(live);
@@ -1002,7 +949,6 @@ impl RotatingClientCertificate {
                 out.state.previous_retire_after = Some(plus(now, policy.overlap));
             }
             out.state.current = Some(p);
-            out.state.promoted_date = Some(now);
         }
 
         // 6. The remaining retirements.
@@ -1173,53 +1119,86 @@ impl Resource for RotatingClientCertificate {
     }
 }
 
-/// Schema version 0 lacked `promoted_date` and `trusted_certificate_ids`:
-/// the current certificate's creation is the best record of its promotion,
-/// and the trusted IDs follow from the slots.
+/// Attributes of versions 0 and 1 that only repeated others: each slot's PEM
+/// (also in `trusted_pem_bundle`), dates the certificates carry themselves,
+/// `rotation_due_date` (expiration minus `rotate_before`), the trusted IDs
+/// (the slots' IDs) and `promoted_date` (nothing reads it; during an overlap
+/// it is `previous_retire_after` minus `overlap`).
+const DROPPED_IN_V2: [&str; 11] = [
+    "pending_pem",
+    "current_pem",
+    "previous_pem",
+    "pending_created_date",
+    "current_created_date",
+    "previous_created_date",
+    "pending_expiration_date",
+    "previous_expiration_date",
+    "promoted_date",
+    "trusted_certificate_ids",
+    "rotation_due_date",
+];
+
+/// Versions 0 and 1 become version 2: the bundle is rebuilt from the slots'
+/// own PEMs in slot order (previous, current, pending), which is what lets
+/// version 2 find each slot's PEM without storing it twice, and the current
+/// expiration date is read from the certificate, as version 2 always does.
+/// Version 0 differed from 1 only in attributes version 2 drops.
 fn upgrade(
     from_version: i64,
     mut json: serde_json::Value,
 ) -> Result<serde_json::Value, Diagnostic> {
     match from_version {
         SCHEMA_VERSION => Ok(json),
-        0 => {
-            let obj = json.as_object_mut().ok_or_else(|| {
+        0 | 1 => {
+            let cannot = |why: String| {
                 Diagnostic::error(
                     "Cannot Upgrade Resource State",
                     format!(
-                        "The stored {TYPE_NAME} state (schema version 0) is not a JSON object."
+                        "The stored {TYPE_NAME} state (schema version {from_version}) {why}. Remove the resource from state (terraform state rm) and import the live certificates again (terraform import with \"<current-id>\" or \"<current-id>,<previous-id>\")."
                     ),
                 )
-            })?;
-            if obj
-                .get("promoted_date")
-                .is_none_or(serde_json::Value::is_null)
-            {
-                let created = obj.get("current_created_date").cloned();
-                obj.insert(
-                    "promoted_date".into(),
-                    created.unwrap_or(serde_json::Value::Null),
-                );
+            };
+            let obj = json
+                .as_object_mut()
+                .ok_or_else(|| cannot("is not a JSON object".to_string()))?;
+            let text = |obj: &serde_json::Map<String, serde_json::Value>, name: &str| {
+                obj.get(name)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            };
+            let mut bundle = String::new();
+            for slot in ["previous", "current", "pending"] {
+                let Some(id) = text(obj, &format!("{slot}_certificate_id")) else {
+                    continue;
+                };
+                let pem = text(obj, &format!("{slot}_pem"))
+                    .filter(|p| p.contains("-----END CERTIFICATE-----"))
+                    .ok_or_else(|| {
+                        cannot(format!(
+                            "names {slot} certificate {id:?} but {slot}_pem holds no PEM certificate"
+                        ))
+                    })?;
+                bundle.push_str(pem.trim());
+                bundle.push('\n');
+                if slot == "current"
+                    && let Ok((_, not_after)) = crate::functions::pem_validity(&pem)
+                {
+                    obj.insert(
+                        "current_expiration_date".into(),
+                        rotation::format_rfc3339(not_after).into(),
+                    );
+                }
             }
-            let mut live: Vec<(String, String)> = ["pending", "current", "previous"]
-                .iter()
-                .filter_map(|slot| {
-                    let id = obj.get(&format!("{slot}_certificate_id"))?.as_str()?;
-                    let created = obj
-                        .get(&format!("{slot}_created_date"))
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default();
-                    Some((created.to_string(), id.to_string()))
-                })
-                .collect();
-            live.sort_by_key(|(c, id)| (rotation::parse_rfc3339(c).unwrap_or(0), id.clone()));
+            for name in DROPPED_IN_V2 {
+                obj.remove(name);
+            }
             obj.insert(
-                "trusted_certificate_ids".into(),
-                serde_json::Value::Array(
-                    live.into_iter()
-                        .map(|(_, id)| serde_json::Value::String(id))
-                        .collect(),
-                ),
+                "trusted_pem_bundle".into(),
+                if bundle.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    bundle.into()
+                },
             );
             Ok(json)
         }
@@ -1234,7 +1213,8 @@ fn upgrade(
 
 // ----------------------------------------------------------------- model
 
-/// One live certificate as recorded in state.
+/// One live certificate. The state records its ID in its slot and its PEM
+/// in the bundle; its dates are the certificate's own (notBefore, notAfter).
 #[derive(Clone, Debug, PartialEq)]
 struct Live {
     id: String,
@@ -1244,12 +1224,17 @@ struct Live {
 }
 
 impl Live {
+    /// Dates from the PEM, as [`State::from_value`] reads them back, so that a
+    /// certificate's dates never change between the state and the plan; the
+    /// API's dates only if its PEM cannot be read.
     fn from_api(c: &Certificate) -> Live {
+        let (created, expires) =
+            crate::functions::pem_validity(&c.pem).unwrap_or((c.created, c.expires));
         Live {
             id: c.id.clone(),
             pem: c.pem.clone(),
-            created: c.created,
-            expires: c.expires,
+            created,
+            expires,
         }
     }
     fn cert(&self) -> Cert {
@@ -1272,7 +1257,6 @@ struct State {
     current: Option<Live>,
     previous: Option<Live>,
     previous_retire_after: Option<i64>,
-    promoted_date: Option<i64>,
     rotation_due: bool,
 }
 
@@ -1329,30 +1313,42 @@ impl State {
 
     fn from_value(v: &Value) -> Result<State, Diagnostic> {
         let text = |name: &str| v.get(name).as_str().map(str::to_string);
+        let corrupt = |name: &str, why: String| {
+            Diagnostic::error(
+                "Corrupt Resource State",
+                format!("The stored value of {name} {why}. Remove the resource from state (terraform state rm) and import it again."),
+            )
+            .at(name)
+        };
         let time = |name: &str| -> Result<Option<i64>, Diagnostic> {
             match v.get(name).as_str() {
                 None => Ok(None),
-                Some(s) => rotation::parse_rfc3339(s).map(Some).map_err(|e| {
-                    Diagnostic::error(
-                        "Corrupt Resource State",
-                        format!("The stored value of {name} is not a timestamp: {e}. Remove the resource from state and import it again."),
-                    )
-                    .at(name)
-                }),
+                Some(s) => rotation::parse_rfc3339(s)
+                    .map(Some)
+                    .map_err(|e| corrupt(name, format!("is not a timestamp: {e}"))),
             }
         };
-        let slot = |slot: &str| -> Result<Option<Live>, Diagnostic> {
-            let Some(id) = text(&format!("{slot}_certificate_id")) else {
-                return Ok(None);
-            };
-            Ok(Some(Live {
-                id,
-                pem: text(&format!("{slot}_pem")).unwrap_or_default(),
-                created: time(&format!("{slot}_created_date"))?.unwrap_or(0),
-                expires: time(&format!("{slot}_expiration_date"))?.unwrap_or(0),
-            }))
-        };
-        Ok(State {
+        // The bundle holds the slots' PEMs in slot order.
+        let ids: Vec<(Slot, String)> = [Slot::Previous, Slot::Current, Slot::Pending]
+            .into_iter()
+            .filter_map(|slot| Some((slot, text(&format!("{}_certificate_id", slot.name()))?)))
+            .collect();
+        let pems = split_bundle(v.get("trusted_pem_bundle").as_str().unwrap_or_default());
+        if pems.len() != ids.len() {
+            return Err(corrupt(
+                "trusted_pem_bundle",
+                format!(
+                    "holds {} certificate(s), but the state names {} ({})",
+                    pems.len(),
+                    ids.len(),
+                    ids.iter()
+                        .map(|(s, id)| format!("{} {id}", s.name()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let mut state = State {
             id: text("id").unwrap_or_default(),
             description: text("description"),
             rotate_before: text("rotate_before"),
@@ -1361,13 +1357,28 @@ impl State {
             tags: v.get("tags").as_string_map().unwrap_or_default(),
             rotation_triggers: v.get("rotation_triggers").as_string_map(),
             retire_guard: v.get("retire_guard").as_bool().unwrap_or(true),
-            pending: slot("pending")?,
-            current: slot("current")?,
-            previous: slot("previous")?,
             previous_retire_after: time("previous_retire_after")?,
-            promoted_date: time("promoted_date")?,
             rotation_due: v.get("rotation_due").as_bool().unwrap_or(false),
-        })
+            ..State::default()
+        };
+        for ((slot, id), pem) in ids.into_iter().zip(pems) {
+            let (created, expires) = crate::functions::pem_validity(&pem).map_err(|e| {
+                corrupt(
+                    "trusted_pem_bundle",
+                    format!(
+                        "has a PEM for the {} certificate {id} that cannot be read: {e}",
+                        slot.name()
+                    ),
+                )
+            })?;
+            *state.slot_mut(slot) = Some(Live {
+                id,
+                pem,
+                created,
+                expires,
+            });
+        }
+        Ok(state)
     }
 
     fn to_value(&self) -> Value {
@@ -1412,29 +1423,11 @@ impl State {
                 format!("{name}_certificate_id"),
                 Value::opt_string(live.as_ref().map(|l| l.id.clone())),
             ));
-            pairs.push((
-                format!("{name}_pem"),
-                Value::opt_string(live.as_ref().map(|l| l.pem.clone())),
-            ));
-            pairs.push((
-                format!("{name}_created_date"),
-                ts(live.as_ref().map(|l| l.created)),
-            ));
-            pairs.push((
-                format!("{name}_expiration_date"),
-                ts(live.as_ref().map(|l| l.expires)),
-            ));
         }
-        let live = self.live();
-        let bundle: String = live
-            .iter()
-            .map(|l| {
-                if l.pem.ends_with('\n') {
-                    l.pem.clone()
-                } else {
-                    format!("{}\n", l.pem)
-                }
-            })
+        let bundle: String = [&self.previous, &self.current, &self.pending]
+            .into_iter()
+            .flatten()
+            .map(|l| format!("{}\n", l.pem.trim()))
             .collect();
         let phase = if self.pending.is_some() {
             "pending"
@@ -1443,34 +1436,41 @@ impl State {
         } else {
             "stable"
         };
-        let due_date = match (&self.current, self.rotate_before_secs()) {
-            (Some(c), Some(rb)) => Some(rotation::rotation_due_date(c.expires, rb)),
-            _ => None,
-        };
         pairs.extend([
+            (
+                "current_expiration_date".into(),
+                ts(self.current.as_ref().map(|c| c.expires)),
+            ),
             (
                 "previous_retire_after".into(),
                 ts(self.previous.as_ref().and(self.previous_retire_after)),
             ),
-            ("promoted_date".into(), ts(self.promoted_date)),
             (
                 "trusted_pem_bundle".into(),
-                if live.is_empty() {
+                if bundle.is_empty() {
                     Value::Null
                 } else {
                     Value::String(bundle)
                 },
             ),
-            (
-                "trusted_certificate_ids".into(),
-                Value::string_list(live.iter().map(|l| l.id.as_str())),
-            ),
             ("phase".into(), Value::string(phase)),
-            ("rotation_due_date".into(), ts(due_date)),
             ("rotation_due".into(), Value::Bool(self.rotation_due)),
         ]);
         Value::object(pairs)
     }
+}
+
+/// The certificates of a PEM bundle, each as one PEM ending in a newline.
+fn split_bundle(bundle: &str) -> Vec<String> {
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut rest = bundle;
+    while let Some(i) = rest.find(END) {
+        let (block, tail) = rest.split_at(i + END.len());
+        out.push(format!("{}\n", block.trim()));
+        rest = tail;
+    }
+    out
 }
 
 #[cfg(test)]

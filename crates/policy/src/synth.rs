@@ -99,12 +99,9 @@ pub fn write_plan<W: Write>(
         let rot_values = json!({
             "id": rot_id, "description": "Managed by Terraform", "rotate_before": "60d", "promote_after": "0s",
             "overlap": "7d", "tags": tags, "rotation_triggers": {}, "retire_guard": true,
-            "pending_certificate_id": null, "pending_pem": null, "pending_created_date": null, "pending_expiration_date": null,
-            "current_certificate_id": rot_id, "current_pem": pem, "current_created_date": date(-100),
-            "current_expiration_date": date(265), "previous_certificate_id": null, "previous_pem": null,
-            "previous_created_date": null, "previous_expiration_date": null, "previous_retire_after": null,
-            "promoted_date": date(-100), "trusted_pem_bundle": pem, "trusted_certificate_ids": [rot_id],
-            "phase": "stable", "rotation_due_date": date(205), "rotation_due": false,
+            "pending_certificate_id": null, "current_certificate_id": rot_id, "previous_certificate_id": null,
+            "current_expiration_date": date(265), "previous_retire_after": null,
+            "trusted_pem_bundle": pem, "phase": "stable", "rotation_due": false,
         });
         changes.push(change(
             &rot,

@@ -22,4 +22,9 @@ run "first_certificate_is_published_and_presented" {
     condition     = apigw_rotating_client_certificate.partner.promote_after == var.promote_after
     error_message = "promote_after must be kept as configured."
   }
+
+  assert {
+    condition     = output.pending_pem == null
+    error_message = "Nothing is pending, so there is no PEM to hand to the partner."
+  }
 }

@@ -24,13 +24,18 @@ run "first_apply_attaches_a_trusted_certificate" {
   }
 
   assert {
-    condition     = tolist(apigw_rotating_client_certificate.backend.trusted_certificate_ids) == tolist([apigw_rotating_client_certificate.backend.current_certificate_id])
+    condition     = output.trusted_certificate_ids == tolist([apigw_rotating_client_certificate.backend.current_certificate_id])
     error_message = "With nothing rotated, only the current certificate is trusted."
   }
 
   assert {
-    condition     = startswith(apigw_rotating_client_certificate.backend.current_pem, "-----BEGIN CERTIFICATE-----")
-    error_message = "The current certificate's PEM must be recorded."
+    condition     = length(regexall("-----BEGIN CERTIFICATE-----", apigw_rotating_client_certificate.backend.trusted_pem_bundle)) == 1
+    error_message = "With nothing rotated, the bundle holds exactly the current certificate's PEM."
+  }
+
+  assert {
+    condition     = provider::apigw::pem_expiration(apigw_rotating_client_certificate.backend.trusted_pem_bundle) == apigw_rotating_client_certificate.backend.current_expiration_date
+    error_message = "current_expiration_date must be the current certificate's own notAfter."
   }
 }
 

@@ -12,10 +12,19 @@ fn resource() -> Arc<RotatingClientCertificate> {
     RotatingClientCertificate::new(Shared::default())
 }
 
+/// A real certificate valid from `from` to `to`: the state reads dates from PEMs.
+fn pem(from: i64, to: i64) -> String {
+    let mut params = rcgen::CertificateParams::default();
+    params.not_before = time::OffsetDateTime::from_unix_timestamp(from).expect("date");
+    params.not_after = time::OffsetDateTime::from_unix_timestamp(to).expect("date");
+    let key = rcgen::KeyPair::generate().expect("key");
+    params.self_signed(&key).expect("sign").pem()
+}
+
 fn live(id: &str, created: i64) -> Live {
     Live {
         id: id.into(),
-        pem: format!("-----BEGIN CERTIFICATE-----\n{id}\n-----END CERTIFICATE-----\n"),
+        pem: pem(created, created + 365 * DAY),
         created,
         expires: created + 365 * DAY,
     }
@@ -32,7 +41,6 @@ fn stable_state(created: i64) -> State {
         rotation_triggers: None,
         retire_guard: true,
         current: Some(live("a", created)),
-        promoted_date: Some(created),
         ..State::default()
     }
 }
@@ -112,7 +120,7 @@ fn create_plans_one_generation_with_defaults() {
     assert_eq!(v.get("tags"), &Value::Map(BTreeMap::new()));
     assert!(v.get("id").is_unknown());
     assert!(v.get("current_certificate_id").is_unknown());
-    assert!(v.get("current_pem").is_unknown());
+    assert!(v.get("current_expiration_date").is_unknown());
     assert!(v.get("trusted_pem_bundle").is_unknown());
     assert!(v.get("pending_certificate_id").is_null());
     assert!(v.get("previous_certificate_id").is_null());
@@ -145,10 +153,8 @@ fn due_rotation_shows_the_overlap_in_the_plan() {
     let v = &r.planned_state;
     assert!(v.get("current_certificate_id").is_unknown());
     assert_eq!(v.get("previous_certificate_id"), &Value::string("a"));
-    assert_eq!(
-        v.get("previous_pem").as_str(),
-        prior.current.as_ref().map(|l| l.pem.as_str())
-    );
+    assert!(v.get("current_expiration_date").is_unknown());
+    assert!(v.get("trusted_pem_bundle").is_unknown());
     assert!(v.get("previous_retire_after").is_unknown());
     assert_eq!(v.get("phase"), &Value::string("overlap"));
     assert_eq!(v.get("id"), &Value::string("a"));
@@ -188,11 +194,18 @@ fn promotion_is_fully_known_in_the_plan() {
     assert_eq!(v.get("current_certificate_id"), &Value::string("n"));
     assert_eq!(v.get("previous_certificate_id"), &Value::string("a"));
     assert!(v.get("pending_certificate_id").is_null());
-    assert!(v.get("promoted_date").is_unknown());
     assert_eq!(v.get("rotation_due"), &Value::Bool(false));
-    // Both certificates stay live: the bundle is known, oldest first.
-    let ids = v.get("trusted_certificate_ids");
-    assert_eq!(ids, &Value::string_list(["a", "n"]));
+    let n = prior.pending.as_ref().expect("pending");
+    assert_eq!(
+        v.get("current_expiration_date"),
+        &Value::string(rotation::format_rfc3339(n.expires))
+    );
+    // Both certificates stay live: the bundle is known, previous first.
+    let a = prior.current.as_ref().expect("current");
+    assert_eq!(
+        v.get("trusted_pem_bundle"),
+        &Value::string(format!("{}{}", a.pem, n.pem))
+    );
     assert_eq!(v.get("phase"), &Value::string("overlap"));
 }
 
@@ -259,23 +272,105 @@ fn bad_configurations_fail_naming_the_attribute() {
     }
 }
 
-#[test]
-fn upgrade_from_version_0_fills_new_attributes() {
-    let mut v0 = serde_json::to_value(serde_json::json!({
+/// A state as versions 0 and 1 wrote it: every PEM twice, dates per slot.
+fn v1_state(current: &Live, previous: &Live) -> serde_json::Value {
+    let ts = rotation::format_rfc3339;
+    serde_json::json!({
         "id": "a",
-        "current_certificate_id": "b",
-        "current_created_date": "2026-01-02T00:00:00Z",
-        "previous_certificate_id": "a",
-        "previous_created_date": "2025-01-02T00:00:00Z",
+        "description": "Managed by Terraform",
+        "rotate_before": "60d",
+        "promote_after": "0s",
+        "overlap": "7d",
+        "tags": {},
+        "rotation_triggers": null,
+        "retire_guard": true,
         "pending_certificate_id": null,
-    }))
-    .unwrap_or_default();
-    let up = upgrade(0, v0.take()).unwrap_or_default();
-    assert_eq!(up["promoted_date"], "2026-01-02T00:00:00Z");
-    assert_eq!(up["trusted_certificate_ids"], serde_json::json!(["a", "b"]));
-    assert_eq!(upgrade(1, up.clone()).ok(), Some(up));
+        "pending_pem": null,
+        "pending_created_date": null,
+        "pending_expiration_date": null,
+        "current_certificate_id": current.id,
+        "current_pem": current.pem,
+        "current_created_date": ts(current.created),
+        // API Gateway's date, a second off the certificate's own.
+        "current_expiration_date": ts(current.expires + 1),
+        "previous_certificate_id": previous.id,
+        "previous_pem": previous.pem,
+        "previous_created_date": ts(previous.created),
+        "previous_expiration_date": ts(previous.expires),
+        "previous_retire_after": ts(SEEN + 3 * DAY),
+        "promoted_date": ts(SEEN - DAY),
+        // Oldest first: version 2 orders by slot instead.
+        "trusted_pem_bundle": format!("{}{}", current.pem, previous.pem),
+        "trusted_certificate_ids": [current.id, previous.id],
+        "phase": "overlap",
+        "rotation_due_date": ts(current.expires - 60 * DAY),
+        "rotation_due": false,
+    })
+}
+
+#[test]
+fn upgrade_from_versions_0_and_1_keeps_each_pem_once_in_slot_order() {
+    // An imported pair whose previous certificate is the newer one.
+    let current = live("b", SEEN - 100 * DAY);
+    let previous = live("a", SEEN - 10 * DAY);
+    let v1 = v1_state(&current, &previous);
+    let mut v0 = v1.clone();
+    for name in ["promoted_date", "trusted_certificate_ids"] {
+        v0.as_object_mut().expect("object").remove(name);
+    }
+    for (version, old) in [(0, v0), (1, v1)] {
+        let up = upgrade(version, old).expect("upgrades");
+        let attrs: std::collections::BTreeSet<String> =
+            up.as_object().expect("object").keys().cloned().collect();
+        let names: std::collections::BTreeSet<String> = schema()
+            .block
+            .attributes
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(attrs, names, "version {version}");
+        assert_eq!(
+            up["trusted_pem_bundle"],
+            format!("{}{}", previous.pem, current.pem),
+            "version {version}"
+        );
+        assert_eq!(
+            up["current_expiration_date"],
+            rotation::format_rfc3339(current.expires),
+            "version {version}: the certificate's own notAfter"
+        );
+        assert_eq!(
+            up["previous_retire_after"],
+            rotation::format_rfc3339(SEEN + 3 * DAY)
+        );
+        // Read back as version 2: the same certificates in the same slots.
+        let value = tfplugin::codec::from_json(&up, &schema().block.implied_type())
+            .expect("fits the schema");
+        let state = State::from_value(&value).expect("readable");
+        assert_eq!(state.current.as_ref(), Some(&current), "version {version}");
+        assert_eq!(
+            state.previous.as_ref(),
+            Some(&previous),
+            "version {version}"
+        );
+        assert_eq!(upgrade(SCHEMA_VERSION, up.clone()).ok(), Some(up));
+    }
     let err = upgrade(7, serde_json::json!({})).unwrap_err();
     assert!(err.detail.contains("version 7"));
+}
+
+#[test]
+fn upgrade_of_a_slot_without_its_pem_names_the_slot() {
+    let mut v1 = v1_state(&live("b", SEEN), &live("a", SEEN - 300 * DAY));
+    v1["previous_pem"] = serde_json::Value::Null;
+    let err = upgrade(1, v1).unwrap_err();
+    assert_eq!(err.summary, "Cannot Upgrade Resource State");
+    assert!(
+        err.detail.contains("previous certificate \"a\""),
+        "{}",
+        err.detail
+    );
+    assert!(err.detail.contains("terraform import"), "{}", err.detail);
 }
 
 #[test]
@@ -283,19 +378,43 @@ fn state_round_trips_through_values() {
     let mut s = stable_state(SEEN);
     s.previous = Some(live("p", SEEN - 300 * DAY));
     s.previous_retire_after = Some(SEEN + 7 * DAY);
+    s.pending = Some(live("n", SEEN + DAY));
     s.tags = BTreeMap::from([("team".into(), "edge".into())]);
     let back = State::from_value(&s.to_value()).unwrap_or_default();
     assert_eq!(back, s);
     let v = s.to_value();
+    let pems = |slot: &Option<Live>| slot.as_ref().map(|l| l.pem.clone()).unwrap_or_default();
     assert_eq!(
-        v.get("trusted_pem_bundle")
+        v.get("trusted_pem_bundle").as_str(),
+        Some(
+            format!(
+                "{}{}{}",
+                pems(&s.previous),
+                pems(&s.current),
+                pems(&s.pending)
+            )
             .as_str()
-            .map(|b| b.matches("BEGIN").count()),
-        Some(2)
+        )
     );
-    assert_eq!(
-        v.get("trusted_certificate_ids"),
-        &Value::string_list(["p", "a"])
+}
+
+#[test]
+fn a_bundle_that_does_not_match_the_slots_is_reported_as_corrupt() {
+    let s = stable_state(SEEN);
+    let mut v = s.to_value();
+    v.set("previous_certificate_id", Value::string("p"));
+    let err = State::from_value(&v).unwrap_err();
+    assert_eq!(err.summary, "Corrupt Resource State");
+    assert!(
+        err.detail
+            .contains("holds 1 certificate(s), but the state names 2"),
+        "{}",
+        err.detail
+    );
+    assert!(
+        err.detail.contains("previous p, current a"),
+        "{}",
+        err.detail
     );
 }
 
@@ -426,4 +545,16 @@ fn triggers_adopted_after_import_say_so() {
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
     assert_eq!(w[0].summary, "rotation_triggers recorded without rotating");
+}
+
+#[test]
+fn private_state_written_by_earlier_releases_keeps_its_decision_time() {
+    let old = Private::decode(br#"{"observed_at":1700000000}"#);
+    assert_eq!(old.observed_at, Some(1_700_000_000));
+    let now = Private {
+        observed_at: Some(SEEN),
+        ..Private::default()
+    };
+    assert_eq!(now.encode(), br#"{"t":1700000000}"#);
+    assert_eq!(Private::decode(&now.encode()).observed_at, Some(SEEN));
 }

@@ -97,7 +97,12 @@ fn check(ctx: &Context) -> Vec<Finding> {
     out
 }
 
-/// The certificates' lifetime, from the current certificate's dates.
+/// API Gateway issues every client certificate for 365 days.
+const API_GATEWAY_VALIDITY_SECS: u64 = 365 * 86_400;
+
+/// The certificates' lifetime, from the current certificate's dates. Schema
+/// version 2 of the resource stores no creation date (the certificate carries
+/// it): API Gateway's fixed validity stands in.
 fn validity(after: &crate::input::Attrs) -> Option<u64> {
     let date = |name: &str| {
         after
@@ -105,11 +110,11 @@ fn validity(after: &crate::input::Attrs) -> Option<u64> {
             .known()
             .and_then(|s| rotation::parse_rfc3339(s).ok())
     };
-    let (created, expires) = (
-        date("current_created_date")?,
-        date("current_expiration_date")?,
-    );
-    u64::try_from(expires - created).ok()
+    let expires = date("current_expiration_date")?;
+    match date("current_created_date") {
+        Some(created) => u64::try_from(expires - created).ok(),
+        None => Some(API_GATEWAY_VALIDITY_SECS),
+    }
 }
 
 fn finding(r: &Resource, message: String) -> Finding {
@@ -212,6 +217,25 @@ mod tests {
             "{}",
             f[0].message
         );
+    }
+
+    #[test]
+    fn a_schema_version_2_state_is_judged_against_api_gateways_validity() {
+        let mut v = rotating(("c1", 300), None);
+        v.as_object_mut()
+            .expect("object")
+            .remove("current_created_date");
+        v["rotate_before"] = json!("365d");
+        let c = Config {
+            bounds: crate::config::Bounds {
+                rotate_before_max: None,
+                ..Config::default().bounds
+            },
+            ..Config::default()
+        };
+        let f = run_with(&RULE, &Plan::new().unchanged(R, v).doc(), &c);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("365d"), "{}", f[0].message);
     }
 
     #[test]
