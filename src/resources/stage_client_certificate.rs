@@ -353,19 +353,59 @@ fn plan_change(req: &PlanRequest) -> PlanResponse {
         composite_id(planned.get("rest_api_id"), planned.get("stage_name")),
     );
     let mut requires_replace = Vec::new();
+    let mut diagnostics = Vec::new();
     if !req.prior_state.is_null() {
         for attr in ["rest_api_id", "stage_name"] {
             if req.prior_state.get(attr) != planned.get(attr) {
                 requires_replace.push(AttributePath::attr(attr));
             }
         }
+        if requires_replace.is_empty()
+            && let Some(note) = verify_note(&req.prior_state, &planned)
+        {
+            diagnostics.push(note);
+        }
     }
     PlanResponse {
         planned_state: planned,
         requires_replace,
         planned_private: Vec::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
     }
+}
+
+/// Says in the plan that a switch (a promotion, a rotation) will first ask the
+/// backend, so the reviewer knows the apply can refuse it.
+fn verify_note(prior: &Value, planned: &Value) -> Option<Diagnostic> {
+    let verify = Verify::from_value(planned)?;
+    let old = prior.get("client_certificate_id").as_str()?;
+    let new = planned.get("client_certificate_id");
+    let new = match new.as_str() {
+        Some(id) if id == old => return None,
+        Some(id) => format!("client certificate \"{id}\""),
+        None if new.is_unknown() => "its new client certificate (known after apply)".to_string(),
+        None => return None,
+    };
+    let stage = planned.get("stage_name").as_str().unwrap_or_default();
+    let api = planned.get("rest_api_id").as_str().unwrap_or_default();
+    let statuses = verify
+        .accepted_statuses
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Diagnostic::warning(
+        format!("Switch of stage \"{stage}\" will be verified first"),
+        format!(
+            "Before stage \"{stage}\" of REST API \"{api}\" presents {new} instead of \
+             \"{old}\", the apply calls TestInvokeMethod {} presenting it and switches only \
+             when the backend answers {statuses} (up to {} attempt(s), {} s apart). If it \
+             never does, the apply fails and the stage keeps \"{old}\".",
+            verify.route(),
+            verify.attempts,
+            verify.interval_seconds,
+        ),
+    ))
 }
 
 fn composite_id(rest_api_id: &Value, stage_name: &Value) -> Value {
@@ -968,6 +1008,69 @@ mod tests {
             ]
         );
         assert_eq!(p.planned_state.get("id"), &Value::string("api2/test"));
+    }
+
+    #[test]
+    fn a_plan_that_switches_a_verified_stage_says_the_check_will_run() {
+        let mut prior = config(
+            Value::string("api1"),
+            Value::string("prod"),
+            Value::string("c1"),
+        );
+        prior.set("detach_on_destroy", Value::Bool(true));
+        let verified = |cert: Value| {
+            let mut c = config(Value::string("api1"), Value::string("prod"), cert);
+            c.set(
+                "verify",
+                Value::object([
+                    ("path", Value::string("/health")),
+                    ("http_method", Value::Null),
+                    ("accepted_statuses", Value::Null),
+                    ("attempts", Value::number(5i64)),
+                    ("interval_seconds", Value::Null),
+                ]),
+            );
+            c
+        };
+        let mut prior_verified = verified(Value::string("c1"));
+        prior_verified.set("detach_on_destroy", Value::Bool(true));
+
+        let p = plan(prior_verified.clone(), verified(Value::string("c2")));
+        assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+        let d = &p.diagnostics[0];
+        assert_eq!(d.summary, "Switch of stage \"prod\" will be verified first");
+        for part in [
+            "REST API \"api1\"",
+            "client certificate \"c2\" instead of \"c1\"",
+            "TestInvokeMethod GET /health",
+            "answers 200",
+            "up to 5 attempt(s), 2 s apart",
+            "the stage keeps \"c1\"",
+        ] {
+            assert!(d.detail.contains(part), "{part:?} not in {}", d.detail);
+        }
+        // A rotation in the same apply: the new ID is not known yet.
+        let p = plan(prior_verified.clone(), verified(Value::Unknown));
+        assert!(
+            p.diagnostics[0].detail.contains("known after apply"),
+            "{:?}",
+            p.diagnostics
+        );
+        // No switch, or no verify: nothing to say.
+        assert!(
+            plan(prior_verified, verified(Value::string("c1")))
+                .diagnostics
+                .is_empty()
+        );
+        let p = plan(
+            prior,
+            config(
+                Value::string("api1"),
+                Value::string("prod"),
+                Value::string("c2"),
+            ),
+        );
+        assert!(p.diagnostics.is_empty());
     }
 
     #[test]
