@@ -9,22 +9,22 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::apigw::{Certificate, StageRef};
-use crate::provider::Shared;
+use crate::context::Context;
 use tfplugin::{
     Attribute, Block, DataSource, Diagnostic, Diagnostics, NestedAttributes, Schema, StopToken,
     Type, Value, diag::null_map_elements,
 };
 
 pub const TYPE_NAME: &str = "apigw_client_certificates";
-const DEFAULT_ROTATE_BEFORE: &str = "60d";
+use rotation::DEFAULT_ROTATE_BEFORE;
 
 pub struct ClientCertificates {
-    shared: Shared,
+    context: Context,
 }
 
 impl ClientCertificates {
-    pub fn new(shared: Shared) -> Self {
-        ClientCertificates { shared }
+    pub fn new(context: Context) -> Self {
+        ClientCertificates { context }
     }
 }
 
@@ -133,9 +133,11 @@ impl DataSource for ClientCertificates {
                     Attribute::optional_computed(
                         "rotate_before",
                         Type::String,
-                        "Rotation window: a certificate is due when the read happens at or \
-                         after its expiration minus this duration. Written like `60d`, `36h` or \
-                         `1d12h` (units s, m, h, d). Defaults to `60d`.",
+                        &format!(
+                            "Rotation window: a certificate is due when the read happens at or \
+                             after its expiration minus this duration. Written like `60d`, `36h` \
+                             or `1d12h` (units s, m, h, d). Defaults to `{DEFAULT_ROTATE_BEFORE}`."
+                        ),
                     ),
                     Attribute::optional(
                         "tags",
@@ -210,7 +212,7 @@ impl DataSource for ClientCertificates {
         }
         let filter = config.get("tags").as_string_map().unwrap_or_default();
 
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return (Value::Null, vec![d]),
         };
@@ -236,7 +238,7 @@ impl DataSource for ClientCertificates {
         } else {
             None
         };
-        let now = self.shared.now();
+        let now = self.context.now();
         let report = Report::build(&certs, stages.as_deref(), &filter, window, now);
         let mut state = report.to_value();
         state.set("rotate_before", Value::string(window_text));
@@ -403,7 +405,7 @@ mod tests {
     }
 
     fn window() -> u64 {
-        rotation::parse_duration("60d").expect("60d")
+        rotation::Policy::default().rotate_before
     }
 
     fn ids(v: &Value, attr: &str) -> Vec<String> {
@@ -468,7 +470,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_null_tag_in_the_filter_is_an_error_not_an_empty_filter() {
-        let ds = ClientCertificates::new(Shared::default());
+        let ds = ClientCertificates::new(Context::default());
         let config = Value::object([(
             "tags",
             Value::Map(BTreeMap::from([("team".to_string(), Value::Null)])),
@@ -537,7 +539,7 @@ mod tests {
     }
 
     fn schema() -> Schema {
-        ClientCertificates::new(Shared::default()).schema()
+        ClientCertificates::new(Context::default()).schema()
     }
 
     #[test]

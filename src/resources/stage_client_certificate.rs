@@ -11,7 +11,7 @@
 //! instead of sending it to API Gateway.
 
 use crate::apigw::{ApiError, Certificate, Client, StageRef, TestInvocation, TestInvoke};
-use crate::provider::Shared;
+use crate::context::Context;
 use tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
     ImportedObject, NestedBlock, Nesting, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
@@ -21,12 +21,12 @@ use tfplugin::{
 pub const TYPE_NAME: &str = "apigw_stage_client_certificate";
 
 pub struct StageClientCertificate {
-    shared: Shared,
+    context: Context,
 }
 
 impl StageClientCertificate {
-    pub fn new(shared: Shared) -> Self {
-        StageClientCertificate { shared }
+    pub fn new(context: Context) -> Self {
+        StageClientCertificate { context }
     }
 }
 
@@ -421,7 +421,7 @@ impl Resource for StageClientCertificate {
         let Some(model) = Model::from_value(&req.current_state) else {
             return keep(Vec::new());
         };
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return keep(vec![d]),
         };
@@ -508,7 +508,7 @@ impl Resource for StageClientCertificate {
             };
         }
 
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return unchanged(vec![d]),
         };
@@ -518,7 +518,7 @@ impl Resource for StageClientCertificate {
                 &client,
                 &model,
                 &certificate_id,
-                self.shared.now(),
+                self.context.now(),
                 verify.as_ref(),
             )
             .await
@@ -534,7 +534,7 @@ impl Resource for StageClientCertificate {
 
     async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {
         let (rest_api_id, stage_name) = parse_import_id(id).map_err(|d| vec![d])?;
-        let client = self.shared.client().map_err(|d| vec![d])?;
+        let client = self.context.client().map_err(|d| vec![d])?;
         let model = Model {
             rest_api_id: rest_api_id.to_string(),
             stage_name: stage_name.to_string(),
@@ -625,7 +625,7 @@ impl StageClientCertificate {
             private: Vec::new(),
             diagnostics,
         };
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return keep(vec![d]),
         };
