@@ -12,6 +12,8 @@
 pub mod codec;
 mod convert;
 pub mod diag;
+pub mod model;
+pub mod plan;
 pub mod proto;
 pub mod schema;
 pub mod server;
@@ -24,10 +26,10 @@ use std::sync::Arc;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use schema::{
     Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting,
-    Parameter, Schema,
+    Parameter, PlanModifier, Schema,
 };
 pub use server::{ServeOptions, serve};
-pub use value::{Type, Value};
+pub use value::{Number, Type, Value};
 
 /// Signalled when Terraform calls StopProvider. Long-running work checks it
 /// between steps; the layer also cancels read-only RPCs when it fires.

@@ -513,13 +513,16 @@ impl pb::provider_server::Provider for ProviderService {
                 "proposed new state",
             )?;
             let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
-            let work = entry.resource.plan(PlanRequest {
-                prior_state: prior,
-                proposed_new_state: proposed,
-                config,
-                prior_private: req.prior_private.clone(),
-                stop: self.stop_token(),
-            });
+            let work = crate::plan::plan(
+                &*entry.resource,
+                PlanRequest {
+                    prior_state: prior,
+                    proposed_new_state: proposed,
+                    config,
+                    prior_private: req.prior_private.clone(),
+                    stop: self.stop_token(),
+                },
+            );
             let r = self
                 .interruptible("Planning the resource change", work)
                 .await?;
