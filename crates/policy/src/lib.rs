@@ -14,6 +14,7 @@ pub mod docs;
 pub mod finding;
 pub mod input;
 pub mod kpi;
+pub mod remediation;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -71,7 +72,7 @@ pub fn evaluate_with(
     apply_exceptions(&mut findings, config, now);
     let mut kpi = Kpi::compute(&analysis, config.expiry.rotate_before);
     if let Some(live) = live {
-        kpi.add_live(live);
+        kpi.add_live(live, config.expiry.rotate_before);
     }
     let certificates = analysis
         .certificates

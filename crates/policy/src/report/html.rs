@@ -125,7 +125,36 @@ pub fn render(r: &Report) -> String {
             ),
         );
     }
-    o.push_str("</table>\n<h2>Timeline</h2>\n");
+    if let Some(mean) = k.remediation_mean_days {
+        kpi(
+            "Remediation time (rotation window to switch)",
+            "remediation_mean_days",
+            format!(
+                "mean {mean:.1} days over {} replaced certificate{}",
+                k.remediations.len(),
+                if k.remediations.len() == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    o.push_str("</table>\n");
+    if !k.remediations.is_empty() {
+        o.push_str("<h2>Replaced certificates</h2>\n<table class=\"remediations\">\n<tr><th>Series</th><th>Certificate</th><th>Window opened</th><th>Switched</th><th>Days</th></tr>\n");
+        for m in &k.remediations {
+            let _ = writeln!(
+                o,
+                "<tr class=\"remediation\"><td><code>{}</code></td><td>{} &rarr; {}</td><td>{}</td><td>{} ({})</td><td class=\"days\">{:.1}</td></tr>",
+                escape(&m.series),
+                escape(&m.certificate_id),
+                escape(m.replaced_by.as_deref().unwrap_or("(new)")),
+                escape(&m.window_opened),
+                escape(&m.switched),
+                escape(&m.source),
+                m.days
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("<h2>Timeline</h2>\n");
     o.push_str(&timeline(r));
     o.push_str("<h2>Findings</h2>\n");
     if r.outcome.findings.is_empty() {
@@ -260,7 +289,7 @@ const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}\
 .summary.fails{color:#a40e26}.summary.passes{color:#116329}\
 table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}\
-.kpi th{font-weight:normal;background:#f6f8fa}\
+.kpi th{font-weight:normal;background:#f6f8fa}.remediations td.days{text-align:right}\
 .timeline text{font:12px monospace;fill:#1b1f24}\
 .timeline .life{fill:#b6d4f2}.timeline .window{fill:#f2c46d;opacity:.85}\
 .timeline .has-finding .life{stroke:#cf222e;stroke-width:2}.timeline .has-finding text{fill:#a40e26;font-weight:bold}\
