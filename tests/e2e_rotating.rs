@@ -8,10 +8,10 @@ mod common;
 mod seed_api;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use common::{Emulator, Plan, Tf};
 use serde_json::Value;
+use terraform_provider_apigw::clock::OFFSET_ENV;
 
 const ADDR: &str = "apigw_rotating_client_certificate.main";
 const DAY: i64 = 86_400;
@@ -70,21 +70,25 @@ fn assert_consistent(emu: &Emulator, tf: &Tf) {
     );
 }
 
-/// Blocks until an `overlap` of `secs` counted from the current certificate's
-/// promotion has ended on the provider's clock (whole seconds), so a plan made
-/// now retires the previous certificate however fast the machine is.
-fn wait_out_overlap(tf: &Tf, secs: i64) {
-    // The state records when the overlap ends; it began `overlap` earlier.
-    let st = state(tf);
-    let retire_after = s(&st["previous_retire_after"]);
-    let retire_after = rotation::parse_rfc3339(&retire_after)
-        .unwrap_or_else(|e| panic!("previous_retire_after {retire_after:?}: {e}"));
-    let overlap = rotation::parse_duration(&s(&st["overlap"]))
-        .unwrap_or_else(|e| panic!("overlap {:?}: {e}", st["overlap"]));
-    let promoted = retire_after - i64::try_from(overlap).unwrap_or(i64::MAX);
-    while terraform_provider_apigw::clock::now() <= promoted + secs {
-        std::thread::sleep(Duration::from_millis(200));
-    }
+/// Runs the provider's clock past an `overlap` of `secs` counted from the
+/// current certificate's promotion (which happened before now), so the next
+/// plan retires the previous certificate without waiting. Every plan warns
+/// while the offset is set; [`clock_back`] ends it.
+fn skip_overlap(tf: &mut Tf, secs: u64) {
+    // The overlap ends at previous_retire_after, at most `secs` from now.
+    let retire_after = s(&state(tf)["previous_retire_after"]);
+    assert!(
+        rotation::parse_rfc3339(&retire_after).is_ok(),
+        "previous_retire_after {retire_after:?} is a timestamp"
+    );
+    tf.set_env(
+        OFFSET_ENV,
+        &rotation::format_duration(secs.saturating_add(1)),
+    );
+}
+
+fn clock_back(tf: &mut Tf) {
+    tf.set_env(OFFSET_ENV, "");
 }
 
 fn warnings_text(plan: &Plan) -> String {
@@ -197,7 +201,7 @@ impl Sdk {
 
 #[test]
 fn create_rotate_on_expiry_window_then_retire_after_overlap() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     let plan = tf.plan_json();
     assert_eq!(plan.actions(ADDR), ["create"]);
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
@@ -276,10 +280,9 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     assert_consistent(&emu, &tf);
     assert_empty_and_silent(&tf.plan_json());
 
-    // 3. The overlap ends (shortened here rather than waiting seven days):
-    //    the plan retires the previous certificate and says so.
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    // 3. The overlap ends (seven days later on the provider's clock): the
+    //    plan retires the previous certificate and says so.
+    skip_overlap(&mut tf, 7 * DAY as u64);
     let plan = tf.plan_json();
     assert_eq!(plan.actions(ADDR), ["update"]);
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
@@ -293,6 +296,7 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![second.clone()]);
     assert_consistent(&emu, &tf);
+    clock_back(&mut tf);
     assert_empty_and_silent(&tf.plan_json());
 
     tf.destroy();
@@ -306,7 +310,7 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
 
 #[test]
 fn promote_after_takes_three_applies() {
-    let (emu, tf) = setup("promote_after = \"1h\"\n  overlap = \"3s\"");
+    let (emu, mut tf) = setup("promote_after = \"1h\"\n  overlap = \"3s\"");
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
     emu.age(310 * DAY);
@@ -344,7 +348,7 @@ fn promote_after_takes_three_applies() {
     assert_consistent(&emu, &tf);
 
     // Apply 3: after the (short) overlap, retirement.
-    wait_out_overlap(&tf, 3);
+    skip_overlap(&mut tf, 3);
     let plan = tf.plan_json();
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
     assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
@@ -482,7 +486,7 @@ fn changing_rotation_triggers_rotates() {
 
 #[test]
 fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     let sdk = Sdk::new(&emu);
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
@@ -491,8 +495,7 @@ fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
     tf.apply();
     let second = s(&state(&tf)["current_certificate_id"]);
 
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    skip_overlap(&mut tf, 7 * DAY as u64);
     let before = state(&tf);
     let out = tf.apply_result();
     assert!(
@@ -523,7 +526,7 @@ fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
 
 #[test]
 fn injected_faults_never_orphan_or_lose_a_certificate() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
     emu.age(310 * DAY);
@@ -554,8 +557,7 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
     assert_consistent(&emu, &tf);
 
     // Deletion fails: the new certificate stays recorded, the old one stays.
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    skip_overlap(&mut tf, 7 * DAY as u64);
     apply_failing_to_delete(&emu, &tf, &first, &second);
 
     // Once the API recovers, the retirement completes.
@@ -569,15 +571,14 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
 /// the previous slot, so a failed delete leaves both where they were.
 #[test]
 fn a_failed_retirement_in_a_rotating_apply_loses_nothing() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
     emu.age(310 * DAY);
     tf.apply();
     let second = s(&state(&tf)["current_certificate_id"]);
 
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    skip_overlap(&mut tf, 7 * DAY as u64);
     emu.age(310 * DAY);
     let plan = tf.plan_json();
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
@@ -830,7 +831,7 @@ fn two_hundred_resources_refresh_with_at_most_two_listings() {
 
 #[test]
 fn saved_plan_applies_after_a_boundary_passes() {
-    let (emu, tf) = setup("overlap = \"20s\"");
+    let (emu, mut tf) = setup("overlap = \"20s\"");
     tf.apply();
     emu.age(310 * DAY);
     tf.apply(); // rotation: previous retires 20 s after this apply
@@ -853,12 +854,13 @@ fn saved_plan_applies_after_a_boundary_passes() {
         "the overlap must not have ended before the plan (retire at {retire_after})"
     );
 
-    // Wait until the overlap has ended: a fresh plan would now also retire.
-    let deadline = rotation::parse_rfc3339(&retire_after)
-        .unwrap_or_else(|e| panic!("previous_retire_after {retire_after:?}: {e}"));
-    while terraform_provider_apigw::clock::now() <= deadline + 1 {
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    // The overlap ends before the saved plan is applied (on the provider's
+    // clock): a fresh plan would now also retire.
+    assert!(
+        rotation::parse_rfc3339(&retire_after).is_ok(),
+        "{retire_after:?}"
+    );
+    skip_overlap(&mut tf, 20);
     let out = tf.apply_plan("tfplan");
     assert!(!stderr(&out).contains("inconsistent final plan"));
     let st = state(&tf);

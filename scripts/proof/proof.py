@@ -209,10 +209,28 @@ class Backend:
         # Until Terraform writes the trust store, nginx trusts only a placeholder
         # (it refuses to start on an empty file).
         shutil.copy(bootstrap_pem, self.trust_store)
-        self.port = free_port()
         self.access_log = os.path.join(self.prefix, "logs", "access.log")
         self.conf = os.path.join(self.prefix, "nginx.conf")
+        # Another process on the machine may take the free port before nginx
+        # binds it (tests run in parallel): then pick another one.
+        for _ in range(5):
+            self.port = free_port()
+            if self._start(name, server_crt, server_key):
+                break
+        else:
+            die(f"nginx {name} found no free loopback port in 5 attempts")
+        self.reloads = []  # times nginx was told to reload a changed trust store
+        self.period = reload_period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _start(self, name, server_crt, server_key):
+        """Starts nginx on self.port; False when the port was taken meanwhile."""
         user = "user root;" if os.geteuid() == 0 else ""
+        for stale in ("nginx.pid", "logs/error.log", "logs/stderr.log"):
+            if os.path.exists(os.path.join(self.prefix, stale)):
+                os.remove(os.path.join(self.prefix, stale))
         with open(self.conf, "w") as f:
             f.write(f"""{user}
 daemon off;
@@ -247,22 +265,27 @@ http {{
             stderr=open(os.path.join(self.prefix, "logs", "stderr.log"), "w"),
         )
         STARTED.append(self.proc)
-        for _ in range(100):
+        # nginx writes its pid file once its listening socket is bound, so a
+        # port another process holds is never mistaken for nginx's.
+        pid_file = os.path.join(self.prefix, "nginx.pid")
+        for _ in range(200):
             if self.proc.poll() is not None:
-                die(f"nginx {name} exited at start-up: "
-                    + open(os.path.join(self.prefix, "logs", "error.log")).read()[-500:])
+                STARTED.remove(self.proc)
+                error = ""
+                for log_name in ("error.log", "stderr.log"):
+                    with open(os.path.join(self.prefix, "logs", log_name)) as f:
+                        error += f.read()[-500:]
+                if "Address already in use" in error:
+                    return False
+                die(f"nginx {name} exited at start-up: {error}")
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
+                with open(pid_file) as f:
+                    if f.read().strip() == str(self.proc.pid):
+                        return True
             except OSError:
-                time.sleep(0.05)
-        else:
-            die(f"nginx {name} did not listen on port {self.port}")
-        self.reloads = []  # times nginx was told to reload a changed trust store
-        self.period = reload_period
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+                pass
+            time.sleep(0.05)
+        die(f"nginx {name} did not start listening on port {self.port} in 10 s")
 
     def _digest(self):
         try:
@@ -392,8 +415,10 @@ class Tf:
 
     def __call__(self, *args, ok=True, env=None):
         e = dict(self.env, **(env or {}))
+        t = time.time()
         p = subprocess.run(["terraform", f"-chdir={self.dir}", *args, "-no-color"],
                            capture_output=True, text=True, env=e)
+        log(f"terraform {args[0]} in {os.path.basename(self.dir)}: {time.time() - t:.1f} s")
         with open(os.path.join(self.dir, "terraform.log"), "a") as f:
             f.write(f"$ terraform {' '.join(args)}\n{p.stdout}\n{p.stderr}\n")
         if ok and p.returncode != 0:
@@ -558,7 +583,12 @@ class Run:
         self.markers.append(((t or time.time()), label))
         log(f"{self.name}: {label}")
 
-    def finish(self):
+    def finish(self, min_requests=0):
+        # A slow machine sends fewer requests per second: the soak then lasts
+        # until at least `min_requests` went through (at most a minute longer).
+        deadline = time.time() + 60
+        while len(self.prober.samples) < min_requests and time.time() < deadline:
+            time.sleep(0.2)
         self.samples = self.prober.stop()
         self.t1 = time.time()
         self.summary = summary(self.samples)
@@ -659,7 +689,7 @@ def run_staged(a, emu, backends, cli, work, quiet_s, overlap, reload_period):
         run.mark("old certificate deleted", d)
     time.sleep(reload_period + quiet_s)
     reload_marks(run, [be], t_retire)
-    run.finish()
+    run.finish(a.min_requests)
     new_pem = emu.api("GET", f"/clientcertificates/{new_id}")["pemEncodedCertificate"]
     new_serial = serial_of(new_pem)
     after = [s for t, st, v, s in be.serials(sw or 0) if st == 200]
@@ -804,6 +834,8 @@ def main():
     ap.add_argument("--rate", type=float, default=20.0, help="requests per second")
     ap.add_argument("--reload-period", type=float, default=2.0)
     ap.add_argument("--quiet", type=float, default=4.0, help="seconds of traffic before and after each step")
+    ap.add_argument("--min-requests", type=int, default=200,
+                    help="the staged run's traffic lasts until at least this many requests")
     ap.add_argument("--overlap", type=int, default=15, help="seconds the old certificate stays trusted")
     ap.add_argument("--runs", default="staged,bigbang,forgotten,forgotten+verify")
     ap.add_argument("--install-nginx", action="store_true",

@@ -428,7 +428,6 @@ impl Layout {
             current: existing(&facts.current),
             previous: existing(&facts.previous),
             previous_retire_after: facts.previous_retire_after,
-            promoted_date: None,
         };
         for step in steps {
             let outcome = match step {

@@ -75,8 +75,6 @@ pub struct Series<C> {
     pub previous: Option<C>,
     /// When a plan may retire the previous certificate (unix seconds).
     pub previous_retire_after: Option<i64>,
-    /// When the current certificate became current (unix seconds).
-    pub promoted_date: Option<i64>,
 }
 
 impl<C> Default for Series<C> {
@@ -86,7 +84,6 @@ impl<C> Default for Series<C> {
             current: None,
             previous: None,
             previous_retire_after: None,
-            promoted_date: None,
         }
     }
 }
@@ -236,7 +233,6 @@ impl<C: Certificate> Series<C> {
             self.previous_retire_after = Some(now.saturating_add(secs(overlap)));
         }
         self.current = Some(c);
-        self.promoted_date = Some(now);
     }
 }
 
@@ -552,7 +548,6 @@ mod tests {
                     current: Some(b()),
                     previous: Some(a()),
                     previous_retire_after: Some(due - DAY),
-                    ..Series::default()
                 },
                 facts: plain,
                 policy: with_promote,
@@ -655,7 +650,6 @@ mod tests {
                     current: Some(b()),
                     previous: Some(a()),
                     previous_retire_after: Some(due + DAY),
-                    ..Series::default()
                 },
                 facts: plain,
                 policy: Policy::default(),
@@ -829,7 +823,6 @@ mod tests {
         let promote = Action::Step(Step::Promote { id: "c".into() });
         s.record(&promote, Outcome::Done, T0 + 5, 3_600);
         assert_eq!(ids(&s), [None, Some("c"), Some("b")]);
-        assert_eq!(s.promoted_date, Some(T0 + 5));
         assert_eq!(s.previous_retire_after, Some(T0 + 5 + 3_600));
         assert_eq!(s.phase(), "overlap");
         // A promote of a certificate that is not pending records nothing.

@@ -9,7 +9,7 @@ const DAY: i64 = 86_400;
 const SEEN: i64 = 1_700_000_000;
 
 fn resource() -> Arc<RotatingClientCertificate> {
-    RotatingClientCertificate::new(Shared::default())
+    RotatingClientCertificate::new(Context::default())
 }
 
 /// A real certificate valid from `from` to `to`: the state reads dates from PEMs.
@@ -40,7 +40,10 @@ fn stable_state(created: i64) -> State {
         tags: BTreeMap::new(),
         rotation_triggers: None,
         retire_guard: true,
-        current: Some(live("a", created)),
+        series: Series {
+            current: Some(live("a", created)),
+            ..Series::default()
+        },
         ..State::default()
     }
 }
@@ -187,7 +190,7 @@ fn plan_decides_as_of_the_last_refresh_not_the_clock() {
 fn promotion_is_fully_known_in_the_plan() {
     let mut prior = stable_state(SEEN - 310 * DAY);
     prior.promote_after = Some("1h".into());
-    prior.pending = Some(live("n", SEEN - 2 * 3_600));
+    prior.series.pending = Some(live("n", SEEN - 2 * 3_600));
     let cfg = config(&[("promote_after", Value::string("1h"))]);
     let r = plan(Some(&prior), cfg, Some(SEEN));
     let v = &r.planned_state;
@@ -195,13 +198,13 @@ fn promotion_is_fully_known_in_the_plan() {
     assert_eq!(v.get("previous_certificate_id"), &Value::string("a"));
     assert!(v.get("pending_certificate_id").is_null());
     assert_eq!(v.get("rotation_due"), &Value::Bool(false));
-    let n = prior.pending.as_ref().expect("pending");
+    let n = prior.series.pending.as_ref().expect("pending");
     assert_eq!(
         v.get("current_expiration_date"),
         &Value::string(rotation::format_rfc3339(n.expires))
     );
     // Both certificates stay live: the bundle is known, previous first.
-    let a = prior.current.as_ref().expect("current");
+    let a = prior.series.current.as_ref().expect("current");
     assert_eq!(
         v.get("trusted_pem_bundle"),
         &Value::string(format!("{}{}", a.pem, n.pem))
@@ -212,8 +215,8 @@ fn promotion_is_fully_known_in_the_plan() {
 #[test]
 fn overlap_change_moves_the_retirement_time() {
     let mut prior = stable_state(SEEN - 10 * DAY);
-    prior.previous = Some(live("old", SEEN - 300 * DAY));
-    prior.previous_retire_after = Some(SEEN + 5 * DAY);
+    prior.series.previous = Some(live("old", SEEN - 300 * DAY));
+    prior.series.previous_retire_after = Some(SEEN + 5 * DAY);
     let r = plan(
         Some(&prior),
         config(&[("overlap", Value::string("4d"))]),
@@ -347,9 +350,13 @@ fn upgrade_from_versions_0_and_1_keeps_each_pem_once_in_slot_order() {
         let value = tfplugin::codec::from_json(&up, &schema().block.implied_type())
             .expect("fits the schema");
         let state = State::from_value(&value).expect("readable");
-        assert_eq!(state.current.as_ref(), Some(&current), "version {version}");
         assert_eq!(
-            state.previous.as_ref(),
+            state.series.current.as_ref(),
+            Some(&current),
+            "version {version}"
+        );
+        assert_eq!(
+            state.series.previous.as_ref(),
             Some(&previous),
             "version {version}"
         );
@@ -376,9 +383,9 @@ fn upgrade_of_a_slot_without_its_pem_names_the_slot() {
 #[test]
 fn state_round_trips_through_values() {
     let mut s = stable_state(SEEN);
-    s.previous = Some(live("p", SEEN - 300 * DAY));
-    s.previous_retire_after = Some(SEEN + 7 * DAY);
-    s.pending = Some(live("n", SEEN + DAY));
+    s.series.previous = Some(live("p", SEEN - 300 * DAY));
+    s.series.previous_retire_after = Some(SEEN + 7 * DAY);
+    s.series.pending = Some(live("n", SEEN + DAY));
     s.tags = BTreeMap::from([("team".into(), "edge".into())]);
     let back = State::from_value(&s.to_value()).unwrap_or_default();
     assert_eq!(back, s);
@@ -389,9 +396,9 @@ fn state_round_trips_through_values() {
         Some(
             format!(
                 "{}{}{}",
-                pems(&s.previous),
-                pems(&s.current),
-                pems(&s.pending)
+                pems(&s.series.previous),
+                pems(&s.series.current),
+                pems(&s.series.pending)
             )
             .as_str()
         )

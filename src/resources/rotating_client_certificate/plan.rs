@@ -1,0 +1,307 @@
+//! PlanResourceChange: what is due as of the last refresh, shown as
+//! attribute changes and warnings, and handed to apply in the private state.
+
+use super::*;
+
+/// What the plan hands to apply (the planned private state).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct PlannedSteps {
+    /// The decision time (the last refresh).
+    pub(super) at: i64,
+    pub(super) steps: Vec<Step>,
+    /// The configuration held unknown durations at plan time: apply decides
+    /// once they are known.
+    #[serde(default)]
+    pub(super) deferred: bool,
+}
+
+/// Private state of the resource instance.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct Private {
+    /// When the last refresh (or apply) looked at the certificates: the
+    /// decision time of the next plan.
+    /// Stored in every instance's state, so under a one-letter key; earlier
+    /// releases wrote `observed_at`.
+    #[serde(
+        default,
+        rename = "t",
+        alias = "observed_at",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(super) observed_at: Option<i64>,
+    /// Certificates found deleted outside Terraform at the last refresh.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) vanished: Vec<(Slot, String)>,
+    /// Set by import: the first `rotation_triggers` are recorded, not acted on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) adopt_triggers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) plan: Option<PlannedSteps>,
+}
+
+impl Private {
+    pub(super) fn decode(bytes: &[u8]) -> Private {
+        if bytes.is_empty() {
+            return Private::default();
+        }
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+    pub(super) fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl RotatingClientCertificate {
+    pub(super) fn do_plan(&self, req: &PlanRequest) -> PlanResponse {
+        let mut resp = PlanResponse {
+            planned_state: req.proposed_new_state.clone(),
+            requires_replace: Vec::new(),
+            planned_private: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        if req.proposed_new_state.is_null() {
+            resp.planned_state = Value::Null;
+            resp.planned_private = req.prior_private.clone();
+            return resp;
+        }
+        let args = Args::from_config(&req.config);
+        let prior = if req.prior_state.is_null() {
+            None
+        } else {
+            match State::from_value(&req.prior_state) {
+                Ok(s) => Some(s),
+                Err(d) => {
+                    resp.diagnostics.push(d);
+                    return resp;
+                }
+            }
+        };
+        let private = Private::decode(&req.prior_private);
+        // Before the first certificate exists, API Gateway's fixed validity.
+        let validity = prior
+            .as_ref()
+            .and_then(|p| p.series.validity())
+            .or(Some(API_GATEWAY_VALIDITY_SECS));
+        let (policy, diags) = args.policy(validity);
+        resp.diagnostics
+            .extend(null_map_elements(&req.config, MAP_ATTRIBUTES));
+        resp.diagnostics.extend(diags);
+        if has_errors(&resp.diagnostics) {
+            return resp;
+        }
+        let at = private.observed_at.unwrap_or_else(|| self.context.now());
+        let base = project(prior.as_ref(), &args);
+        let Some(policy) = policy else {
+            // Unknown durations: nothing can be decided before apply.
+            resp.planned_state = deferred_plan(&base, &args);
+            // Apply decides with the facts this plan would have used.
+            resp.planned_private = Private {
+                plan: Some(PlannedSteps {
+                    at,
+                    steps: Vec::new(),
+                    deferred: true,
+                }),
+                vanished: private.vanished.clone(),
+                adopt_triggers: private.adopt_triggers,
+                ..Private::default()
+            }
+            .encode();
+            return resp;
+        };
+        let facts = facts(prior.as_ref(), &base, &args, &private);
+        let decision = rotation::decide(at, &facts, &policy);
+        let generates = decision
+            .steps
+            .iter()
+            .any(|e| matches!(e.step, Step::Generate { .. }));
+        for (slot, id) in &private.vanished {
+            if *slot == Slot::Previous {
+                resp.diagnostics.push(Diagnostic::warning(
+                    "Previous client certificate deleted outside Terraform",
+                    format!(
+                        "Previous certificate {id} no longer exists; it was still inside its overlap. Backends that trust it no longer need to, and nothing else has to be done: the series continues with its current certificate."
+                    ),
+                ));
+            }
+            // When a new rotation is due, its warning says this already.
+            if *slot == Slot::Pending && !generates {
+                resp.diagnostics.push(Diagnostic::warning(
+                    "Pending client certificate deleted outside Terraform",
+                    format!(
+                        "Pending certificate {id} no longer exists, so the rotation it started is abandoned and the current certificate stays in place. Remove {id} from backend trust stores if it was installed. A new rotation starts when the current certificate enters its rotation window; to start one now, change rotation_triggers."
+                    ),
+                ));
+            }
+        }
+        if private.adopt_triggers
+            && let (Some(p), Some(Some(new))) = (prior.as_ref(), &args.rotation_triggers)
+            && p.rotation_triggers.as_ref().is_none_or(BTreeMap::is_empty)
+            && !new.is_empty()
+        {
+            resp.diagnostics.push(Diagnostic::warning(
+                "rotation_triggers recorded without rotating",
+                "This certificate series was imported and has not been applied since, so these rotation_triggers are taken as its starting values and do not force a rotation. To rotate now (for example after a suspected compromise), apply once, then change rotation_triggers again.",
+            ));
+        }
+        for e in &decision.steps {
+            resp.diagnostics
+                .push(Diagnostic::warning(e.summary.clone(), e.detail.clone()));
+        }
+        resp.planned_state = planned_value(&base, &args, &policy, &decision, prior.is_none());
+        resp.planned_private = Private {
+            plan: Some(PlannedSteps {
+                at,
+                steps: decision.steps.iter().map(|e| e.step.clone()).collect(),
+                deferred: false,
+            }),
+            ..Private::default()
+        }
+        .encode();
+        resp
+    }
+}
+
+/// The prior state with the configuration applied (no step taken yet).
+pub(super) fn project(prior: Option<&State>, args: &Args) -> State {
+    let mut s = prior.cloned().unwrap_or_default();
+    if let Some(d) = &args.description {
+        s.description = Some(d.clone());
+    }
+    let secs = |o: &Option<String>| o.as_deref().and_then(|o| rotation::parse_duration(o).ok());
+    if let (Some(old), Some(new)) = (secs(&s.overlap), secs(&args.overlap)) {
+        s.series.change_overlap(old, new);
+    }
+    s.rotate_before = args.rotate_before.clone();
+    s.promote_after = args.promote_after.clone();
+    s.overlap = args.overlap.clone();
+    if let Some(t) = &args.tags {
+        s.tags = t.clone();
+    }
+    if let Some(t) = &args.rotation_triggers {
+        s.rotation_triggers = t.clone();
+    }
+    if let Some(g) = args.retire_guard {
+        s.retire_guard = g;
+    }
+    s
+}
+
+pub(super) fn facts(prior: Option<&State>, base: &State, args: &Args, private: &Private) -> Facts {
+    // Unknown triggers, or none recorded yet (create), change nothing.
+    let triggers_changed = match (prior, &args.rotation_triggers) {
+        (Some(p), Some(new)) => rotation::triggers_changed(
+            p.rotation_triggers.as_ref(),
+            new.as_ref(),
+            private.adopt_triggers,
+        ),
+        _ => false,
+    };
+    base.series
+        .facts(triggers_changed, private.vanished.clone())
+}
+
+/// The planned state: known where the steps determine the value, unknown
+/// where only apply can tell (generated certificates, apply-time dates).
+pub(super) fn planned_value(
+    base: &State,
+    args: &Args,
+    policy: &Policy,
+    decision: &Decision,
+    creating: bool,
+) -> Value {
+    let layout = &decision.layout;
+    let find = |c: &rotation::Cert| {
+        base.series
+            .live()
+            .into_iter()
+            .find(|l| l.id == c.id)
+            .cloned()
+    };
+    let mut next = base.clone();
+    let mut new_slots = Vec::new();
+    for (slot, planned) in [
+        (Slot::Pending, &layout.pending),
+        (Slot::Current, &layout.current),
+        (Slot::Previous, &layout.previous),
+    ] {
+        let value = match planned {
+            Planned::Empty => None,
+            Planned::Existing(c) => find(c),
+            Planned::New => {
+                new_slots.push(slot);
+                None
+            }
+        };
+        *next.series.slot_mut(slot) = value;
+    }
+    if layout.previous.is_empty() {
+        next.series.previous_retire_after = None;
+    }
+    next.rotation_due = next
+        .series
+        .rotation_due(decision.at, Some(policy.rotate_before));
+    let mut v = next.to_value();
+    for slot in &new_slots {
+        v.set(&format!("{}_certificate_id", slot.name()), Value::Unknown);
+    }
+    v.set("phase", Value::string(layout.phase()));
+    if !new_slots.is_empty() {
+        v.set("trusted_pem_bundle", Value::Unknown);
+    }
+    if layout.previous_refilled {
+        v.set("previous_retire_after", Value::Unknown);
+    }
+    if layout.current == Planned::New {
+        v.set("current_expiration_date", Value::Unknown);
+        v.set("rotation_due", Value::Unknown);
+    }
+    if creating {
+        v.set("id", Value::Unknown);
+    }
+    mark_unknown_args(&mut v, args);
+    v
+}
+
+pub(super) fn mark_unknown_args(v: &mut Value, args: &Args) {
+    if args.description.is_none() {
+        v.set("description", Value::Unknown);
+    }
+    if args.tags.is_none() {
+        v.set("tags", Value::Unknown);
+    }
+    if args.rotation_triggers.is_none() {
+        v.set("rotation_triggers", Value::Unknown);
+    }
+    if args.retire_guard.is_none() {
+        v.set("retire_guard", Value::Unknown);
+    }
+}
+
+/// With unknown durations every computed value may change.
+pub(super) fn deferred_plan(base: &State, args: &Args) -> Value {
+    let mut v = base.to_value();
+    for name in COMPUTED.into_iter().chain(["rotation_due"]) {
+        if name != "id" || base.id.is_empty() {
+            v.set(name, Value::Unknown);
+        }
+    }
+    for name in ["rotate_before", "promote_after", "overlap"] {
+        if v.get(name).is_null() {
+            v.set(name, Value::Unknown);
+        }
+    }
+    mark_unknown_args(&mut v, args);
+    v
+}
+
+/// Every computed-only attribute.
+pub(super) const COMPUTED: [&str; 8] = [
+    "id",
+    "pending_certificate_id",
+    "current_certificate_id",
+    "previous_certificate_id",
+    "current_expiration_date",
+    "previous_retire_after",
+    "trusted_pem_bundle",
+    "phase",
+];
