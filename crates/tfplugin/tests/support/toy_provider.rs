@@ -11,9 +11,14 @@ use std::sync::{Arc, Mutex};
 use tfplugin::model::{Model, Val};
 use tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, Block, DataSource, Diagnostic, Diagnostics, Function,
-    ImportedObject, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource,
-    Schema, StopToken, Type, Value,
+    ImportedObject, MoveOutcome, MoveStateRequest, MovedState, PlanRequest, PlanResponse, Provider,
+    ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
 };
+
+/// Another provider whose `memo_entry` objects are the toy's notes under
+/// another name: a `moved` block may turn one into a `toy_note`.
+pub const MEMO_PROVIDER: &str = "registry.terraform.io/example/memo";
+pub const MEMO_TYPE: &str = "memo_entry";
 
 /// Longest `greeting` the provider accepts.
 pub const MAX_GREETING: usize = 1024;
@@ -179,6 +184,38 @@ impl Resource for Note {
             new_state: Self::state(&id, &text),
             private: req.planned_private,
             diagnostics: Vec::new(),
+        }
+    }
+    fn move_sources(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(MEMO_PROVIDER, MEMO_TYPE)]
+    }
+    /// `memo_entry` schema 0 kept the text in `body`, schema 1 in `content`.
+    async fn move_state(&self, req: MoveStateRequest) -> MoveOutcome {
+        let field = match req.source_schema_version {
+            0 => "body",
+            1 => "content",
+            v => {
+                return MoveOutcome::Failed(vec![Diagnostic::error(
+                    "Unknown Memo Schema",
+                    format!("memo_entry schema version {v} is unknown; expected 0 or 1."),
+                )]);
+            }
+        };
+        let id = req.source_state["id"].as_str();
+        let text = req.source_state[field].as_str();
+        match (id, text) {
+            (Some(id), Some(text)) => MoveOutcome::Moved(MovedState {
+                state: Self::state(id, text),
+                private: Vec::new(),
+                diagnostics: Vec::new(),
+            }),
+            _ => MoveOutcome::Failed(vec![Diagnostic::error(
+                "Incomplete Memo State",
+                format!(
+                    "memo_entry state needs `id` and `{field}`: {}.",
+                    req.source_state
+                ),
+            )]),
         }
     }
     async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {
