@@ -33,9 +33,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::apigw::{self, Certificate};
 use crate::context::Context;
+use tfplugin::model::Model as _;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
+    ApplyRequest, ApplyResponse, Block, Diagnostic, Diagnostics, ImportedObject, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Value,
     diag::{has_errors, null_map_elements},
 };
 
