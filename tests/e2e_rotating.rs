@@ -589,6 +589,46 @@ fn destroy_plans_say_they_delete_the_series_at_once() {
     assert!(text.contains(&api) && text.contains("\"prod\""), "{text}");
 }
 
+#[test]
+fn maps_with_unknown_elements_plan_and_apply_on_create_and_update() {
+    let (emu, tf) = setup("");
+    let config = |value: &str| {
+        format!(
+            "resource \"terraform_data\" \"d\" {{\n  input = \"{value}\"\n}}\n{}",
+            resource(
+                "tags              = { team = terraform_data.d.output }\n  \
+                 rotation_triggers = { r = terraform_data.d.output }"
+            )
+        )
+    };
+    // Create: both maps hold an element known only after apply.
+    tf.write("main.tf", &config("one"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["create"]);
+    tf.apply();
+    let st = state(&tf);
+    let first = s(&st["current_certificate_id"]);
+    assert_eq!(st["tags"]["team"], "one");
+    assert_eq!(st["rotation_triggers"]["r"], "one");
+    assert_consistent(&emu, &tf);
+
+    // Update: the element changes value, unknown until terraform_data is
+    // replaced. The plan defers the decision; the apply rotates, because
+    // the trigger's value changed.
+    tf.write("main.tf", &config("two"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    tf.apply();
+    let st = state(&tf);
+    assert_ne!(s(&st["current_certificate_id"]), first, "rotated");
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_eq!(st["tags"]["team"], "two");
+    assert_eq!(st["rotation_triggers"]["r"], "two");
+    assert_consistent(&emu, &tf);
+    assert!(tf.plan_json().is_empty(), "converged");
+}
+
 // ------------------------------------------------------------------ 9
 
 #[test]

@@ -127,9 +127,19 @@ impl RotatingClientCertificate {
         }
         let at = private.observed_at.unwrap_or_else(|| self.context.now());
         let base = project(prior.as_ref(), &args);
+        // rotation_triggers with unknown values on a series that records
+        // some: whether they change is known only at apply.
+        let triggers_unknown = args.rotation_triggers.is_none()
+            && !private.adopt_triggers
+            && prior
+                .as_ref()
+                .and_then(|p| p.rotation_triggers.as_ref())
+                .is_some_and(|t| !t.is_empty());
+        let policy = policy.filter(|_| !triggers_unknown);
         let Some(policy) = policy else {
-            // Unknown durations: nothing can be decided before apply.
-            resp.planned_state = deferred_plan(&base, &args);
+            // Unknown durations or triggers: nothing can be decided before
+            // apply.
+            resp.planned_state = deferred_plan(&base, &args, &req.config);
             // Apply decides with the facts this plan would have used.
             resp.planned_private = Private {
                 plan: Some(PlannedSteps {
@@ -140,18 +150,13 @@ impl RotatingClientCertificate {
                 vanished: private.vanished.clone(),
                 adopt_triggers: private.adopt_triggers,
                 strays: private.strays.clone(),
+                previous_stages: private.previous_stages.clone(),
                 ..Private::default()
             }
             .encode();
             return resp;
         };
-        let mut facts = facts(prior.as_ref(), &base, &args, &private);
-        if base.retire_guard
-            && let (Some(prev), Some(seen)) = (&facts.previous, &private.previous_stages)
-            && prev.id == seen.id
-        {
-            facts.previous_presented_by = seen.stages.clone();
-        }
+        let facts = facts(prior.as_ref(), &base, &args, &private);
         let decision = rotation::decide(at, &facts, &policy);
         let generates = decision
             .steps
@@ -213,7 +218,14 @@ impl RotatingClientCertificate {
             resp.diagnostics
                 .push(Diagnostic::warning(n.summary.clone(), n.detail.clone()));
         }
-        resp.planned_state = planned_value(&base, &args, &policy, &decision, prior.is_none());
+        resp.planned_state = planned_value(
+            &base,
+            &args,
+            &req.config,
+            &policy,
+            &decision,
+            prior.is_none(),
+        );
         if prior.is_some()
             && resp.planned_state == req.prior_state
             && decision
@@ -277,6 +289,12 @@ pub(super) fn facts(prior: Option<&State>, base: &State, args: &Args, private: &
         .series
         .facts(triggers_changed, private.vanished.clone());
     facts.strays = private.strays.clone();
+    if base.retire_guard
+        && let (Some(prev), Some(seen)) = (&facts.previous, &private.previous_stages)
+        && prev.id == seen.id
+    {
+        facts.previous_presented_by = seen.stages.clone();
+    }
     facts
 }
 
@@ -285,6 +303,7 @@ pub(super) fn facts(prior: Option<&State>, base: &State, args: &Args, private: &
 pub(super) fn planned_value(
     base: &State,
     args: &Args,
+    config: &Value,
     policy: &Policy,
     decision: &Decision,
     creating: bool,
@@ -338,19 +357,22 @@ pub(super) fn planned_value(
     if creating {
         v.set("id", Value::Unknown);
     }
-    mark_unknown_args(&mut v, args);
+    mark_unknown_args(&mut v, args, config);
     v
 }
 
-pub(super) fn mark_unknown_args(v: &mut Value, args: &Args) {
+/// Arguments not known yet are planned as the configuration has them: a
+/// map with unknown elements stays that map (Terraform rejects a plan that
+/// makes it wholly unknown).
+pub(super) fn mark_unknown_args(v: &mut Value, args: &Args, config: &Value) {
     if args.description.is_none() {
         v.set("description", Value::Unknown);
     }
     if args.tags.is_none() {
-        v.set("tags", Value::Unknown);
+        v.set("tags", config.get("tags").clone());
     }
     if args.rotation_triggers.is_none() {
-        v.set("rotation_triggers", Value::Unknown);
+        v.set("rotation_triggers", config.get("rotation_triggers").clone());
     }
     if args.retire_guard.is_none() {
         v.set("retire_guard", Value::Unknown);
@@ -358,7 +380,7 @@ pub(super) fn mark_unknown_args(v: &mut Value, args: &Args) {
 }
 
 /// With unknown durations every computed value may change.
-pub(super) fn deferred_plan(base: &State, args: &Args) -> Value {
+pub(super) fn deferred_plan(base: &State, args: &Args, config: &Value) -> Value {
     let mut v = base.to_value();
     for name in COMPUTED.into_iter().chain(["rotation_due"]) {
         if name != "id" || base.id.is_empty() {
@@ -370,7 +392,7 @@ pub(super) fn deferred_plan(base: &State, args: &Args) -> Value {
             v.set(name, Value::Unknown);
         }
     }
-    mark_unknown_args(&mut v, args);
+    mark_unknown_args(&mut v, args, config);
     v
 }
 
