@@ -28,7 +28,8 @@ does not do what the cycle expects.
 
 Environment: BENCH_QUICK=1 (N=10, throttled N=10, one repetition),
 BENCH_N, BENCH_THROTTLED_N (comma-separated), BENCH_REPS, BENCH_CONFIGS
-(comma-separated subset of the four above), APIGW_AWS_PROVIDER_MIRROR (the
+(comma-separated subset of the four above), BENCH_SKIP (case names such as
+aws-1000 or apigw-60-throttled), APIGW_AWS_PROVIDER_MIRROR (the
 directory holding registry.terraform.io/hashicorp/aws/5.100.0; default
 /opt/tf-plugins).
 """
@@ -147,8 +148,9 @@ resource "terraform_data" "c" {
 
 
 def env_list(name, default):
+    """A comma-separated list of numbers; set but empty means none."""
     v = os.environ.get(name)
-    return [int(x) for x in v.split(",") if x.strip()] if v else default
+    return default if v is None else [int(x) for x in v.split(",") if x.strip()]
 
 
 def median(xs):
@@ -438,7 +440,8 @@ def header(meta):
     load = meta["load"]
     return "\n".join([
         f"make bench: {meta['finished']}, {meta['repetitions']} of {meta['repetitions_planned']} "
-        f"interleaved repetition(s), "
+        f"interleaved repetition(s) complete (each row: median of its samples, listed in the JSON)"
+        f"{'; skipped: ' + ', '.join(meta['skipped']) if meta.get('skipped') else ''}, "
         f"medians{' (QUICK: not for the record)' if meta['quick'] else ''}",
         f"load average (1/5/15 min): start {' '.join(map(str, load['start']))}, "
         f"end {' '.join(map(str, load['end']))}, highest 1-min seen {load['max_1m']}; "
@@ -528,12 +531,15 @@ def main():
                 root, p["attributes"], p["apigw_state_bytes_per_instance_stable"], env)
         else:
             meta["floor_bytes_per_instance"] = None
+        skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+        meta["skipped"] = sorted(skip)
         for n in ns:
             for config in configs:
-                cases.append(Case(root, config, n, False, args.emulator, env))
+                if f"{config}-{n}" not in skip:
+                    cases.append(Case(root, config, n, False, args.emulator, env))
         for n in throttled_ns:
             for config in ("apigw", "aws"):
-                if config in configs:
+                if config in configs and f"{config}-{n}-throttled" not in skip:
                     cases.append(Case(root, config, n, True, args.emulator, env))
         for c in cases:
             if payload is not None and c.config == "floor-bytes":
@@ -563,6 +569,7 @@ def main():
                       file=sys.stderr)
                 c.cycle()
                 max_1m = max(max_1m, benchlib.loadavg()[0])
+                rows = write(rep)
             rows = write(rep + 1)
         print(header(meta) + "\n\n" + render(rows, meta))
         print(f"\nwritten: {os.path.join(args.out, f'bench-{stamp}.json')} (and latest.json, latest.md)")
