@@ -1,11 +1,14 @@
 //! The `provider "apigw" {}` block: schema, validation, configuration, and
 //! the registry of resources, data sources and functions.
 //!
-//! Configuration is cheap on purpose: ConfigureProvider only validates and
-//! stores settings. The AWS SDK client, the region chain and the credentials
-//! are resolved on the first API call (Terraform starts the provider several
-//! times per command, most of them never call AWS). So an unreachable
-//! endpoint surfaces on first use, as an error naming `endpoint` and the URL.
+//! ConfigureProvider validates the settings, checks the profile and region,
+//! and resolves the credentials once, so that a broken credential source or
+//! a wrong account (with `allowed_account_ids`) is one error on the provider
+//! block. Unless `skip_credentials_validation` is set it asks STS
+//! GetCallerIdentity; with it set and no account guard, static credentials
+//! cost no request at all. API Gateway itself is first called by a resource
+//! or data source, so an unreachable API endpoint surfaces there, naming
+//! `endpoint` and the URL.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -110,25 +113,93 @@ impl tfplugin::Provider for ApigwProvider {
         if !unknown.is_empty() {
             return unknown;
         }
-        match parse_config(config, &ProcessEnv) {
-            Ok(settings) => {
-                let source = if config.get("profile").as_str().is_some() {
-                    apigw::ProfileSource::Attribute
-                } else if settings.profile.is_some() {
-                    apigw::ProfileSource::Environment
-                } else {
-                    apigw::ProfileSource::Default
-                };
-                let problems = apigw::check_profile_and_region(&settings, source).await;
-                if !problems.is_empty() {
-                    return problems;
-                }
-                tracing::debug!(?settings, "provider configured");
-                self.shared.set_client(apigw::Client::new(settings));
+        let settings = match parse_config(config, &ProcessEnv) {
+            Ok(settings) => settings,
+            Err(diags) => return diags,
+        };
+        if let Some(d) = missing_files(&settings) {
+            return vec![d];
+        }
+        let source = if config.get("profile").as_str().is_some() {
+            apigw::ProfileSource::Attribute
+        } else if settings.profile.is_some() {
+            apigw::ProfileSource::Environment
+        } else {
+            apigw::ProfileSource::Default
+        };
+        let problems = apigw::check_profile_and_region(&settings, source).await;
+        if !problems.is_empty() {
+            return problems;
+        }
+        match apigw::Client::connect(settings).await {
+            Ok(client) => {
+                tracing::debug!(settings = ?client.settings(), "provider configured");
+                self.shared.set_client(client);
                 clock
             }
-            Err(diags) => diags,
+            Err(e) => vec![connect_diagnostic(&e)],
         }
+    }
+}
+
+/// The AWS SDK skips a shared file it cannot read; a file named in the
+/// provider block that does not exist is a mistake worth stopping for.
+fn missing_files(s: &Settings) -> Option<Diagnostic> {
+    [
+        ("shared_config_files", &s.shared_config_files),
+        ("shared_credentials_files", &s.shared_credentials_files),
+    ]
+    .into_iter()
+    .find_map(|(attr, files)| {
+        files
+            .iter()
+            .find(|f| !std::path::Path::new(f).is_file())
+            .map(|f| {
+                Diagnostic::error(
+                    format!("Invalid {attr}"),
+                    format!("{attr} names {f:?}, which does not exist or is not a file."),
+                )
+                .at(attr)
+            })
+    })
+}
+
+fn connect_diagnostic(e: &apigw::ConnectError) -> Diagnostic {
+    use apigw::ConnectError as E;
+    let (summary, hint, attr) = match e {
+        E::Credentials(_) => (
+            "No usable AWS credentials",
+            "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a `profile` (keys, SSO, \
+             credential_process or a role), or configure `assume_role_with_web_identity`.",
+            None,
+        ),
+        E::Refused { .. } => (
+            "AWS credentials refused",
+            "Check the credentials, or set skip_credentials_validation = true when the STS \
+             endpoint cannot answer GetCallerIdentity.",
+            None,
+        ),
+        E::Unchecked { .. } => (
+            "AWS credentials could not be checked",
+            "Check that STS is reachable (sts_endpoint, AWS_ENDPOINT_URL_STS), or set \
+             skip_credentials_validation = true.",
+            None,
+        ),
+        E::AccountNotAllowed { .. } => (
+            "AWS account not allowed",
+            "Use credentials of an allowed account, or change allowed_account_ids.",
+            Some("allowed_account_ids"),
+        ),
+        E::AccountForbidden { .. } => (
+            "AWS account forbidden",
+            "Use credentials of another account, or change forbidden_account_ids.",
+            Some("forbidden_account_ids"),
+        ),
+    };
+    let d = Diagnostic::error(summary, format!("{e} {hint}"));
+    match attr {
+        Some(a) => d.at(a),
+        None => d,
     }
 }
 
@@ -209,6 +280,95 @@ pub fn provider_schema() -> Schema {
                  a secret and never logged.",
             )
             .sensitive(),
+            Attribute::optional(
+                "duration",
+                Type::String,
+                "How long the role's credentials last, as a duration from `15m` to `12h` \
+                 (the role's maximum session duration applies). Defaults to STS's 1 hour; the \
+                 provider renews them before they expire.",
+            ),
+            Attribute::optional(
+                "policy",
+                Type::String,
+                "IAM policy JSON that further restricts the session's permissions (it cannot \
+                 grant more than the role has).",
+            ),
+            Attribute::optional(
+                "policy_arns",
+                Type::Set(Box::new(Type::String)),
+                "ARNs of managed IAM policies that further restrict the session's permissions.",
+            ),
+            Attribute::optional(
+                "tags",
+                Type::Map(Box::new(Type::String)),
+                "Session tags passed to AssumeRole, for attribute-based access control in \
+                 the role's policies.",
+            ),
+            Attribute::optional(
+                "transitive_tag_keys",
+                Type::Set(Box::new(Type::String)),
+                "Keys of `tags` that carry over to roles assumed from this session (role \
+                 chaining). Each must be a key of `tags`.",
+            ),
+            Attribute::optional(
+                "source_identity",
+                Type::String,
+                "Source identity recorded in CloudTrail for the session and kept through \
+                 role chaining: 2 to 64 characters from letters, digits and +=,.@-_.",
+            ),
+        ],
+        blocks: Vec::new(),
+        deprecated: false,
+    };
+    let web_identity = Block {
+        description: "Exchange an OpenID Connect token (from a CI system or Kubernetes) for an \
+                      IAM role's temporary credentials with STS AssumeRoleWithWebIdentity. \
+                      Without this block the standard chain still does so when \
+                      `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN` are set."
+            .to_string(),
+        attributes: vec![
+            Attribute::optional(
+                "role_arn",
+                Type::String,
+                "ARN of the IAM role to assume. Defaults to the `AWS_ROLE_ARN` environment \
+                 variable.",
+            ),
+            Attribute::optional(
+                "session_name",
+                Type::String,
+                "Session name recorded in CloudTrail. Defaults to `AWS_ROLE_SESSION_NAME`, \
+                 then `terraform-provider-apigw`.",
+            ),
+            Attribute::optional(
+                "web_identity_token",
+                Type::String,
+                "The OIDC token itself. Conflicts with `web_identity_token_file`; it is a \
+                 secret and never logged.",
+            )
+            .sensitive(),
+            Attribute::optional(
+                "web_identity_token_file",
+                Type::String,
+                "File holding the OIDC token, read again at every renewal because platforms \
+                 rotate it. Defaults to the `AWS_WEB_IDENTITY_TOKEN_FILE` environment \
+                 variable.",
+            ),
+            Attribute::optional(
+                "duration",
+                Type::String,
+                "How long the role's credentials last, as a duration from `15m` to `12h`. \
+                 Defaults to STS's 1 hour.",
+            ),
+            Attribute::optional(
+                "policy",
+                Type::String,
+                "IAM policy JSON that further restricts the session's permissions.",
+            ),
+            Attribute::optional(
+                "policy_arns",
+                Type::Set(Box::new(Type::String)),
+                "ARNs of managed IAM policies that further restrict the session's permissions.",
+            ),
         ],
         blocks: Vec::new(),
         deprecated: false,
@@ -218,9 +378,12 @@ pub fn provider_schema() -> Schema {
         block: Block {
             description: "The apigw provider manages AWS API Gateway client certificates and \
                           their rotation. Credentials come from the standard AWS chain \
-                          (environment variables, shared config and credentials files, \
-                          container and instance roles), optionally with `assume_role` on top. \
-                          Credentials are never written to logs or diagnostics."
+                          (environment variables, shared config and credentials files with \
+                          keys, IAM Identity Center or credential_process profiles, web \
+                          identity tokens, container and instance roles), optionally with \
+                          `assume_role_with_web_identity` and `assume_role` on top. They are \
+                          resolved when the provider is configured, and never written to logs \
+                          or diagnostics."
                 .to_string(),
             attributes: vec![
                 Attribute::optional(
@@ -243,6 +406,53 @@ pub fn provider_schema() -> Schema {
                      apigw-emulator at `http://127.0.0.1:4566`. Defaults to the \
                      `AWS_ENDPOINT_URL_API_GATEWAY` environment variable, then \
                      `AWS_ENDPOINT_URL`, then the regional AWS endpoint.",
+                ),
+                Attribute::optional(
+                    "shared_config_files",
+                    Type::List(Box::new(Type::String)),
+                    "Shared AWS config files to read profiles from, in place of \
+                     `~/.aws/config` (or `AWS_CONFIG_FILE`). A leading `~/` is the home \
+                     directory; every file must exist.",
+                ),
+                Attribute::optional(
+                    "shared_credentials_files",
+                    Type::List(Box::new(Type::String)),
+                    "Shared AWS credentials files, in place of `~/.aws/credentials` (or \
+                     `AWS_SHARED_CREDENTIALS_FILE`). A leading `~/` is the home directory; \
+                     every file must exist.",
+                ),
+                Attribute::optional(
+                    "sts_endpoint",
+                    Type::String,
+                    "Custom STS endpoint URL for `assume_role`, \
+                     `assume_role_with_web_identity` and the credential check. Defaults to \
+                     the `AWS_ENDPOINT_URL_STS` environment variable, then `AWS_ENDPOINT_URL`, \
+                     then `endpoint` when that names this machine (a local emulator answers \
+                     STS too), then the regional AWS endpoint.",
+                ),
+                Attribute::optional(
+                    "allowed_account_ids",
+                    Type::Set(Box::new(Type::String)),
+                    "AWS account IDs the credentials must belong to; any other account stops \
+                     the provider at configuration, before anything is read or changed. \
+                     Checked with STS GetCallerIdentity. Conflicts with \
+                     `forbidden_account_ids`.",
+                ),
+                Attribute::optional(
+                    "forbidden_account_ids",
+                    Type::Set(Box::new(Type::String)),
+                    "AWS account IDs the credentials must not belong to (checked with STS \
+                     GetCallerIdentity at configuration). Conflicts with \
+                     `allowed_account_ids`.",
+                ),
+                Attribute::optional(
+                    "skip_credentials_validation",
+                    Type::Bool,
+                    "Skip the STS GetCallerIdentity call that checks the credentials when the \
+                     provider is configured. Credentials are still resolved there, so a missing \
+                     or broken source is reported at once; set accounts in \
+                     `allowed_account_ids` or `forbidden_account_ids` and the call is made \
+                     anyway. Defaults to false.",
                 ),
                 Attribute::optional(
                     "max_retries",
@@ -289,13 +499,22 @@ pub fn provider_schema() -> Schema {
                      (the token bucket's size). Must be at least 1. Defaults to 40.",
                 ),
             ],
-            blocks: vec![NestedBlock {
-                type_name: "assume_role".to_string(),
-                block: assume_role,
-                nesting: Nesting::Single,
-                min_items: 0,
-                max_items: 0,
-            }],
+            blocks: vec![
+                NestedBlock {
+                    type_name: "assume_role".to_string(),
+                    block: assume_role,
+                    nesting: Nesting::Single,
+                    min_items: 0,
+                    max_items: 0,
+                },
+                NestedBlock {
+                    type_name: "assume_role_with_web_identity".to_string(),
+                    block: web_identity,
+                    nesting: Nesting::Single,
+                    min_items: 0,
+                    max_items: 0,
+                },
+            ],
             deprecated: false,
         },
     }
@@ -518,6 +737,12 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
                     role_arn: arn.to_string(),
                     session_name: ar.get("session_name").as_str().map(str::to_string),
                     external_id: ar.get("external_id").as_str().map(str::to_string),
+                    duration: session_duration(ar, "assume_role", &mut diags),
+                    policy: policy_json(ar, "assume_role", &mut diags),
+                    policy_arns: policy_arns(ar, "assume_role", &mut diags),
+                    tags: ar.get("tags").as_string_map().unwrap_or_default(),
+                    transitive_tag_keys: strings(ar.get("transitive_tag_keys")),
+                    source_identity: ar.get("source_identity").as_str().map(str::to_string),
                 });
             }
             Some(arn) => diags.push(
@@ -549,7 +774,266 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
         }
     }
 
+    if let Some(ar) = &s.assume_role {
+        let path = |attr: &str| AttributePath::attr("assume_role").then_attr(attr);
+        for key in &ar.transitive_tag_keys {
+            if !ar.tags.contains_key(key) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid assume_role.transitive_tag_keys",
+                        format!(
+                            "transitive_tag_keys contains {key:?}, which is not a key of tags; \
+                             expected only keys of assume_role.tags."
+                        ),
+                    )
+                    .at_path(path("transitive_tag_keys")),
+                );
+            }
+        }
+        if let Some(id) = &ar.source_identity
+            && !is_session_name(id)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid assume_role.source_identity",
+                    format!(
+                        "source_identity = {id:?} is not allowed; expected 2 to 64 characters \
+                         from letters, digits and +=,.@-_"
+                    ),
+                )
+                .at_path(path("source_identity")),
+            );
+        }
+    }
+
+    // assume_role_with_web_identity
+    let wi = config.get("assume_role_with_web_identity");
+    if let Value::Object(_) = wi {
+        let block = "assume_role_with_web_identity";
+        let path = |attr: &str| AttributePath::attr(block).then_attr(attr);
+        let role_arn = wi.get("role_arn").as_str().map(str::to_string);
+        if let Some(arn) = &role_arn
+            && !is_role_arn(arn)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid assume_role_with_web_identity.role_arn",
+                    format!(
+                        "role_arn = {arn:?} is not an IAM role ARN; expected \
+                         arn:<partition>:iam::<account-id>:role/<name>."
+                    ),
+                )
+                .at_path(path("role_arn")),
+            );
+        }
+        let token = wi.get("web_identity_token").as_str().map(str::to_string);
+        let token_file = wi
+            .get("web_identity_token_file")
+            .as_str()
+            .map(str::to_string);
+        if token.is_some() && token_file.is_some() {
+            diags.push(
+                Diagnostic::error(
+                    "Conflicting web identity token settings",
+                    "web_identity_token and web_identity_token_file are both set; expected \
+                     one of them (or neither, to use AWS_WEB_IDENTITY_TOKEN_FILE).",
+                )
+                .at_path(path("web_identity_token_file")),
+            );
+        }
+        s.web_identity = Some(apigw::WebIdentity {
+            role_arn,
+            session_name: wi.get("session_name").as_str().map(str::to_string),
+            token,
+            token_file: token_file.map(|f| expand_home(&f, env).into()),
+            duration: session_duration(wi, block, &mut diags),
+            policy: policy_json(wi, block, &mut diags),
+            policy_arns: policy_arns(wi, block, &mut diags),
+        });
+    }
+
+    // shared files
+    for attr in ["shared_config_files", "shared_credentials_files"] {
+        let files: Vec<String> = strings(config.get(attr))
+            .iter()
+            .map(|f| expand_home(f, env))
+            .collect();
+        if let Some(empty) = files.iter().position(String::is_empty) {
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid {attr}"),
+                    format!("{attr}[{empty}] is empty; expected the path of a file."),
+                )
+                .at(attr),
+            );
+        }
+        if attr == "shared_config_files" {
+            s.shared_config_files = files;
+        } else {
+            s.shared_credentials_files = files;
+        }
+    }
+
+    // STS endpoint
+    let sts = match attr_str("sts_endpoint") {
+        Some(e) => Some(("sts_endpoint".to_string(), e)),
+        None => ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|v| env.var(v).map(|e| (format!("environment variable {v}"), e))),
+    };
+    match sts {
+        Some((source, e)) => match check_endpoint(&e, source == "sts_endpoint") {
+            Ok(url) => s.sts_endpoint = Some(url),
+            Err(why) => {
+                let d = Diagnostic::error(
+                    "Invalid STS endpoint URL",
+                    format!(
+                        "{source} = {:?} is not a usable endpoint: {why}. Expected an absolute \
+                         http:// or https:// URL such as \"https://sts.eu-west-1.amazonaws.com\".",
+                        without_user_info(&e)
+                    ),
+                );
+                diags.push(if source == "sts_endpoint" {
+                    d.at("sts_endpoint")
+                } else {
+                    d
+                });
+            }
+        },
+        None => {
+            s.sts_endpoint = s.endpoint.clone().filter(|e| apigw::is_loopback(e));
+        }
+    }
+
+    // account guards
+    for attr in ["allowed_account_ids", "forbidden_account_ids"] {
+        let ids = strings(config.get(attr));
+        for id in &ids {
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                diags.push(
+                    Diagnostic::error(
+                        format!("Invalid {attr}"),
+                        format!(
+                            "{attr} contains {id:?}, which is not an AWS account ID; expected \
+                             12 digits such as \"123456789012\"."
+                        ),
+                    )
+                    .at(attr),
+                );
+            }
+        }
+        if attr == "allowed_account_ids" {
+            s.allowed_account_ids = ids;
+        } else {
+            s.forbidden_account_ids = ids;
+        }
+    }
+    if !s.allowed_account_ids.is_empty() && !s.forbidden_account_ids.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "Conflicting account guards",
+                "allowed_account_ids and forbidden_account_ids are both set; expected one of \
+                 them: an allow list already forbids every other account.",
+            )
+            .at("forbidden_account_ids"),
+        );
+    }
+    s.skip_credentials_validation = config
+        .get("skip_credentials_validation")
+        .as_bool()
+        .unwrap_or(false);
+
     if diags.is_empty() { Ok(s) } else { Err(diags) }
+}
+
+/// The strings of a list or set value (unknown and null elements skipped).
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::List(items) | Value::Set(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `~/…` with the home directory, as the AWS tools read these paths.
+fn expand_home(path: &str, env: &dyn Env) -> String {
+    match (path.strip_prefix("~/"), env.var("HOME")) {
+        (Some(rest), Some(home)) => format!("{}/{rest}", home.trim_end_matches('/')),
+        _ => path.to_string(),
+    }
+}
+
+/// STS accepts sessions from 15 minutes to 12 hours.
+fn session_duration(block: &Value, name: &str, diags: &mut Diagnostics) -> Option<Duration> {
+    let text = block.get("duration").as_str()?;
+    let path = AttributePath::attr(name).then_attr("duration");
+    match rotation::parse_duration(text) {
+        Ok(secs) if (900..=43_200).contains(&secs) => Some(Duration::from_secs(secs)),
+        Ok(_) => {
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid {name}.duration"),
+                    format!(
+                        "duration = {text:?} is outside what STS allows; expected from \"15m\" \
+                         to \"12h\"."
+                    ),
+                )
+                .at_path(path),
+            );
+            None
+        }
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid {name}.duration"),
+                    format!("duration: {e}."),
+                )
+                .at_path(path),
+            );
+            None
+        }
+    }
+}
+
+fn policy_json(block: &Value, name: &str, diags: &mut Diagnostics) -> Option<String> {
+    let text = block.get("policy").as_str()?;
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+        diags.push(
+            Diagnostic::error(
+                format!("Invalid {name}.policy"),
+                format!("policy is not valid JSON ({e}); expected an IAM policy document."),
+            )
+            .at_path(AttributePath::attr(name).then_attr("policy")),
+        );
+        return None;
+    }
+    Some(text.to_string())
+}
+
+fn policy_arns(block: &Value, name: &str, diags: &mut Diagnostics) -> Vec<String> {
+    let arns = strings(block.get("policy_arns"));
+    for arn in &arns {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        if parts.len() != 6
+            || parts[0] != "arn"
+            || parts[2] != "iam"
+            || !parts[5].starts_with("policy/")
+        {
+            diags.push(
+                Diagnostic::error(
+                    format!("Invalid {name}.policy_arns"),
+                    format!(
+                        "policy_arns contains {arn:?}, which is not an IAM policy ARN; expected \
+                         arn:<partition>:iam::<account-id or aws>:policy/<name>."
+                    ),
+                )
+                .at_path(AttributePath::attr(name).then_attr("policy_arns")),
+            );
+        }
+    }
+    arns
 }
 
 fn bad_region(source: &str, r: &str) -> Diagnostic {
@@ -967,6 +1451,184 @@ mod tests {
             }
         }
         check(&provider_schema().block, "provider");
+    }
+
+    #[test]
+    fn credential_chain_settings_are_carried_over() {
+        let env = MapEnv(HashMap::from([("HOME", "/home/ops")]));
+        let s = parse_config(
+            &cfg(vec![
+                (
+                    "shared_config_files",
+                    Value::List(vec![Value::string("~/team/config")]),
+                ),
+                (
+                    "shared_credentials_files",
+                    Value::List(vec![Value::string("/etc/aws/credentials")]),
+                ),
+                (
+                    "allowed_account_ids",
+                    Value::Set(vec![Value::string("123456789012")]),
+                ),
+                ("skip_credentials_validation", Value::Bool(true)),
+                (
+                    "assume_role",
+                    Value::object(vec![
+                        (
+                            "role_arn",
+                            Value::string("arn:aws:iam::123456789012:role/r"),
+                        ),
+                        ("duration", Value::string("2h")),
+                        ("policy", Value::string("{\"Version\":\"2012-10-17\"}")),
+                        (
+                            "policy_arns",
+                            Value::Set(vec![Value::string(
+                                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                            )]),
+                        ),
+                        (
+                            "tags",
+                            Value::Map([("team".to_string(), Value::string("edge"))].into()),
+                        ),
+                        (
+                            "transitive_tag_keys",
+                            Value::Set(vec![Value::string("team")]),
+                        ),
+                        ("source_identity", Value::string("alice")),
+                    ]),
+                ),
+                (
+                    "assume_role_with_web_identity",
+                    Value::object(vec![
+                        (
+                            "role_arn",
+                            Value::string("arn:aws:iam::123456789012:role/oidc"),
+                        ),
+                        ("web_identity_token_file", Value::string("~/token")),
+                    ]),
+                ),
+            ]),
+            &env,
+        )
+        .expect("valid");
+        assert_eq!(s.shared_config_files, ["/home/ops/team/config"]);
+        assert_eq!(s.shared_credentials_files, ["/etc/aws/credentials"]);
+        assert_eq!(s.allowed_account_ids, ["123456789012"]);
+        assert!(s.skip_credentials_validation);
+        let ar = s.assume_role.expect("assume_role");
+        assert_eq!(ar.duration, Some(Duration::from_secs(7200)));
+        assert_eq!(ar.policy_arns, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert_eq!(ar.tags.get("team").map(String::as_str), Some("edge"));
+        assert_eq!(ar.transitive_tag_keys, ["team"]);
+        assert_eq!(ar.source_identity.as_deref(), Some("alice"));
+        let wi = s.web_identity.expect("web identity");
+        assert_eq!(wi.token_file, Some("/home/ops/token".into()));
+    }
+
+    #[test]
+    fn bad_credential_settings_name_the_attribute_and_value() {
+        let role = |extra: Vec<(&str, Value)>| {
+            let mut pairs = vec![(
+                "role_arn",
+                Value::string("arn:aws:iam::123456789012:role/r"),
+            )];
+            pairs.extend(extra);
+            cfg(vec![("assume_role", Value::object(pairs))])
+        };
+        for (config, attr, needle) in [
+            (
+                role(vec![("duration", Value::string("5m"))]),
+                "duration",
+                "\"5m\"",
+            ),
+            (
+                role(vec![("policy", Value::string("{not json"))]),
+                "policy",
+                "not valid JSON",
+            ),
+            (
+                role(vec![(
+                    "policy_arns",
+                    Value::Set(vec![Value::string("ReadOnly")]),
+                )]),
+                "policy_arns",
+                "\"ReadOnly\"",
+            ),
+            (
+                role(vec![(
+                    "transitive_tag_keys",
+                    Value::Set(vec![Value::string("team")]),
+                )]),
+                "transitive_tag_keys",
+                "\"team\"",
+            ),
+            (
+                role(vec![("source_identity", Value::string("a"))]),
+                "source_identity",
+                "\"a\"",
+            ),
+        ] {
+            let d = err_of(config);
+            assert_eq!(
+                d.attribute,
+                Some(AttributePath::attr("assume_role").then_attr(attr)),
+                "{d:?}"
+            );
+            assert!(d.detail.contains(needle), "{}", d.detail);
+        }
+        let d = err_of(cfg(vec![(
+            "allowed_account_ids",
+            Value::Set(vec![Value::string("12345")]),
+        )]));
+        assert_eq!(
+            d.attribute,
+            Some(AttributePath::attr("allowed_account_ids"))
+        );
+        assert!(d.detail.contains("\"12345\""), "{}", d.detail);
+        let d = err_of(cfg(vec![
+            (
+                "allowed_account_ids",
+                Value::Set(vec![Value::string("123456789012")]),
+            ),
+            (
+                "forbidden_account_ids",
+                Value::Set(vec![Value::string("210987654321")]),
+            ),
+        ]));
+        assert_eq!(d.summary, "Conflicting account guards");
+        let d = err_of(cfg(vec![(
+            "assume_role_with_web_identity",
+            Value::object(vec![
+                ("web_identity_token", Value::string("t")),
+                ("web_identity_token_file", Value::string("/f")),
+            ]),
+        )]));
+        assert_eq!(d.summary, "Conflicting web identity token settings");
+        assert!(!d.detail.contains("\"t\""), "the token is not repeated");
+    }
+
+    #[test]
+    fn sts_endpoint_comes_from_the_block_the_environment_or_a_local_endpoint() {
+        let local = cfg(vec![("endpoint", Value::string("http://127.0.0.1:4566"))]);
+        let s = parse_config(&local, &NoEnv).expect("valid");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("http://127.0.0.1:4566"));
+        let remote = cfg(vec![(
+            "endpoint",
+            Value::string("https://apigateway.eu-west-1.amazonaws.com"),
+        )]);
+        let s = parse_config(&remote, &NoEnv).expect("valid");
+        assert_eq!(s.sts_endpoint, None, "AWS's STS for a remote endpoint");
+        let env = MapEnv(HashMap::from([(
+            "AWS_ENDPOINT_URL_STS",
+            "http://127.0.0.1:9",
+        )]));
+        let s = parse_config(&local, &env).expect("valid");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("http://127.0.0.1:9"));
+        let block = cfg(vec![("sts_endpoint", Value::string("https://sts.example"))]);
+        let s = parse_config(&block, &env).expect("valid");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("https://sts.example"));
+        let d = err_of(cfg(vec![("sts_endpoint", Value::string("sts"))]));
+        assert_eq!(d.attribute, Some(AttributePath::attr("sts_endpoint")));
     }
 
     #[test]

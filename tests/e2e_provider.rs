@@ -587,7 +587,13 @@ fn closed_port_url() -> (tokio::net::TcpSocket, String) {
 fn unreachable_endpoint_is_reported_on_first_use_naming_endpoint_and_url() {
     let (_held, url) = closed_port_url();
     let tf = Tf::bare();
-    tf.write("provider.tf", &provider_with(&url, "  max_retries = 0"));
+    tf.write(
+        "provider.tf",
+        &provider_with(
+            &url,
+            "  max_retries = 0\n  skip_credentials_validation = true",
+        ),
+    );
     tf.write("main.tf", r#"data "apigw_client_certificates" "all" {}"#);
     tf.init();
     let failed = tf.try_plan_json().expect_err("plan must fail");
@@ -595,6 +601,16 @@ fn unreachable_endpoint_is_reported_on_first_use_naming_endpoint_and_url() {
     assert!(all.contains("`endpoint`"), "{all}");
     assert!(all.contains(&url), "{all}");
     assert!(all.contains("GetClientCertificates"), "{all}");
+
+    // With the credential check on, a loopback endpoint also answers STS,
+    // so the same outage stops configuration, naming the URL.
+    tf.write("provider.tf", &provider_with(&url, "  max_retries = 0"));
+    let failed = tf.try_plan_json().expect_err("plan must fail");
+    let errors = failed.errors();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["summary"], "AWS credentials could not be checked");
+    let detail = errors[0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(&url), "{detail}");
 }
 
 #[test]

@@ -246,6 +246,8 @@ struct TemplateData {
     schema_markdown: String,
     example_file: Option<String>,
     import_file: Option<String>,
+    /// `import {}` blocks (`examples/resources/<type>/import.tf`).
+    import_block: Option<String>,
 }
 
 /// Expands the placeholders of a template. Unknown placeholders are an error
@@ -326,6 +328,7 @@ fn render_index(root: &Path, schema: &Schema) -> Result<String, DocError> {
         schema_markdown: schema_markdown(&schema.block),
         example_file: example,
         import_file: None,
+        import_block: None,
     };
     match read_optional(&template_path)? {
         Some(t) => expand(root, &template_path, &t, &data),
@@ -362,6 +365,11 @@ fn render_schema_page(
         } else {
             None
         },
+        import_block: if kind == Kind::Resource {
+            read_optional(&example_dir.join("import.tf"))?
+        } else {
+            None
+        },
     };
     let template_path = root
         .join("templates")
@@ -380,10 +388,26 @@ fn render_schema_page(
         let _ = writeln!(s, "## Example Usage\n\n{}", fenced("terraform", ex));
     }
     s.push_str(&data.schema_markdown);
+    if data.import_block.is_some() || data.import_file.is_some() {
+        s.push_str("\n## Import\n\n");
+    }
+    if let Some(block) = &data.import_block {
+        let _ = write!(
+            s,
+            "In Terraform 1.5 and later, use an `import` block; `terraform plan` shows \
+             what it adopts before anything is recorded:\n\n{}",
+            fenced("terraform", block)
+        );
+    }
     if let Some(import) = &data.import_file {
         let _ = write!(
             s,
-            "\n## Import\n\nImport is supported using the following syntax:\n\n{}",
+            "{}\n\n{}",
+            if data.import_block.is_some() {
+                "\nOr with the `terraform import` command:"
+            } else {
+                "Import is supported using the following syntax:"
+            },
             fenced("shell", import)
         );
     }
@@ -414,6 +438,7 @@ fn render_function_page(root: &Path, def: &FunctionDef) -> Result<String, DocErr
             schema_markdown: signature,
             example_file: example,
             import_file: None,
+            import_block: None,
         };
         return expand(root, &template_path, &t, &data);
     }
@@ -925,6 +950,7 @@ Read-Only:
             schema_markdown: String::new(),
             example_file: None,
             import_file: None,
+            import_block: None,
         };
         let err = expand(
             Path::new("."),

@@ -19,12 +19,36 @@ provider "apigw" {
   rate_limit_rps            = 8
   rate_limit_burst          = 20
 
+  # Optional: refuse to run against any other account (checked with STS
+  # GetCallerIdentity when the provider is configured).
+  allowed_account_ids = ["123456789012"]
+
   # Optional: act as a dedicated role.
   assume_role {
-    role_arn     = "arn:aws:iam::123456789012:role/certificate-rotation"
-    session_name = "terraform"
+    role_arn        = "arn:aws:iam::123456789012:role/certificate-rotation"
+    session_name    = "terraform"
+    duration        = "1h"
+    source_identity = "ci-pipeline"
+    tags            = { purpose = "certificate-rotation" }
   }
 }
+
+# In CI with an OpenID Connect token instead of keys:
+#
+# provider "apigw" {
+#   region = "eu-west-1"
+#   assume_role_with_web_identity {
+#     role_arn                = "arn:aws:iam::123456789012:role/ci-certificate-rotation"
+#     web_identity_token_file = "/var/run/secrets/ci/token"
+#   }
+# }
+#
+# With an IAM Identity Center (SSO) profile after `aws sso login`:
+#
+# provider "apigw" {
+#   region  = "eu-west-1"
+#   profile = "platform-admin"
+# }
 
 # Against a local apigw-emulator (or any AWS-compatible endpoint) instead:
 #

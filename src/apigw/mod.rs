@@ -6,10 +6,11 @@
 //! listing per provider process (shared by every resource, data source and
 //! concurrent call), so is the stage inventory (kept current by our own stage
 //! calls), and every HTTP attempt, retries included, goes through a
-//! client-side token bucket. The SDK client and credentials are
-//! resolved on the first call, never at start-up or configure time: Terraform
-//! launches the provider several times per command.
+//! client-side token bucket. [`Client::connect`] (ConfigureProvider)
+//! resolves the credentials once and checks the account; [`Client::new`]
+//! defers everything to the first call.
 
+pub mod credentials;
 mod error;
 mod profile;
 mod ratelimit;
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::ProvideCredentials as _;
 use aws_sdk_apigateway::config::{Region, SharedCredentialsProvider};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use tokio::sync::{Mutex, OnceCell};
@@ -96,27 +98,7 @@ pub struct StageRef {
     pub client_certificate_id: Option<String>,
 }
 
-/// Role to assume on top of the base credentials.
-#[derive(Clone, PartialEq)]
-pub struct AssumeRole {
-    pub role_arn: String,
-    pub session_name: Option<String>,
-    pub external_id: Option<String>,
-}
-
-impl std::fmt::Debug for AssumeRole {
-    // The external ID is a shared secret with the role's owner: keep it out of logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AssumeRole")
-            .field("role_arn", &self.role_arn)
-            .field("session_name", &self.session_name)
-            .field(
-                "external_id",
-                &self.external_id.as_ref().map(|_| "** redacted **"),
-            )
-            .finish()
-    }
-}
+pub use credentials::{AssumeRole, WebIdentity};
 
 /// Everything needed to build the SDK client; credentials are not part of it
 /// (they come from the standard AWS chain, or `assume_role` on top of it).
@@ -131,6 +113,15 @@ pub struct Settings {
     pub operation_timeout: Duration,
     pub operation_attempt_timeout: Duration,
     pub assume_role: Option<AssumeRole>,
+    pub web_identity: Option<WebIdentity>,
+    /// Replace the default `~/.aws/config` / `~/.aws/credentials` when not empty.
+    pub shared_config_files: Vec<String>,
+    pub shared_credentials_files: Vec<String>,
+    /// Effective STS endpoint override (attribute, environment, or a loopback `endpoint`).
+    pub sts_endpoint: Option<String>,
+    pub allowed_account_ids: Vec<String>,
+    pub forbidden_account_ids: Vec<String>,
+    pub skip_credentials_validation: bool,
     /// Requests per second; 0 disables the limiter.
     pub rate_limit_rps: f64,
     pub rate_limit_burst: u32,
@@ -146,6 +137,13 @@ impl Default for Settings {
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             operation_attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             assume_role: None,
+            web_identity: None,
+            shared_config_files: Vec::new(),
+            shared_credentials_files: Vec::new(),
+            sts_endpoint: None,
+            allowed_account_ids: Vec::new(),
+            forbidden_account_ids: Vec::new(),
+            skip_credentials_validation: false,
             rate_limit_rps: DEFAULT_RATE_LIMIT_RPS,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
         }
@@ -263,6 +261,81 @@ impl Client {
 
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// ConfigureProvider: resolves the credentials once (a failure is
+    /// reported here, not on every resource), checks the account with STS
+    /// GetCallerIdentity when a guard is set or validation is not skipped,
+    /// and returns a client that reuses those credentials. No request is
+    /// made when neither guard is set, validation is skipped and the
+    /// credentials need no call (keys, a profile with keys, a process).
+    pub async fn connect(settings: Settings) -> Result<Client, ConnectError> {
+        let loaded = load(&settings, None).await;
+        let Some(chain) = loaded.credentials.clone() else {
+            return Err(ConnectError::Credentials(
+                "no credentials provider is configured".to_string(),
+            ));
+        };
+        let first = tokio::time::timeout(settings.operation_timeout, chain.provide_credentials())
+            .await
+            .map_err(|_| {
+                ConnectError::Credentials(format!(
+                    "resolving them took longer than operation_timeout ({})",
+                    rotation::format_duration(settings.operation_timeout.as_secs())
+                ))
+            })?
+            .map_err(|e| ConnectError::Credentials(credentials::chain(&e)))?;
+        let resolved = aws_credential_types::provider::SharedCredentialsProvider::new(
+            credentials::Resolved::new(chain, first),
+        );
+        let guarded =
+            !settings.allowed_account_ids.is_empty() || !settings.forbidden_account_ids.is_empty();
+        if guarded || !settings.skip_credentials_validation {
+            let sts = sts_client(&loaded, &settings, Some(resolved.clone()));
+            let sts_url = settings
+                .sts_endpoint
+                .clone()
+                .unwrap_or_else(|| "the regional AWS STS endpoint".to_string());
+            let out = sts.get_caller_identity().send().await.map_err(|e| {
+                use aws_sdk_sts::error::ProvideErrorMetadata as _;
+                match e.as_service_error() {
+                    Some(se) => ConnectError::Refused {
+                        endpoint: sts_url.clone(),
+                        detail: format!(
+                            "{} ({})",
+                            se.message().unwrap_or("no message").trim_end_matches('.'),
+                            se.code().unwrap_or("unknown error code")
+                        ),
+                    },
+                    None => ConnectError::Unchecked {
+                        endpoint: sts_url.clone(),
+                        detail: credentials::chain(&e),
+                    },
+                }
+            })?;
+            let account = out.account().unwrap_or_default().to_string();
+            tracing::debug!(account = %account, "credentials validated");
+            if !settings.allowed_account_ids.is_empty()
+                && !settings.allowed_account_ids.contains(&account)
+            {
+                return Err(ConnectError::AccountNotAllowed {
+                    account,
+                    allowed: settings.allowed_account_ids.clone(),
+                });
+            }
+            if settings.forbidden_account_ids.contains(&account) {
+                return Err(ConnectError::AccountForbidden { account });
+            }
+        }
+        let client = Self::build(settings, None);
+        let sdk = finish(
+            &client.inner.settings,
+            &loaded,
+            Some(resolved),
+            client.inner.limiter.clone(),
+        );
+        let _ = client.inner.sdk.set(sdk);
+        Ok(client)
     }
 
     /// True once the SDK client has been built (i.e. a call has been made).
@@ -1012,11 +1085,45 @@ pub fn direct_http_client() -> aws_sdk_apigateway::config::SharedHttpClient {
     transport::https_client(false)
 }
 
-async fn build_sdk(
-    s: &Settings,
+/// The shared files the SDK and the configure-time checks read: as in the
+/// AWS provider, a list in the provider block replaces the default file of
+/// its kind (`~/.aws/config`, `~/.aws/credentials` or their variables).
+pub(crate) fn profile_files(s: &Settings) -> aws_runtime::env_config::file::EnvConfigFiles {
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    if s.shared_config_files.is_empty() && s.shared_credentials_files.is_empty() {
+        return EnvConfigFiles::default();
+    }
+    let mut files = EnvConfigFiles::builder()
+        .include_default_config_file(s.shared_config_files.is_empty())
+        .include_default_credentials_file(s.shared_credentials_files.is_empty());
+    for f in &s.shared_config_files {
+        files = files.with_file(EnvConfigFileKind::Config, f);
+    }
+    for f in &s.shared_credentials_files {
+        files = files.with_file(EnvConfigFileKind::Credentials, f);
+    }
+    files.build()
+}
+
+/// The SDK's shared configuration and the credential chain on top of it.
+struct Loaded {
+    base: aws_config::SdkConfig,
     credentials: Option<SharedCredentialsProvider>,
-    limiter: Arc<RateLimiter>,
-) -> Sdk {
+    /// Local endpoints are reached without the environment's proxy.
+    direct: bool,
+}
+
+async fn load(s: &Settings, fixed: Option<SharedCredentialsProvider>) -> Loaded {
+    // One HTTP client for API Gateway, STS and the SSO portal: when any of
+    // them is local (an emulator, a test stand-in), none goes through a proxy.
+    let direct = [
+        s.endpoint.clone(),
+        s.sts_endpoint.clone(),
+        std::env::var("AWS_ENDPOINT_URL_SSO").ok(),
+    ]
+    .iter()
+    .flatten()
+    .any(|e| is_loopback(e));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(transport::retry_config(s.max_retries))
         .timeout_config(
@@ -1026,31 +1133,89 @@ async fn build_sdk(
                 .connect_timeout(CONNECT_TIMEOUT.min(s.operation_attempt_timeout))
                 .build(),
         );
+    if direct {
+        loader = loader.http_client(transport::https_client(false));
+    }
     if let Some(region) = &s.region {
         loader = loader.region(Region::new(region.clone()));
     }
     if let Some(profile) = &s.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(c) = credentials {
+    if !s.shared_config_files.is_empty() || !s.shared_credentials_files.is_empty() {
+        loader = loader.profile_files(profile_files(s));
+    }
+    if let Some(c) = fixed {
         loader = loader.credentials_provider(c);
     }
     let base = loader.load().await;
-    let mut conf = aws_sdk_apigateway::config::Builder::from(&base);
-    if let Some(ar) = &s.assume_role {
-        let mut b = aws_config::sts::AssumeRoleProvider::builder(ar.role_arn.clone()).session_name(
-            ar.session_name
-                .clone()
-                .unwrap_or_else(|| "terraform-provider-apigw".to_string()),
-        );
-        if let Some(ext) = &ar.external_id {
-            b = b.external_id(ext.clone());
-        }
-        if let Some(region) = base.region() {
-            b = b.region(region.clone());
-        }
-        conf = conf.credentials_provider(b.configure(&base).build().await);
+    let mut loaded = Loaded {
+        credentials: base.credentials_provider(),
+        base,
+        direct,
+    };
+    if let Some(w) = &s.web_identity {
+        // The exchange is authenticated by the token alone.
+        let sts = sts_client(&loaded, s, None);
+        loaded.credentials = Some(SharedCredentialsProvider::new(
+            credentials::WebIdentityProvider {
+                sts,
+                identity: w.clone(),
+            },
+        ));
     }
+    if let Some(ar) = &s.assume_role {
+        let sts = sts_client(&loaded, s, loaded.credentials.clone());
+        loaded.credentials = Some(SharedCredentialsProvider::new(
+            credentials::AssumeRoleProvider {
+                sts,
+                role: ar.clone(),
+            },
+        ));
+    }
+    loaded
+}
+
+fn sts_client(
+    loaded: &Loaded,
+    s: &Settings,
+    credentials: Option<SharedCredentialsProvider>,
+) -> aws_sdk_sts::Client {
+    let mut b = aws_sdk_sts::config::Builder::from(&loaded.base);
+    b.set_credentials_provider(credentials);
+    if loaded.base.region().is_none() {
+        // STS answers for every region; its global name keeps a role
+        // assumption working before the API Gateway region is known.
+        b = b.region(Region::new("us-east-1"));
+    }
+    if let Some(e) = &s.sts_endpoint {
+        b = b.endpoint_url(e.clone());
+    }
+    if loaded.direct {
+        b = b.http_client(transport::https_client(false));
+    }
+    aws_sdk_sts::Client::from_conf(b.build())
+}
+
+async fn build_sdk(
+    s: &Settings,
+    credentials: Option<SharedCredentialsProvider>,
+    limiter: Arc<RateLimiter>,
+) -> Sdk {
+    let loaded = load(s, credentials).await;
+    let chain = loaded.credentials.clone();
+    finish(s, &loaded, chain, limiter)
+}
+
+fn finish(
+    s: &Settings,
+    loaded: &Loaded,
+    credentials: Option<SharedCredentialsProvider>,
+    limiter: Arc<RateLimiter>,
+) -> Sdk {
+    let base = &loaded.base;
+    let mut conf = aws_sdk_apigateway::config::Builder::from(base);
+    conf.set_credentials_provider(credentials);
     let direct = s.endpoint.as_deref().is_some_and(is_loopback);
     if let Some(endpoint) = &s.endpoint {
         conf = conf.endpoint_url(endpoint.clone());
@@ -1087,6 +1252,32 @@ async fn build_sdk(
             max_retries: s.max_retries,
         },
     }
+}
+
+/// Why ConfigureProvider could not use the credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("The apigw provider could not resolve AWS credentials: {0}.")]
+    Credentials(String),
+    #[error(
+        "The apigw provider's credentials were refused by STS GetCallerIdentity at {endpoint}: {detail}."
+    )]
+    Refused { endpoint: String, detail: String },
+    #[error(
+        "The apigw provider could not check its credentials with STS GetCallerIdentity at {endpoint}: {detail}."
+    )]
+    Unchecked { endpoint: String, detail: String },
+    #[error(
+        "The credentials belong to AWS account {account}, which is not in allowed_account_ids ({})."
+    , allowed.join(", "))]
+    AccountNotAllowed {
+        account: String,
+        allowed: Vec<String>,
+    },
+    #[error(
+        "The credentials belong to AWS account {account}, which is listed in forbidden_account_ids."
+    )]
+    AccountForbidden { account: String },
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {

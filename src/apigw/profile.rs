@@ -4,7 +4,6 @@
 //! environment, or the profile's `region`). Only the shared AWS files are
 //! read; nothing is sent and no credentials are resolved.
 
-use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::Settings;
@@ -26,7 +25,7 @@ async fn check_with(settings: &Settings, source: ProfileSource, fs: &Fs, env: &E
     let profiles = aws_config::profile::load(
         fs,
         env,
-        &EnvConfigFiles::default(),
+        &super::profile_files(settings),
         selected.clone().map(Into::into),
     )
     .await;

@@ -810,8 +810,8 @@ fn arns_carry_the_partition() {
 fn debug_output_hides_the_external_id() {
     let ar = AssumeRole {
         role_arn: "arn:aws:iam::123456789012:role/x".to_string(),
-        session_name: None,
         external_id: Some("very-secret-external-id".to_string()),
+        ..AssumeRole::default()
     };
     let text = format!("{ar:?}");
     assert!(!text.contains("very-secret-external-id"), "{text}");

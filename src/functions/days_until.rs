@@ -23,7 +23,9 @@ impl Function for DaysUntil {
                 string_param(
                     "now",
                     "The instant to count from, as an RFC 3339 timestamp; usually \
-                     `plantimestamp()`.",
+                     `plantimestamp()` in a configuration, or \
+                     `timestamp()` in `terraform console`, where `plantimestamp()` is not \
+                     known yet.",
                 ),
             ],
             variadic_parameter: None,

@@ -13,7 +13,8 @@ impl Function for RotationDue {
             summary: "Whether a certificate is inside its rotation window".to_string(),
             description: "Returns true when `now` is at or after `expiration` minus \
                           `rotate_before`, i.e. the certificate should be rotated. Expired \
-                          certificates are always due. Pass `plantimestamp()` as `now`."
+                          certificates are always due. Pass `plantimestamp()` as `now` (`timestamp()` \
+                          in `terraform console`)."
                 .to_string(),
             parameters: vec![
                 string_param(
@@ -29,7 +30,9 @@ impl Function for RotationDue {
                 string_param(
                     "now",
                     "The instant to evaluate at, as an RFC 3339 timestamp; usually \
-                     `plantimestamp()`.",
+                     `plantimestamp()` in a configuration, or \
+                     `timestamp()` in `terraform console`, where `plantimestamp()` is not \
+                     known yet.",
                 ),
             ],
             variadic_parameter: None,

@@ -235,6 +235,8 @@ pub struct Tf {
     dir: PathBuf,
     cli_config: PathBuf,
     env: Vec<(String, String)>,
+    /// Removed from every terraform command's environment.
+    unset: Vec<String>,
 }
 
 /// `required_providers` plus the provider block pointing at `endpoint`.
@@ -298,6 +300,7 @@ impl Tf {
             dir,
             cli_config,
             env,
+            unset: Vec::new(),
         }
     }
 
@@ -309,6 +312,13 @@ impl Tf {
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Removes an environment variable (the harness's test keys, say) from
+    /// every terraform command.
+    pub fn unset_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.unset.push(key.to_string());
     }
 
     /// Writes a file into the working directory (HCL, or anything else).
@@ -347,8 +357,18 @@ impl Tf {
             "AWS_SESSION_TOKEN",
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_API_GATEWAY",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_SSO",
             "AWS_DEFAULT_REGION",
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_ROLE_ARN",
+            "AWS_ROLE_SESSION_NAME",
         ] {
+            cmd.env_remove(var);
+        }
+        for var in &self.unset {
             cmd.env_remove(var);
         }
         cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));

@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use crate::awserr::AwsError;
 use crate::model::{CertRecord, Deployment, Inventory, RestApi, Stage, Tags};
 use crate::server::DropConnection;
-use crate::sigv4;
 use crate::{Emulator, certs, now_ms, now_secs, random_id};
+use crate::{sigv4, sts};
 
 const MAX_BODY: usize = 1024 * 1024;
 const MAX_TAGS: usize = 50;
@@ -88,6 +88,9 @@ enum Route {
     GetTags(String),
     TagResource(String),
     UntagResource(String),
+    /// STS (query protocol, `POST /`): only GetCallerIdentity, so that a
+    /// client's credential check and account guard work against the emulator.
+    GetCallerIdentity,
     Unknown,
 }
 
@@ -126,6 +129,7 @@ impl Route {
             Route::GetTags(_) => "GetTags",
             Route::TagResource(_) => "TagResource",
             Route::UntagResource(_) => "UntagResource",
+            Route::GetCallerIdentity => "GetCallerIdentity",
             Route::Unknown => "UnknownOperation",
         }
     }
@@ -187,6 +191,7 @@ impl Route {
             ("GET", ["tags", _]) => Route::GetTags(id(1)),
             ("PUT", ["tags", _]) => Route::TagResource(id(1)),
             ("DELETE", ["tags", _]) => Route::UntagResource(id(1)),
+            ("POST", []) => Route::GetCallerIdentity,
             _ => Route::Unknown,
         }
     }
@@ -243,11 +248,16 @@ async fn control_plane(State(emu): State<Emulator>, req: Request) -> Response {
     let rid = request_id();
     let response = match pipeline(&emu, &route, &parts, body, seq).await {
         Ok(Outcome::Answer(status, value)) => json_response(status, value.as_ref(), &rid),
+        Ok(Outcome::Xml(body)) => sts::response(200, body),
         Ok(Outcome::Drop) => {
             let mut r = Response::new(Body::empty());
             r.extensions_mut().insert(DropConnection);
             tracing::debug!(operation = op, "dropping connection (fault)");
             return r;
+        }
+        Err(e) if route == Route::GetCallerIdentity => {
+            tracing::debug!(operation = op, error = %e, "request failed");
+            sts::error(&e, &rid)
         }
         Err(e) => {
             tracing::debug!(operation = op, error = %e, "request failed");
@@ -260,6 +270,8 @@ async fn control_plane(State(emu): State<Emulator>, req: Request) -> Response {
 
 enum Outcome {
     Answer(u16, Option<Value>),
+    /// A 200 answer of the STS query protocol.
+    Xml(String),
     Drop,
 }
 
@@ -280,7 +292,13 @@ async fn pipeline(
         access_key: &config.access_key,
         secret_key: &config.secret_key,
     };
-    let verified = sigv4::verify(
+    let service = if *route == Route::GetCallerIdentity {
+        "sts"
+    } else {
+        "apigateway"
+    };
+    let verified = sigv4::verify_for(
+        service,
         &creds,
         &parts.method,
         parts.uri.path(),
@@ -312,6 +330,9 @@ async fn pipeline(
         body: &body,
         region: &verified.region,
     };
+    if *route == Route::GetCallerIdentity {
+        return get_caller_identity(&ctx).map(Outcome::Xml);
+    }
     let (status, value) = match route {
         Route::TestInvokeMethod(key) => resources::test_invoke_method(&ctx, key, seq).await?,
         _ => dispatch(&ctx, route)?,
@@ -420,12 +441,33 @@ fn dispatch(ctx: &Ctx<'_>, route: &Route) -> Answer {
         Route::GetTags(arn) => get_tags(ctx, arn),
         Route::TagResource(arn) => tag_resource(ctx, arn),
         Route::UntagResource(arn) => untag_resource(ctx, arn),
+        Route::GetCallerIdentity => Err(AwsError::bad_request("STS is answered separately")),
         Route::Unknown => Err(AwsError::new(
             404,
             "UnknownOperationException",
             "No operation of this API matches the request's method and path",
         )),
     }
+}
+
+// ---------------------------------------------------------------------------
+// STS
+
+fn get_caller_identity(ctx: &Ctx<'_>) -> Result<String, AwsError> {
+    let form = parse_query(std::str::from_utf8(ctx.body).ok());
+    let action = form
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.as_str());
+    if action != Some("GetCallerIdentity") {
+        return Err(AwsError::bad_request(format!(
+            "Could not find operation {} for version 2011-06-15; the emulator's STS answers \
+             GetCallerIdentity only",
+            action.unwrap_or("(none)")
+        )));
+    }
+    let key = &ctx.emu.config().access_key;
+    Ok(sts::caller_identity(crate::ACCOUNT_ID, key))
 }
 
 // ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ mod model;
 mod persist;
 mod server;
 pub mod sigv4;
+mod sts;
 pub mod testing;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,9 @@ use control::Control;
 
 /// Default certificate validity: 365 days, like AWS.
 pub const DEFAULT_CERT_VALIDITY_SECS: u64 = 365 * 86_400;
+/// The account the emulator's one IAM user belongs to (GetCallerIdentity).
+pub const ACCOUNT_ID: &str = "000000000000";
+
 /// The region of objects created without a signed request (the admin API and
 /// [`Emulator::generate_certificate`]), and of state files written before regions
 /// were kept apart.

@@ -232,8 +232,30 @@ fn hmac_sign(key: &[u8], data: &[u8]) -> Vec<u8> {
     hmac::sign(&key, data).as_ref().to_vec()
 }
 
-/// Verifies the SigV4 `Authorization` header of a request.
+/// Verifies the SigV4 `Authorization` header of an API Gateway request.
 pub fn verify(
+    creds: &Credentials<'_>,
+    method: &Method,
+    raw_path: &str,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Verified, AwsError> {
+    verify_for(
+        "apigateway",
+        creds,
+        method,
+        raw_path,
+        raw_query,
+        headers,
+        body,
+    )
+}
+
+/// Verifies the SigV4 `Authorization` header of a request to `service`
+/// (the credential scope's service name: `apigateway`, `sts`).
+pub fn verify_for(
+    service: &str,
     creds: &Credentials<'_>,
     method: &Method,
     raw_path: &str,
@@ -265,12 +287,12 @@ pub fn verify(
             auth.date
         )));
     }
-    if auth.service != "apigateway" {
+    if auth.service != service {
         return Err(AwsError::new(
             403,
             "InvalidSignatureException",
             format!(
-                "Credential should be scoped to correct service: 'apigateway'. (Got '{}'.)",
+                "Credential should be scoped to correct service: '{service}'. (Got '{}'.)",
                 auth.service
             ),
         ));

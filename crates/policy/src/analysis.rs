@@ -638,10 +638,15 @@ pub fn owner_of(r: &Resource, keys: &[String]) -> Owner {
     if let Some(found) = tags.as_ref().and_then(find) {
         return Owner::Yes(found);
     }
-    // tags_all adds the provider's default_tags (AWS provider only).
-    match (r.kind, after.field("tags_all")) {
-        (Kind::AwsCertificate | Kind::AwsStage, Field::Unknown) => Owner::Unknown,
-        (Kind::AwsCertificate | Kind::AwsStage, _) => match after.string_map("tags_all") {
+    // tags_all adds the provider's default_tags: always in the AWS provider,
+    // and in apigw_rotating_client_certificate where the provider version
+    // has it (older states have no tags_all, and only tags count).
+    let all = after.field("tags_all");
+    let has_all = matches!(r.kind, Kind::AwsCertificate | Kind::AwsStage)
+        || (r.kind == Kind::RotatingCertificate && all != Field::Null);
+    match (has_all, all) {
+        (true, Field::Unknown) => Owner::Unknown,
+        (true, _) => match after.string_map("tags_all") {
             Some(all) => find(&all).map(Owner::Yes).unwrap_or(Owner::No),
             None => Owner::Unknown,
         },

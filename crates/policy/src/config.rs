@@ -55,6 +55,12 @@ overlap_min = "1d"
 # reason = "Retired with the legacy API in December; rotation would break partner pinning."
 # expires = "2026-12-31"
 
+[scan]
+# apigw-policy scan: client certificates allowed per region (APIGW009), and the fewest free
+# slots before a region is flagged.
+quota_per_region = 60
+min_headroom = 10
+
 # Base of SARIF helpUri links (each rule adds #apigw001 ...); a relative reference by default.
 # help_uri = "docs/policy-rules.md"
 "#;
@@ -68,6 +74,14 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleSettings>,
     pub exceptions: Vec<Exception>,
     pub help_uri: String,
+    pub scan: ScanConfig,
+}
+
+/// `[scan]`: the quota facts of `apigw-policy scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanConfig {
+    pub quota_per_region: usize,
+    pub min_headroom: usize,
 }
 
 /// An accepted finding: a rule on matching addresses, with a reason, until a date.
@@ -162,6 +176,10 @@ impl Default for Config {
             rules: BTreeMap::new(),
             exceptions: Vec::new(),
             help_uri: DEFAULT_HELP_URI.to_string(),
+            scan: ScanConfig {
+                quota_per_region: crate::scan::DEFAULT_QUOTA,
+                min_headroom: 10,
+            },
         }
     }
 }
@@ -228,6 +246,14 @@ struct RawConfig {
     rules: Option<BTreeMap<String, RawRule>>,
     exceptions: Option<Vec<RawException>>,
     help_uri: Option<String>,
+    scan: Option<RawScan>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScan {
+    quota_per_region: Option<usize>,
+    min_headroom: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -418,6 +444,18 @@ impl RawConfig {
             rules,
             exceptions,
             help_uri: self.help_uri.unwrap_or(defaults.help_uri),
+            scan: ScanConfig {
+                quota_per_region: self
+                    .scan
+                    .as_ref()
+                    .and_then(|s| s.quota_per_region)
+                    .unwrap_or(defaults.scan.quota_per_region),
+                min_headroom: self
+                    .scan
+                    .as_ref()
+                    .and_then(|s| s.min_headroom)
+                    .unwrap_or(defaults.scan.min_headroom),
+            },
         })
     }
 }

@@ -68,6 +68,22 @@ Once expired it stops applying, and the finding says so.\n\n\
 findings present in it as known (SARIF `baselineState` `unchanged`) and fails only on new ones. A \
 fingerprint is the rule, the resource address and the certificate ID (`APIGW001:addr:id`), so a \
 rotated certificate is a new finding; SARIF carries it as `partialFingerprints`.\n\n\
+## Live scans\n\n\
+`apigw-policy scan` reads the live inventory (client certificates with tags, REST APIs, stages \
+with tags) of each `--region` (repeatable; `--all-regions`; default: the AWS configuration's \
+region) through the AWS API, read-only, with the credential chain and endpoint settings the \
+provider uses (`--profile`, `--endpoint` or `AWS_ENDPOINT_URL_API_GATEWAY` / `AWS_ENDPOINT_URL`). \
+Calls go through a client-side rate limit (`--rate-limit`, default 10 per second) and throttled \
+calls back off and retry; progress goes to stderr (`--quiet` silences it). Resources are named by \
+ARN, so exceptions can match `arn:aws:apigateway:eu-west-1::/clientcertificates/*`. It applies \
+APIGW001 (to certificates a stage presents), APIGW004, APIGW005 and APIGW007, plus APIGW008 \
+(unused certificates) and APIGW009 (quota headroom), with the same formats, baselines and exit \
+codes as `check`; the KPIs add unused certificates and, per region, certificates, stages and \
+headroom against the quota.\n\n\
+```sh\n\
+apigw-policy scan --region eu-west-1 --region us-east-1 --format html > certificates.html\n\
+apigw-policy scan --all-regions --profile audit --format sarif > apigw-live.sarif\n\
+```\n\n\
 ## Reports\n\n\
 - `text`: findings grouped by severity; each names the resource address, the certificate, its \
 dates, the problem and the fix; then a summary and the KPIs.\n\
@@ -76,6 +92,9 @@ dates, the problem and the fix; then a summary and the KPIs.\n\
 `certificate_id`, `certificate_address`, `expiration_date`, `rotation_due_date`, `days_left`, \
 `attribute`, `value`, `fingerprint`, `suppressed`, `expired_exception`, `message`, `fix`; absent \
 fields are omitted).\n\
+- `html`: one self-contained page (no scripts, no external resources): the KPIs, a timeline \
+(inline SVG) with one row per certificate from creation to expiry, its rotation window shaded, \
+\"now\" marked and rows with findings highlighted, and the findings.\n\
 - `sarif`: SARIF 2.1.0; each result points at the checked file and names the resource as a \
 logical location; `security-severity` is set for code-scanning dashboards; rules carry help text \
 and `helpUri` (`help_uri` in the configuration, default `docs/policy-rules.md`, plus the rule's \

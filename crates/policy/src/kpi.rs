@@ -33,6 +33,23 @@ pub struct Kpi {
     /// count.
     #[serde(default)]
     pub unreadable: usize,
+    /// Live scans: certificates no stage presents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused: Option<usize>,
+    /// Live scans: per region, certificates against the quota.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionKpi>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionKpi {
+    pub region: String,
+    pub certificates: usize,
+    pub stages: usize,
+    pub unused: usize,
+    pub quota: usize,
+    /// `quota - certificates` (0 at or above the quota).
+    pub headroom: usize,
 }
 
 impl Kpi {
@@ -48,6 +65,8 @@ impl Kpi {
             with_owner: 0,
             owner_share: 1.0,
             unreadable: a.unreadable.len(),
+            unused: None,
+            regions: Vec::new(),
         };
         for c in &a.certificates {
             if matches!(c.owner, Owner::Yes(_)) {
@@ -79,6 +98,24 @@ impl Kpi {
             k.owner_share = k.with_owner as f64 / k.certificates as f64;
         }
         k
+    }
+}
+
+impl Kpi {
+    pub fn add_live(&mut self, live: &crate::scan::LiveFacts) {
+        self.unused = Some(live.regions.iter().map(|r| r.unused.len()).sum());
+        self.regions = live
+            .regions
+            .iter()
+            .map(|r| RegionKpi {
+                region: r.region.clone(),
+                certificates: r.certificates,
+                stages: r.stages,
+                unused: r.unused.len(),
+                quota: r.quota,
+                headroom: r.quota.saturating_sub(r.certificates),
+            })
+            .collect();
     }
 }
 

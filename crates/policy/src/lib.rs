@@ -16,6 +16,7 @@ pub mod input;
 pub mod kpi;
 pub mod report;
 pub mod rules;
+pub mod scan;
 pub mod severity;
 pub mod synth;
 pub mod timestamp;
@@ -34,17 +35,60 @@ use kpi::Kpi;
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub kpi: Kpi,
+    /// Every certificate judged, for the HTML timeline.
+    pub certificates: Vec<CertificateSummary>,
+}
+
+/// One certificate as the timeline shows it (unix seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificateSummary {
+    /// `address`, or `address (slot)` for a rotating resource.
+    pub label: String,
+    pub address: String,
+    pub id: Option<String>,
+    pub created: Option<i64>,
+    pub expires: Option<i64>,
+    /// The rotation window in seconds (the resource's own, or `expiry.rotate_before`).
+    pub rotate_before: u64,
 }
 
 /// Runs the enabled rules, applies the configured exceptions and computes the KPIs as
 /// of `now` (unix seconds).
 pub fn evaluate(doc: &Document, config: &Config, now: i64) -> Outcome {
+    evaluate_with(doc, config, now, None)
+}
+
+/// [`evaluate`] for a live inventory: the scan-only rules run and the KPIs include
+/// unused certificates and quota headroom per region.
+pub fn evaluate_with(
+    doc: &Document,
+    config: &Config,
+    now: i64,
+    live: Option<&scan::LiveFacts>,
+) -> Outcome {
     let analysis = Analysis::new(doc, now, &config.owner_tag_keys);
-    let mut findings = rules::run(&analysis, config);
+    let mut findings = rules::run(&analysis, config, live);
     apply_exceptions(&mut findings, config, now);
+    let mut kpi = Kpi::compute(&analysis, config.expiry.rotate_before);
+    if let Some(live) = live {
+        kpi.add_live(live);
+    }
+    let certificates = analysis
+        .certificates
+        .iter()
+        .map(|c| CertificateSummary {
+            label: c.label(),
+            address: c.resource.address.clone(),
+            id: c.id.known().map(str::to_string),
+            created: c.created,
+            expires: c.expiration,
+            rotate_before: c.rotate_before.unwrap_or(config.expiry.rotate_before),
+        })
+        .collect();
     Outcome {
         findings,
-        kpi: Kpi::compute(&analysis, config.expiry.rotate_before),
+        kpi,
+        certificates,
     }
 }
 

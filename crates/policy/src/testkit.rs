@@ -110,6 +110,7 @@ pub fn run_with(rule: &RuleDef, doc: &Document, config: &Config) -> Vec<Finding>
     (rule.check)(&Context {
         analysis: &analysis,
         config,
+        live: None,
     })
 }
 

@@ -446,6 +446,79 @@ fn a_baseline_run_passes_on_known_findings_and_fails_on_a_new_one() {
     );
 }
 
+#[test]
+fn html_report_is_one_page_with_the_kpis_and_one_timeline_mark_per_certificate() {
+    let out = run(&[
+        "check",
+        fixture("aws-provider-plan-modules-big-bang.json")
+            .to_str()
+            .expect("path"),
+        "--format",
+        "html",
+        "--now",
+        &now(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let page = String::from_utf8(out.stdout).expect("utf-8");
+    // Self-contained: no scripts, no external resources.
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+    for banned in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!page.contains(banned), "{banned} in the page");
+    }
+    let (code, r) = json_report(&fixture("aws-provider-state-9-days.json"), &[]);
+    assert_eq!(code, 1);
+    let state = run(&[
+        "check",
+        fixture("aws-provider-state-9-days.json")
+            .to_str()
+            .expect("path"),
+        "--format",
+        "html",
+        "--now",
+        &now(),
+    ]);
+    let page = String::from_utf8(state.stdout).expect("utf-8");
+    let svg_start = page
+        .find("<svg class=\"timeline\"")
+        .expect("an inline SVG timeline");
+    let svg = &page[svg_start..page[svg_start..].find("</svg>").expect("closed") + svg_start];
+    let marks = svg.matches("<g class=\"certificate").count();
+    assert_eq!(marks, r.kpi.certificates, "one row per certificate");
+    assert_eq!(
+        svg.matches("class=\"window\"").count(),
+        marks,
+        "each window shaded"
+    );
+    assert_eq!(svg.matches("class=\"now\"").count(), 1, "now marked once");
+    let id = r.findings[0]
+        .certificate_id
+        .as_deref()
+        .expect("certificate");
+    assert!(
+        svg.contains(&format!("<g class=\"certificate has-finding\" data-address=\"{}\" data-certificate=\"{id}\" data-findings=\"APIGW001\">", r.findings[0].address)),
+        "{svg}"
+    );
+    for (key, value) in [
+        ("certificates", r.kpi.certificates.to_string()),
+        ("under_30_days", r.kpi.under_30_days.to_string()),
+        ("expired", r.kpi.expired.to_string()),
+        ("due", r.kpi.due.to_string()),
+    ] {
+        assert!(
+            page.contains(&format!("<tr data-kpi=\"{key}\"><th>"))
+                && page.contains(&format!("</th><td>{value}</td></tr>")),
+            "KPI {key} = {value}"
+        );
+    }
+    assert!(page.contains(
+        "<tr data-kpi=\"owner_share\"><th>With an owner tag</th><td>1 of 1 (100%)</td></tr>"
+    ));
+    assert_eq!(
+        page.matches("<tr class=\"finding ").count(),
+        r.findings.len()
+    );
+}
+
 #[derive(Deserialize)]
 struct Sarif {
     #[serde(rename = "$schema")]
@@ -550,7 +623,8 @@ fn sarif_report_is_sarif_2_1_0_with_rules_and_results() {
     assert_eq!(
         ids,
         [
-            "APIGW001", "APIGW002", "APIGW003", "APIGW004", "APIGW005", "APIGW006", "APIGW007"
+            "APIGW001", "APIGW002", "APIGW003", "APIGW004", "APIGW005", "APIGW006", "APIGW007",
+            "APIGW008", "APIGW009"
         ]
     );
     assert_eq!(

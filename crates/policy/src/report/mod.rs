@@ -6,6 +6,7 @@ use crate::Outcome;
 use crate::input::Document;
 use crate::severity::Severity;
 
+pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -16,6 +17,7 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    Html,
 }
 
 /// Facts about the checked input, shown in every report.
@@ -65,6 +67,7 @@ impl Report<'_> {
             Format::Text => text::render(self),
             Format::Json => json::render(self),
             Format::Sarif => sarif::render(self),
+            Format::Html => html::render(self),
         }
     }
 

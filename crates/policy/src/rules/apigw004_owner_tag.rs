@@ -15,10 +15,11 @@ pub const RULE: RuleDef = RuleDef {
 `apigw_rotating_client_certificate`) or stage (`aws_api_gateway_stage`) has no owner tag after the \
 plan, so nobody is told when it needs rotating. The tag keys are `owner_tag_keys` in the \
 configuration (default `owner`, `team`; matched case-insensitively, the value must not be empty). \
-For AWS provider resources `tags_all` counts, so provider `default_tags` satisfy the rule; when \
-`tags_all` is unknown until apply the rule stays quiet.",
+`tags_all` counts (AWS provider resources, and `apigw_rotating_client_certificate` with the \
+apigw provider's `default_tags`), so provider default tags satisfy the rule; when `tags_all` is \
+unknown until apply the rule stays quiet.",
     fix: "Add an owner tag, e.g. tags = { owner = \"team-payments\" }, or set it once in the AWS \
-provider's default_tags.",
+provider's default_tags (the AWS or the apigw provider).",
     check,
 };
 
@@ -138,5 +139,23 @@ mod tests {
             &["id", "tags_all", "expiration_date"],
         );
         assert_eq!(run(&RULE, &plan.doc()), vec![]);
+    }
+
+    #[test]
+    fn rotating_certificates_count_the_apigw_providers_default_tags() {
+        const R: &str = "apigw_rotating_client_certificate.api";
+        let mut v = untagged(rotating(("c2", 300), None));
+        v["tags_all"] = json!({"env": "prod", "team": "edge"});
+        assert_eq!(run(&RULE, &Plan::new().unchanged(R, v).doc()), vec![]);
+
+        // A state written before tags_all existed: tags alone decide.
+        let mut v = untagged(rotating(("c2", 300), None));
+        v.as_object_mut().map(|o| o.remove("tags_all"));
+        assert_eq!(run(&RULE, &Plan::new().unchanged(R, v).doc()).len(), 1);
+
+        let mut v = rotating(("c2", 300), None);
+        v["tags"] = json!({"team": "edge"});
+        v.as_object_mut().map(|o| o.remove("tags_all"));
+        assert_eq!(run(&RULE, &Plan::new().unchanged(R, v).doc()), vec![]);
     }
 }

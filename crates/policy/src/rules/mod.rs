@@ -4,6 +4,7 @@
 use crate::analysis::Analysis;
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::scan::LiveFacts;
 use crate::severity::Severity;
 
 pub mod apigw001_expiry;
@@ -13,11 +14,15 @@ pub mod apigw004_owner_tag;
 pub mod apigw005_stage_without_certificate;
 pub mod apigw006_rotation_bounds;
 pub mod apigw007_unreadable_value;
+pub mod apigw008_unused_certificate;
+pub mod apigw009_quota_headroom;
 
 /// What a rule gets to look at.
 pub struct Context<'a, 'd> {
     pub analysis: &'a Analysis<'d>,
     pub config: &'a Config,
+    /// Set by `apigw-policy scan`: what only a live inventory knows.
+    pub live: Option<&'a LiveFacts>,
 }
 
 /// A rule's definition: the single source of its documentation.
@@ -42,6 +47,8 @@ pub const ALL: &[&RuleDef] = &[
     &apigw005_stage_without_certificate::RULE,
     &apigw006_rotation_bounds::RULE,
     &apigw007_unreadable_value::RULE,
+    &apigw008_unused_certificate::RULE,
+    &apigw009_quota_headroom::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleDef> {
@@ -50,14 +57,29 @@ pub fn find(id: &str) -> Option<&'static RuleDef> {
 
 /// Runs every enabled rule, applies configured severities, and sorts the findings
 /// most serious first.
-pub fn run(analysis: &Analysis, config: &Config) -> Vec<Finding> {
-    let ctx = Context { analysis, config };
+pub fn run(analysis: &Analysis, config: &Config, live: Option<&LiveFacts>) -> Vec<Finding> {
+    let ctx = Context {
+        analysis,
+        config,
+        live,
+    };
     let mut findings = Vec::new();
     for rule in ALL {
         if !config.rule_enabled(rule.id) {
             continue;
         }
         let mut found = (rule.check)(&ctx);
+        // Live, an unused certificate expiring breaks nothing: APIGW008 reports it.
+        if let Some(live) = live
+            && rule.id == apigw001_expiry::RULE.id
+        {
+            found.retain(|f| {
+                !live
+                    .regions
+                    .iter()
+                    .any(|r| r.unused.iter().any(|(a, _)| *a == f.address))
+            });
+        }
         if let Some(severity) = config.rule_severity(rule.id) {
             for f in &mut found {
                 f.severity = severity;
