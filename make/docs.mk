@@ -12,6 +12,7 @@ POLICY_RULES_CMD = $(if $(wildcard crates/policy/src/main.rs crates/policy/src/b
 ## generate: regenerate docs/ from schemas, templates/ and examples/
 generate:
 	$(DOCGEN) --root . --out docs
+	mkdir -p docs/guides && cp templates/guides/*.md docs/guides/
 ifneq ($(POLICY_RULES_CMD),)
 	$(POLICY_RULES_CMD) > docs/policy-rules.md.tmp && mv docs/policy-rules.md.tmp docs/policy-rules.md
 endif
@@ -20,6 +21,7 @@ endif
 docs-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp" "$$tmp.diff"' EXIT && \
 	$(DOCGEN) --root . --out "$$tmp" && \
+	mkdir -p "$$tmp/guides" && cp templates/guides/*.md "$$tmp/guides/" && \
 	$(if $(POLICY_RULES_CMD),$(POLICY_RULES_CMD) > "$$tmp/policy-rules.md" &&) \
 	if ! diff -ru docs "$$tmp" > "$$tmp.diff" 2>&1; then \
 		cat "$$tmp.diff" >&2; rm -f "$$tmp.diff"; \

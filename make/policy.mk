@@ -7,3 +7,11 @@ bench-policy:
 	crates/policy/bench.sh
 
 bench-all: bench-policy
+
+.PHONY: bench-scan
+
+## bench-scan: apigw-policy scan of one region with 60 certificates and 200 stages (calls, wall time)
+bench-scan:
+	crates/policy/bench-scan.sh
+
+bench: bench-scan

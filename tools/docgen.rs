@@ -18,7 +18,8 @@
 //! A page may be overridden by `templates/<kind>/<name>.md.tmpl`. Templates
 //! understand these placeholders:
 //! `{{ .Name }}`, `{{ .Type }}`, `{{ .Description }}`, `{{ .Summary }}`,
-//! `{{ .SchemaMarkdown }}`, `{{ .ExampleFile }}`, `{{ .ImportFile }}` and
+//! `{{ .SchemaMarkdown }}`, `{{ .ExampleFile }}`, `{{ .ImportFile }}`,
+//! `{{ .ImportBlock }}` and
 //! `{{ tffile "relative/path.tf" }}` (a fenced HCL block with the file's text).
 
 use std::collections::BTreeMap;
@@ -301,6 +302,11 @@ fn eval_placeholder(
             .as_deref()
             .map(|s| fenced("shell", s))
             .ok_or_else(|| unavailable("no import.sh for this page"))?,
+        ".ImportBlock" => data
+            .import_block
+            .as_deref()
+            .map(|s| fenced("terraform", s))
+            .ok_or_else(|| unavailable("no import.tf for this page"))?,
         _ => {
             if let Some(arg) = expr.strip_prefix("tffile") {
                 let rel = arg.trim().trim_matches('"');
@@ -311,7 +317,7 @@ fn eval_placeholder(
             } else {
                 return Err(unavailable(
                     "unknown placeholder (known: .Name .Type .Description .Summary \
-                     .SchemaMarkdown .ExampleFile .ImportFile, tffile \"PATH\")",
+                     .SchemaMarkdown .ExampleFile .ImportFile .ImportBlock, tffile \"PATH\")",
                 ));
             }
         }

@@ -54,11 +54,9 @@ impl Slot {
     }
 }
 
-/// Provider defaults of `apigw_rotating_client_certificate` (DESIGN §4), used when a
-/// plan carries null for the argument.
-pub const DEFAULT_ROTATE_BEFORE: &str = "60d";
-pub const DEFAULT_OVERLAP: &str = "7d";
-pub const DEFAULT_PROMOTE_AFTER: &str = "0s";
+/// Provider defaults of `apigw_rotating_client_certificate`, used when a plan
+/// carries null for the argument.
+pub use rotation::{DEFAULT_OVERLAP, DEFAULT_PROMOTE_AFTER, DEFAULT_ROTATE_BEFORE};
 
 /// Whether a resource carries an owner tag.
 #[derive(Debug, Clone, PartialEq, Eq)]

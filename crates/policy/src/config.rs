@@ -1,6 +1,6 @@
 //! The TOML configuration file (`--config FILE`).
 //!
-//! Every key is optional; [`EXAMPLE`] shows each one with its default. Unknown keys
+//! Every key is optional; [`example`] shows each one with its default. Unknown keys
 //! and unknown rule IDs are errors, so a typo never silently turns a check off.
 
 use std::collections::BTreeMap;
@@ -13,7 +13,11 @@ use crate::severity::Severity;
 
 /// A commented configuration file with every default, used in the docs and by
 /// `apigw-policy config`.
-pub const EXAMPLE: &str = r#"# apigw-policy configuration. Every key is optional; the values shown are the defaults.
+pub fn example() -> String {
+    EXAMPLE.replace("{rotate_before}", rotation::DEFAULT_ROTATE_BEFORE)
+}
+
+const EXAMPLE: &str = r#"# apigw-policy configuration. Every key is optional; the values shown are the defaults.
 
 # Findings at or above this severity make `apigw-policy check` exit 1 (--fail-on overrides it).
 fail_on = "low"
@@ -24,7 +28,7 @@ owner_tag_keys = ["owner", "team"]
 [expiry]
 # Rotation window for certificates that carry none of their own
 # (aws_api_gateway_client_certificate). apigw_rotating_client_certificate uses its rotate_before.
-rotate_before = "60d"
+rotate_before = "{rotate_before}"
 # APIGW001 severity as expiry nears: due -> low, inside `window` -> medium,
 # inside `high` -> high, inside `critical` (or expired) -> critical.
 window = "30d"
@@ -161,7 +165,7 @@ impl Default for Config {
             fail_on: Severity::Low,
             owner_tag_keys: vec!["owner".to_string(), "team".to_string()],
             expiry: Expiry {
-                rotate_before: 60 * DAY,
+                rotate_before: rotation::Policy::default().rotate_before,
                 window: 30 * DAY,
                 high: 14 * DAY,
                 critical: 7 * DAY,
@@ -467,7 +471,7 @@ mod tests {
     #[test]
     fn the_example_file_is_the_defaults() {
         assert_eq!(
-            Config::parse(EXAMPLE, "example").expect("parses"),
+            Config::parse(&example(), "example").expect("parses"),
             Config::default()
         );
         assert_eq!(

@@ -103,7 +103,7 @@ anchor).\n\n\
 `--config FILE` reads a TOML file. Every key is optional; unknown keys and rule IDs are errors. \
 With the defaults:\n\n```toml\n",
     );
-    o.push_str(config::EXAMPLE);
+    o.push_str(&config::example());
     o.push_str(
         "```\n\n## As a conftest plugin\n\n\
 `crates/policy/plugin.yaml` makes it a conftest plugin (`apigw-policy` must be on `PATH`):\n\n\
@@ -126,6 +126,6 @@ mod tests {
             assert!(md.contains(&format!("## {}\n", r.id)), "{}", r.id);
             assert!(md.contains(r.fix));
         }
-        assert!(md.contains(config::EXAMPLE));
+        assert!(md.contains(&config::example()));
     }
 }

@@ -140,7 +140,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Config => {
-            write_stdout(config::EXAMPLE)?;
+            write_stdout(&config::example())?;
             Ok(0)
         }
         Command::Check { file, judge } => {

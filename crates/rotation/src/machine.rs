@@ -7,11 +7,15 @@
 //! time and returns the ordered [`Step`]s that bring the series forward, each
 //! with the sentence a person reads in the plan.
 //!
-//! The checks run in the order retire → promote → rotate; the steps run in
-//! the order generate → promote → retire, so nothing is ever deleted before
-//! its successor exists. At most one of "promote" and "generate" happens per
+//! The checks run in the order retire → promote → rotate. The steps run in
+//! the order [`decide`] returns, the only place that orders an apply: a
+//! retirement that frees a slot this apply refills first (its certificate
+//! has not been current since the last switch), then generate or promote,
+//! then any other retirement, so nothing in use is deleted before its
+//! successor exists. At most one of "promote" and "generate" happens per
 //! apply: a certificate that has just become current is never replaced in the
 //! same run, which keeps every plan a single, readable step of the sequence.
+//! [`crate::Run`] performs them one by one and records what each did.
 //!
 //! `decide` is a pure function of its inputs. The provider calls it with the
 //! time of the resource's last refresh (not the time of the call), so the plan
@@ -19,7 +23,8 @@
 //! same even when a boundary passes in between; see the provider resource.
 
 use crate::due::{days_until, format_days, is_due, is_expired, rotation_due_date};
-use crate::duration::format_duration;
+use crate::duration::{format_duration, parse_duration};
+use crate::series::{Action, Certificate, Outcome, Series};
 use crate::timestamp::{format_date, format_rfc3339};
 
 /// A certificate as the state machine needs it.
@@ -91,14 +96,23 @@ pub struct Policy {
     pub overlap: u64,
 }
 
+/// Default of `rotate_before`: the rotation window opens this long before
+/// the current certificate expires.
+pub const DEFAULT_ROTATE_BEFORE: &str = "60d";
+/// Default of `promote_after`: a new certificate becomes current at once.
+pub const DEFAULT_PROMOTE_AFTER: &str = "0s";
+/// Default of `overlap`: the previous certificate stays trusted this long.
+pub const DEFAULT_OVERLAP: &str = "7d";
+
 impl Default for Policy {
-    /// The resource's defaults: rotate 60 days before expiry, promote at
-    /// once, keep the previous certificate for 7 days.
+    /// [`DEFAULT_ROTATE_BEFORE`], [`DEFAULT_PROMOTE_AFTER`], [`DEFAULT_OVERLAP`].
     fn default() -> Self {
+        // The constants are valid durations (tested below).
+        let secs = |text| parse_duration(text).unwrap_or_default();
         Policy {
-            rotate_before: 60 * 86_400,
-            promote_after: 0,
-            overlap: 7 * 86_400,
+            rotate_before: secs(DEFAULT_ROTATE_BEFORE),
+            promote_after: secs(DEFAULT_PROMOTE_AFTER),
+            overlap: secs(DEFAULT_OVERLAP),
         }
     }
 }
@@ -185,8 +199,11 @@ pub enum RetireReason {
     /// The previous certificate's overlap has ended.
     OverlapEnded,
     /// A promotion or rotation needs the previous slot; the occupant has not
-    /// been used by any stage since the last switch.
+    /// been used by any stage since the last switch. For a pending
+    /// certificate: it expired before it could be promoted and is replaced.
     SlotNeeded,
+    /// The resource is destroyed.
+    Destroyed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -202,6 +219,13 @@ pub enum Step {
         slot: Slot,
         id: String,
         reason: RetireReason,
+        /// A later step of the same apply refills this slot, so this
+        /// retirement runs before it: done after, a failed delete would leave
+        /// two certificates for one slot and one of them unrecorded. It is
+        /// safe early because the certificate has not been current since the
+        /// last switch (a pending one never was).
+        #[serde(default)]
+        frees_slot: bool,
     },
 }
 
@@ -226,9 +250,6 @@ pub enum Planned {
 }
 
 impl Planned {
-    fn from(c: &Option<Cert>) -> Planned {
-        c.clone().map_or(Planned::Empty, Planned::Existing)
-    }
     pub fn is_empty(&self) -> bool {
         matches!(self, Planned::Empty)
     }
@@ -251,13 +272,7 @@ impl Layout {
     /// "pending" when a pending certificate exists, else "overlap" when a
     /// previous one exists, else "stable".
     pub fn phase(&self) -> &'static str {
-        if !self.pending.is_empty() {
-            "pending"
-        } else if !self.previous.is_empty() {
-            "overlap"
-        } else {
-            "stable"
-        }
+        crate::series::phase(!self.pending.is_empty(), !self.previous.is_empty())
     }
 }
 
@@ -266,7 +281,9 @@ impl Layout {
 pub struct Decision {
     /// The time the decision was made for.
     pub at: i64,
-    /// Steps in execution order: generate → promote → retire.
+    /// Steps in execution order: a retirement that frees a slot for this
+    /// apply's new occupant, then generate or promote, then any other
+    /// retirement.
     pub steps: Vec<Explained>,
     pub layout: Layout,
 }
@@ -334,79 +351,62 @@ pub fn decide(now: i64, facts: &Facts, policy: &Policy) -> Decision {
         (r, _, _) => r,
     };
 
-    let mut layout = Layout {
-        pending: Planned::from(&facts.pending),
-        current: Planned::from(&facts.current),
-        previous: Planned::from(&facts.previous),
-        previous_refilled: false,
-        current_changed: false,
-    };
-    let mut steps: Vec<Step> = Vec::new();
-    let mut retired: Vec<Step> = Vec::new();
-    let mut previous_retired = false;
-
-    if retire_due && let Some(prev) = &facts.previous {
-        retired.push(Step::Retire {
-            slot: Slot::Previous,
-            id: prev.id.clone(),
-            reason: RetireReason::OverlapEnded,
-        });
-        layout.previous = Planned::Empty;
-        previous_retired = true;
-    }
-
-    // Moves the old current into previous, retiring a previous that is still
-    // there.
-    let mut shift_current_to_previous = |layout: &mut Layout, retired: &mut Vec<Step>| {
-        if let Some(old) = &facts.current {
-            if let (Some(prev), false) = (&facts.previous, previous_retired) {
-                retired.push(Step::Retire {
-                    slot: Slot::Previous,
-                    id: prev.id.clone(),
-                    reason: RetireReason::SlotNeeded,
-                });
-                previous_retired = true;
-            }
-            layout.previous = Planned::Existing(old.clone());
-            layout.previous_refilled = true;
-        }
-    };
-
+    // The steps, and which slot each retirement frees for a later step.
+    let mut main: Option<Step> = None;
+    let mut refills_previous = false;
     if let Some(p) = promote {
-        steps.push(Step::Promote { id: p.id.clone() });
-        shift_current_to_previous(&mut layout, &mut retired);
-        layout.current = Planned::Existing(p.clone());
-        layout.pending = Planned::Empty;
-        layout.current_changed = true;
+        main = Some(Step::Promote { id: p.id.clone() });
+        refills_previous = facts.current.is_some();
     } else if let Some(reason) = rotate_reason {
-        let no_usable_current = usable_current.is_none();
-        let into = if policy.promote_after == 0 || no_usable_current {
+        let into = if policy.promote_after == 0 || usable_current.is_none() {
             Slot::Current
         } else {
             Slot::Pending
         };
-        if let Some(p) = pending_expired {
-            retired.push(Step::Retire {
-                slot: Slot::Pending,
-                id: p.id.clone(),
-                reason: RetireReason::SlotNeeded,
-            });
-        }
-        steps.push(Step::Generate {
-            into,
-            reason: reason.clone(),
+        refills_previous = into == Slot::Current && facts.current.is_some();
+        main = Some(Step::Generate { into, reason });
+    }
+
+    let mut first: Vec<Step> = Vec::new();
+    let mut last: Vec<Step> = Vec::new();
+    if let (Some(p), Some(_)) = (pending_expired, &main) {
+        // Replaced by this apply's new certificate.
+        first.push(Step::Retire {
+            slot: Slot::Pending,
+            id: p.id.clone(),
+            reason: RetireReason::SlotNeeded,
+            frees_slot: true,
         });
-        if into == Slot::Current {
-            shift_current_to_previous(&mut layout, &mut retired);
-            layout.current = Planned::New;
-            layout.current_changed = true;
-            layout.pending = Planned::Empty;
+    }
+    if let Some(prev) = &facts.previous {
+        let reason = if retire_due {
+            Some(RetireReason::OverlapEnded)
+        } else if refills_previous {
+            Some(RetireReason::SlotNeeded)
         } else {
-            layout.pending = Planned::New;
+            None
+        };
+        if let Some(reason) = reason {
+            let step = Step::Retire {
+                slot: Slot::Previous,
+                id: prev.id.clone(),
+                reason,
+                frees_slot: refills_previous,
+            };
+            if refills_previous {
+                first.push(step);
+            } else {
+                last.push(step);
+            }
         }
     }
-    steps.extend(retired);
+    // Execution order (DECISIONS.md, "Apply order"): a retirement that frees
+    // a slot this apply refills runs first, so a failed delete can never
+    // leave two certificates for one slot; then generate or promote; then any
+    // other retirement, so nothing is deleted before its successor exists.
+    let steps: Vec<Step> = first.into_iter().chain(main).chain(last).collect();
 
+    let layout = Layout::of(facts, &steps, now, policy);
     let explained = steps
         .into_iter()
         .map(|step| explain(now, facts, policy, &layout, step))
@@ -415,6 +415,66 @@ pub fn decide(now: i64, facts: &Facts, policy: &Policy) -> Decision {
         at: now,
         steps: explained,
         layout,
+    }
+}
+
+impl Layout {
+    /// The slots after `steps` ran, by the same transitions an apply records
+    /// ([`Series::record`]); a generated certificate is [`Planned::New`].
+    fn of(facts: &Facts, steps: &[Step], now: i64, policy: &Policy) -> Layout {
+        let existing = |c: &Option<Cert>| c.clone().map(Planned::Existing);
+        let mut series = Series {
+            pending: existing(&facts.pending),
+            current: existing(&facts.current),
+            previous: existing(&facts.previous),
+            previous_retire_after: facts.previous_retire_after,
+            promoted_date: None,
+        };
+        for step in steps {
+            let outcome = match step {
+                Step::Generate { .. } => Outcome::Generated(Planned::New),
+                _ => Outcome::Done,
+            };
+            series.record(&Action::Step(step.clone()), outcome, now, policy.overlap);
+        }
+        let id = |p: &Option<Planned>| match p {
+            Some(Planned::Existing(c)) => Some(c.id.clone()),
+            _ => None,
+        };
+        let changed = |after: &Option<Planned>, before: &Option<Cert>| match after {
+            Some(Planned::New) => true,
+            Some(_) => id(after) != before.as_ref().map(|c| c.id.clone()),
+            None => false,
+        };
+        Layout {
+            previous_refilled: changed(&series.previous, &facts.previous),
+            current_changed: changed(&series.current, &facts.current),
+            pending: series.pending.unwrap_or(Planned::Empty),
+            current: series.current.unwrap_or(Planned::Empty),
+            previous: series.previous.unwrap_or(Planned::Empty),
+        }
+    }
+}
+
+/// A planned slot's certificate is known by ID only when it exists already.
+impl Certificate for Planned {
+    fn id(&self) -> &str {
+        match self {
+            Planned::Existing(c) => &c.id,
+            _ => "",
+        }
+    }
+    fn created(&self) -> i64 {
+        match self {
+            Planned::Existing(c) => c.created,
+            _ => 0,
+        }
+    }
+    fn expires(&self) -> i64 {
+        match self {
+            Planned::Existing(c) => c.expires,
+            _ => 0,
+        }
     }
 }
 
@@ -623,7 +683,9 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                 format!("Pending certificate {id} becomes current. {why}{old} {next}"),
             )
         }
-        Step::Retire { slot, id, reason } => {
+        Step::Retire {
+            slot, id, reason, ..
+        } => {
             let cert = [&facts.pending, &facts.current, &facts.previous]
                 .into_iter()
                 .flatten()
@@ -637,6 +699,7 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                         .previous_retire_after
                         .map_or_else(|| "an unknown date".to_string(), format_rfc3339)
                 ),
+                (RetireReason::Destroyed, _) => "The resource is destroyed.".to_string(),
                 (RetireReason::SlotNeeded, Slot::Pending) => {
                     "It expired before it could be promoted and is replaced.".to_string()
                 }
@@ -687,8 +750,14 @@ mod tests {
             .map(|e| match &e.step {
                 Step::Generate { into, reason } => format!("generate:{}:{reason:?}", into.name()),
                 Step::Promote { id } => format!("promote:{id}"),
-                Step::Retire { slot, id, reason } => {
-                    format!("retire:{}:{id}:{reason:?}", slot.name())
+                Step::Retire {
+                    slot,
+                    id,
+                    reason,
+                    frees_slot,
+                } => {
+                    let first = if *frees_slot { ":frees" } else { "" };
+                    format!("retire:{}:{id}:{reason:?}{first}", slot.name())
                 }
             })
             .collect()
@@ -834,8 +903,9 @@ mod tests {
     }
 
     #[test]
-    fn execution_order_is_generate_promote_then_retire() {
-        // Rotation due while a previous certificate's overlap also ended.
+    fn a_retirement_freeing_the_previous_slot_runs_first() {
+        // Rotation due while a previous certificate's overlap also ended: the
+        // rotation moves b into the previous slot, so a leaves it first.
         let facts = Facts {
             current: Some(cert("b", T0)),
             previous: Some(cert("a", T0 - YEAR)),
@@ -845,7 +915,10 @@ mod tests {
         let d = decide(T0 + 310 * DAY, &facts, &Policy::default());
         assert_eq!(
             kinds(&d),
-            ["generate:current:Due", "retire:previous:a:OverlapEnded"]
+            [
+                "retire:previous:a:OverlapEnded:frees",
+                "generate:current:Due"
+            ]
         );
         assert_eq!(d.layout.previous, Planned::Existing(cert("b", T0)));
 
@@ -858,7 +931,43 @@ mod tests {
             ..Policy::default()
         };
         let d = decide(T0 + 310 * DAY, &facts, &policy);
-        assert_eq!(kinds(&d), ["promote:c", "retire:previous:a:OverlapEnded"]);
+        assert_eq!(
+            kinds(&d),
+            ["retire:previous:a:OverlapEnded:frees", "promote:c"]
+        );
+    }
+
+    #[test]
+    fn a_retirement_nothing_refills_runs_last() {
+        // The current certificate is gone: its replacement does not move
+        // anything into the previous slot, so the replacement comes first.
+        let facts = Facts {
+            previous: Some(cert("a", T0 - YEAR)),
+            previous_retire_after: Some(T0 - DAY),
+            vanished: vec![(Slot::Current, "b".into())],
+            ..Facts::default()
+        };
+        let d = decide(T0, &facts, &Policy::default());
+        assert_eq!(
+            kinds(&d),
+            ["generate:current:Missing", "retire:previous:a:OverlapEnded"]
+        );
+        // A rotation into pending leaves the previous slot alone as well.
+        let facts = Facts {
+            current: Some(cert("b", T0)),
+            previous: Some(cert("a", T0 - YEAR)),
+            previous_retire_after: Some(T0 + DAY),
+            ..Facts::default()
+        };
+        let policy = Policy {
+            promote_after: DAY as u64,
+            ..Policy::default()
+        };
+        let d = decide(T0 + 310 * DAY, &facts, &policy);
+        assert_eq!(
+            kinds(&d),
+            ["generate:pending:Due", "retire:previous:a:OverlapEnded"]
+        );
     }
 
     #[test]
@@ -872,10 +981,10 @@ mod tests {
         let d = decide(T0 + 310 * DAY, &facts, &Policy::default());
         assert_eq!(
             kinds(&d),
-            ["generate:current:Due", "retire:previous:a:SlotNeeded"]
+            ["retire:previous:a:SlotNeeded:frees", "generate:current:Due"]
         );
         assert!(
-            d.steps[1]
+            d.steps[0]
                 .detail
                 .contains("moves another certificate into the previous slot")
         );
@@ -885,7 +994,10 @@ mod tests {
             ..facts
         };
         let d = decide(T0 + 310 * DAY, &facts, &Policy::default());
-        assert_eq!(kinds(&d), ["promote:c", "retire:previous:a:SlotNeeded"]);
+        assert_eq!(
+            kinds(&d),
+            ["retire:previous:a:SlotNeeded:frees", "promote:c"]
+        );
     }
 
     #[test]
@@ -955,7 +1067,7 @@ mod tests {
         let d = decide(T0 + YEAR, &facts, &policy);
         assert_eq!(
             kinds(&d),
-            ["generate:pending:Due", "retire:pending:n:SlotNeeded"]
+            ["retire:pending:n:SlotNeeded:frees", "generate:pending:Due"]
         );
     }
 
@@ -1038,6 +1150,23 @@ mod tests {
             seen = n;
         }
         assert_eq!(seen, 2);
+    }
+
+    #[test]
+    fn defaults_are_valid_durations() {
+        for text in [
+            DEFAULT_ROTATE_BEFORE,
+            DEFAULT_PROMOTE_AFTER,
+            DEFAULT_OVERLAP,
+        ] {
+            assert!(parse_duration(text).is_ok(), "{text}");
+        }
+        let p = Policy::default();
+        assert_eq!(
+            (p.rotate_before, p.promote_after, p.overlap),
+            (60 * DAY as u64, 0, 7 * DAY as u64)
+        );
+        assert!(p.validate(Some(YEAR as u64)).is_empty());
     }
 
     #[test]

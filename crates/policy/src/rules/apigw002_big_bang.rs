@@ -25,7 +25,9 @@ every backend trusts the new certificate. This is what `aws_api_gateway_client_c
     fix: "Keep the old certificate alive after the switch: use apigw_rotating_client_certificate \
 (overlap keeps the previous certificate trusted and alive; promote_after gives external trust \
 stores time), or split the change: create the new certificate, add it to every backend trust \
-store, switch the stages in a later apply, and delete the old one only after a soak.",
+store, switch the stages in a later apply, and delete the old one only after a soak. If the \
+replacement comes only from renaming the resource, add a `moved` block (from = the old address, \
+to = the new one) so Terraform keeps the certificate.",
     check,
 };
 
