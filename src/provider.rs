@@ -10,64 +10,34 @@
 //! or data source, so an unreachable API endpoint surfaces there, naming
 //! `endpoint` and the URL.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::apigw::{self, AssumeRole, Settings};
+use crate::clock::Clock;
+use crate::context::Context;
 use tfplugin::{
     Attribute, AttributePath, Block, DataSource, Diagnostic, Diagnostics, Function, NestedBlock,
     Nesting, Resource, Schema, Type, Value,
 };
 
-/// State shared by every resource, data source and function of one provider process.
-#[derive(Clone, Default)]
-pub struct Shared {
-    client: Arc<RwLock<Option<apigw::Client>>>,
-}
-
-impl Shared {
-    /// The API Gateway client; an error diagnostic before ConfigureProvider.
-    pub fn client(&self) -> Result<apigw::Client, Diagnostic> {
-        self.client
-            .read()
-            .ok()
-            .and_then(|c| c.clone())
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    "Provider not configured",
-                    "The apigw provider was used before Terraform configured it, so there is \
-                     no API Gateway client yet. This is a bug in the provider or in the \
-                     program driving it; Terraform always configures a provider first.",
-                )
-            })
-    }
-
-    /// Installs the client (ConfigureProvider; tests).
-    pub fn set_client(&self, client: apigw::Client) {
-        if let Ok(mut slot) = self.client.write() {
-            *slot = Some(client);
-        }
-    }
-
-    /// The single clock read of the provider.
-    pub fn now(&self) -> i64 {
-        crate::clock::now()
-    }
-}
-
 pub struct ApigwProvider {
-    shared: Shared,
+    context: Context,
 }
 
+/// The provider on the wall clock (offset by `APIGW_CLOCK_OFFSET`).
 pub fn new() -> ApigwProvider {
-    ApigwProvider {
-        shared: Shared::default(),
-    }
+    with_context(Context::default())
+}
+
+/// The provider on a given context (tests: a fixed clock).
+pub fn with_context(context: Context) -> ApigwProvider {
+    ApigwProvider { context }
 }
 
 impl ApigwProvider {
-    pub fn shared(&self) -> &Shared {
-        &self.shared
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 }
 
@@ -80,11 +50,11 @@ impl tfplugin::Provider for ApigwProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![
             crate::resources::rotating_client_certificate::RotatingClientCertificate::new(
-                self.shared.clone(),
+                self.context.clone(),
             ),
             Arc::new(
                 crate::resources::stage_client_certificate::StageClientCertificate::new(
-                    self.shared.clone(),
+                    self.context.clone(),
                 ),
             ),
         ]
@@ -92,7 +62,7 @@ impl tfplugin::Provider for ApigwProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(
-            crate::data_sources::client_certificates::ClientCertificates::new(self.shared.clone()),
+            crate::data_sources::client_certificates::ClientCertificates::new(self.context.clone()),
         )]
     }
 
@@ -105,7 +75,7 @@ impl tfplugin::Provider for ApigwProvider {
     }
 
     async fn configure(&self, config: &Value) -> Diagnostics {
-        let clock = clock_diagnostics();
+        let clock = clock_diagnostics(self.context.clock());
         if tfplugin::diag::has_errors(&clock) {
             return clock;
         }
@@ -131,10 +101,10 @@ impl tfplugin::Provider for ApigwProvider {
         if !problems.is_empty() {
             return problems;
         }
-        match apigw::Client::connect(settings).await {
+        match apigw::Client::connect(settings, self.context.clock().clone()).await {
             Ok(client) => {
                 tracing::debug!(settings = ?client.settings(), "provider configured");
-                self.shared.set_client(client);
+                self.context.set_client(client);
                 clock
             }
             Err(e) => vec![connect_diagnostic(&e)],
@@ -233,8 +203,8 @@ fn unknown_settings(config: &Value) -> Diagnostics {
 /// An error for a malformed `APIGW_CLOCK_OFFSET`, a warning while one is in
 /// effect: every rotation decision of this run is made at a time that has not
 /// come yet.
-fn clock_diagnostics() -> Diagnostics {
-    match crate::clock::offset() {
+fn clock_diagnostics(clock: &Clock) -> Diagnostics {
+    match clock.offset() {
         Ok(0) => Vec::new(),
         Ok(secs) => vec![Diagnostic::warning(
             "Provider clock runs ahead of the wall clock",
@@ -242,7 +212,7 @@ fn clock_diagnostics() -> Diagnostics {
                 "{} is set: every rotation decision of this run is made as of {} ({} from \
                  now). Use it to rehearse future plans; unset it before applying for real.",
                 crate::clock::OFFSET_ENV,
-                rotation::format_rfc3339(crate::clock::now()),
+                rotation::format_rfc3339(clock.now()),
                 rotation::format_duration(secs),
             ),
         )],
@@ -1633,8 +1603,8 @@ mod tests {
 
     #[test]
     fn client_before_configure_is_a_diagnostic() {
-        let shared = Shared::default();
-        let d = shared.client().expect_err("not configured");
+        let context = Context::default();
+        let d = context.client().expect_err("not configured");
         assert_eq!(d.summary, "Provider not configured");
     }
 }

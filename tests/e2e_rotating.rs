@@ -8,10 +8,10 @@ mod common;
 mod seed_api;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use common::{Emulator, Plan, Tf};
 use serde_json::Value;
+use terraform_provider_apigw::clock::OFFSET_ENV;
 
 const ADDR: &str = "apigw_rotating_client_certificate.main";
 const DAY: i64 = 86_400;
@@ -70,21 +70,25 @@ fn assert_consistent(emu: &Emulator, tf: &Tf) {
     );
 }
 
-/// Blocks until an `overlap` of `secs` counted from the current certificate's
-/// promotion has ended on the provider's clock (whole seconds), so a plan made
-/// now retires the previous certificate however fast the machine is.
-fn wait_out_overlap(tf: &Tf, secs: i64) {
-    // The state records when the overlap ends; it began `overlap` earlier.
-    let st = state(tf);
-    let retire_after = s(&st["previous_retire_after"]);
-    let retire_after = rotation::parse_rfc3339(&retire_after)
-        .unwrap_or_else(|e| panic!("previous_retire_after {retire_after:?}: {e}"));
-    let overlap = rotation::parse_duration(&s(&st["overlap"]))
-        .unwrap_or_else(|e| panic!("overlap {:?}: {e}", st["overlap"]));
-    let promoted = retire_after - i64::try_from(overlap).unwrap_or(i64::MAX);
-    while terraform_provider_apigw::clock::now() <= promoted + secs {
-        std::thread::sleep(Duration::from_millis(200));
-    }
+/// Runs the provider's clock past an `overlap` of `secs` counted from the
+/// current certificate's promotion (which happened before now), so the next
+/// plan retires the previous certificate without waiting. Every plan warns
+/// while the offset is set; [`clock_back`] ends it.
+fn skip_overlap(tf: &mut Tf, secs: u64) {
+    // The overlap ends at previous_retire_after, at most `secs` from now.
+    let retire_after = s(&state(tf)["previous_retire_after"]);
+    assert!(
+        rotation::parse_rfc3339(&retire_after).is_ok(),
+        "previous_retire_after {retire_after:?} is a timestamp"
+    );
+    tf.set_env(
+        OFFSET_ENV,
+        &rotation::format_duration(secs.saturating_add(1)),
+    );
+}
+
+fn clock_back(tf: &mut Tf) {
+    tf.set_env(OFFSET_ENV, "");
 }
 
 fn warnings_text(plan: &Plan) -> String {
@@ -197,7 +201,7 @@ impl Sdk {
 
 #[test]
 fn create_rotate_on_expiry_window_then_retire_after_overlap() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     let plan = tf.plan_json();
     assert_eq!(plan.actions(ADDR), ["create"]);
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
@@ -243,7 +247,10 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     let warnings = plan.warnings();
     assert_eq!(warnings.len(), 1, "{}", warnings_text(&plan));
     let detail = s(&warnings[0]["detail"]);
-    assert_eq!(warnings[0]["summary"], "Client certificate rotation due");
+    assert_eq!(
+        warnings[0]["summary"],
+        format!("Client certificate {first} due for rotation").as_str()
+    );
     for needle in [
         format!("Current certificate {first}"),
         "54 days left".to_string(),
@@ -276,23 +283,23 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     assert_consistent(&emu, &tf);
     assert_empty_and_silent(&tf.plan_json());
 
-    // 3. The overlap ends (shortened here rather than waiting seven days):
-    //    the plan retires the previous certificate and says so.
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    // 3. The overlap ends (seven days later on the provider's clock): the
+    //    plan retires the previous certificate and says so.
+    skip_overlap(&mut tf, 7 * DAY as u64);
     let plan = tf.plan_json();
     assert_eq!(plan.actions(ADDR), ["update"]);
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
     assert_eq!(plan.after(ADDR, "phase"), "stable");
     let text = warnings_text(&plan);
     assert!(
-        text.contains("Retiring the previous client certificate"),
+        text.contains(&format!("Retiring previous client certificate {first}")),
         "{text}"
     );
     assert!(text.contains(&format!("certificate {first}")), "{text}");
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![second.clone()]);
     assert_consistent(&emu, &tf);
+    clock_back(&mut tf);
     assert_empty_and_silent(&tf.plan_json());
 
     tf.destroy();
@@ -306,7 +313,7 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
 
 #[test]
 fn promote_after_takes_three_applies() {
-    let (emu, tf) = setup("promote_after = \"1h\"\n  overlap = \"3s\"");
+    let (emu, mut tf) = setup("promote_after = \"1h\"\n  overlap = \"3s\"");
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
     emu.age(310 * DAY);
@@ -336,7 +343,9 @@ fn promote_after_takes_three_applies() {
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
     assert_eq!(plan.after(ADDR, "pending_certificate_id"), Value::Null);
     assert_eq!(plan.after(ADDR, "phase"), "overlap");
-    assert!(warnings_text(&plan).contains("Promoting the pending client certificate"));
+    assert!(
+        warnings_text(&plan).contains(&format!("Promoting pending client certificate {pending}"))
+    );
     tf.apply();
     let st = state(&tf);
     assert_eq!(st["current_certificate_id"], pending.as_str());
@@ -344,10 +353,12 @@ fn promote_after_takes_three_applies() {
     assert_consistent(&emu, &tf);
 
     // Apply 3: after the (short) overlap, retirement.
-    wait_out_overlap(&tf, 3);
+    skip_overlap(&mut tf, 3);
     let plan = tf.plan_json();
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
-    assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
+    assert!(
+        warnings_text(&plan).contains(&format!("Retiring previous client certificate {first}"))
+    );
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![pending]);
     assert_consistent(&emu, &tf);
@@ -481,8 +492,8 @@ fn changing_rotation_triggers_rotates() {
 // ------------------------------------------------------------------ 8
 
 #[test]
-fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
-    let (emu, tf) = setup("");
+fn retirement_waits_while_a_stage_presents_the_previous_certificate() {
+    let (emu, mut tf) = setup("");
     let sdk = Sdk::new(&emu);
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
@@ -491,39 +502,138 @@ fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
     tf.apply();
     let second = s(&state(&tf)["current_certificate_id"]);
 
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
-    let before = state(&tf);
-    let out = tf.apply_result();
+    // The overlap has ended but the stage still presents the first
+    // certificate: the plan keeps it and says why; the apply succeeds.
+    skip_overlap(&mut tf, 7 * DAY as u64);
+    let plan = tf.plan_json();
     assert!(
-        !out.status.success(),
-        "apply must fail while the stage uses {first}"
+        plan.is_empty(),
+        "nothing is retired while the stage presents it"
     );
-    let text = stderr(&out);
-    assert!(text.contains("Client Certificate Still In Use"), "{text}");
-    assert!(text.contains("payments-api"), "{text}");
-    assert!(text.contains("\"prod\""), "{text}");
-    assert!(text.contains(&api), "{text}");
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Retirement of client certificate {first} waits for its stages"
+        )),
+        "{text}"
+    );
+    for needle in ["payments-api", "\"prod\"", api.as_str(), second.as_str()] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(!text.contains("retire_guard = false"), "{text}");
+    let out = tf.apply_result();
+    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(emu.certificate_ids().len(), 2, "nothing was deleted");
-    let after = state(&tf);
-    assert_eq!(
-        after["previous_certificate_id"],
-        before["previous_certificate_id"]
-    );
-    assert_eq!(after["current_certificate_id"], second.as_str());
     assert_consistent(&emu, &tf);
 
+    // A stage that moves onto the certificate after the plan looked: the
+    // saved plan retires it, retire_guard refuses at apply, naming the
+    // stage, and never advises switching itself off.
+    sdk.switch_stage(&api, &second);
+    tf.run_ok(&["plan", "-input=false", "-out=tfplan"]);
+    sdk.switch_stage(&api, &first);
+    let out = tf.run(&["apply", "-input=false", "-no-color", "tfplan"]);
+    assert!(!out.status.success(), "retire_guard refuses");
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!("Client certificate {first} still in use")),
+        "{text}"
+    );
+    for needle in ["payments-api", "\"prod\"", api.as_str()] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(!text.contains("retire_guard = false"), "{text}");
+    assert_eq!(emu.certificate_ids().len(), 2, "nothing was deleted");
+    assert_eq!(state(&tf)["previous_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+
+    // Once the stage moves, the next apply retires it.
     sdk.switch_stage(&api, &second);
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![second]);
     assert_consistent(&emu, &tf);
 }
 
+#[test]
+fn destroy_plans_say_they_delete_the_series_at_once() {
+    let (emu, tf) = setup("");
+    let sdk = Sdk::new(&emu);
+    let create = tf.plan_json();
+    assert!(
+        create.warnings().is_empty(),
+        "a plain create says nothing: {}",
+        warnings_text(&create)
+    );
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    // (A -replace plans the replacement as a create: Terraform does not ask
+    // the provider to plan its destroy, so only destroy plans can say it.)
+    let plan = tf.plan_json_with(&["-destroy"]);
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Destroying client certificate series {first} deletes {first} at once"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("rotation_triggers"), "{text}");
+    let api = sdk.api_with_stage("payments-api", &first);
+    let plan = tf.plan_json_with(&["-destroy"]);
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Client certificate {first} is still presented by a stage"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&api) && text.contains("\"prod\""), "{text}");
+}
+
+#[test]
+fn maps_with_unknown_elements_plan_and_apply_on_create_and_update() {
+    let (emu, tf) = setup("");
+    let config = |value: &str| {
+        format!(
+            "resource \"terraform_data\" \"d\" {{\n  input = \"{value}\"\n}}\n{}",
+            resource(
+                "tags              = { team = terraform_data.d.output }\n  \
+                 rotation_triggers = { r = terraform_data.d.output }"
+            )
+        )
+    };
+    // Create: both maps hold an element known only after apply.
+    tf.write("main.tf", &config("one"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["create"]);
+    tf.apply();
+    let st = state(&tf);
+    let first = s(&st["current_certificate_id"]);
+    assert_eq!(st["tags"]["team"], "one");
+    assert_eq!(st["rotation_triggers"]["r"], "one");
+    assert_consistent(&emu, &tf);
+
+    // Update: the element changes value, unknown until terraform_data is
+    // replaced. The plan defers the decision; the apply rotates, because
+    // the trigger's value changed.
+    tf.write("main.tf", &config("two"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    tf.apply();
+    let st = state(&tf);
+    assert_ne!(s(&st["current_certificate_id"]), first, "rotated");
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_eq!(st["tags"]["team"], "two");
+    assert_eq!(st["rotation_triggers"]["r"], "two");
+    assert_consistent(&emu, &tf);
+    assert!(tf.plan_json().is_empty(), "converged");
+}
+
 // ------------------------------------------------------------------ 9
 
 #[test]
 fn injected_faults_never_orphan_or_lose_a_certificate() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
     emu.age(310 * DAY);
@@ -554,8 +664,7 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
     assert_consistent(&emu, &tf);
 
     // Deletion fails: the new certificate stays recorded, the old one stays.
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    skip_overlap(&mut tf, 7 * DAY as u64);
     apply_failing_to_delete(&emu, &tf, &first, &second);
 
     // Once the API recovers, the retirement completes.
@@ -569,15 +678,14 @@ fn injected_faults_never_orphan_or_lose_a_certificate() {
 /// the previous slot, so a failed delete leaves both where they were.
 #[test]
 fn a_failed_retirement_in_a_rotating_apply_loses_nothing() {
-    let (emu, tf) = setup("");
+    let (emu, mut tf) = setup("");
     tf.apply();
     let first = s(&state(&tf)["current_certificate_id"]);
     emu.age(310 * DAY);
     tf.apply();
     let second = s(&state(&tf)["current_certificate_id"]);
 
-    tf.write("main.tf", &resource("overlap = \"1s\""));
-    wait_out_overlap(&tf, 1);
+    skip_overlap(&mut tf, 7 * DAY as u64);
     emu.age(310 * DAY);
     let plan = tf.plan_json();
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
@@ -830,7 +938,7 @@ fn two_hundred_resources_refresh_with_at_most_two_listings() {
 
 #[test]
 fn saved_plan_applies_after_a_boundary_passes() {
-    let (emu, tf) = setup("overlap = \"20s\"");
+    let (emu, mut tf) = setup("overlap = \"20s\"");
     tf.apply();
     emu.age(310 * DAY);
     tf.apply(); // rotation: previous retires 20 s after this apply
@@ -853,12 +961,13 @@ fn saved_plan_applies_after_a_boundary_passes() {
         "the overlap must not have ended before the plan (retire at {retire_after})"
     );
 
-    // Wait until the overlap has ended: a fresh plan would now also retire.
-    let deadline = rotation::parse_rfc3339(&retire_after)
-        .unwrap_or_else(|e| panic!("previous_retire_after {retire_after:?}: {e}"));
-    while terraform_provider_apigw::clock::now() <= deadline + 1 {
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    // The overlap ends before the saved plan is applied (on the provider's
+    // clock): a fresh plan would now also retire.
+    assert!(
+        rotation::parse_rfc3339(&retire_after).is_ok(),
+        "{retire_after:?}"
+    );
+    skip_overlap(&mut tf, 20);
     let out = tf.apply_plan("tfplan");
     assert!(!stderr(&out).contains("inconsistent final plan"));
     let st = state(&tf);
@@ -873,7 +982,9 @@ fn saved_plan_applies_after_a_boundary_passes() {
     // The step that became due appears in the next plan.
     let plan = tf.plan_json();
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
-    assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
+    assert!(
+        warnings_text(&plan).contains(&format!("Retiring previous client certificate {previous}"))
+    );
     tf.apply();
     assert_consistent(&emu, &tf);
 }

@@ -273,7 +273,7 @@ impl Resolved {
         if let Some(c) = cached {
             let fresh = c
                 .expiry()
-                .is_none_or(|at| at > SystemTime::now() + REFRESH_MARGIN);
+                .is_none_or(|at| at > crate::clock::real_time() + REFRESH_MARGIN);
             if fresh {
                 return Ok(c);
             }

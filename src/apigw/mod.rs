@@ -16,6 +16,7 @@ mod profile;
 mod ratelimit;
 pub mod transport;
 
+use crate::clock::Clock;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
@@ -180,6 +181,8 @@ struct Inner {
     /// REST API names learned by any call, for messages that name a stage.
     api_names: StdMutex<HashMap<String, String>>,
     inventory_passes: AtomicU32,
+    /// The provider's clock (for messages about expiry).
+    clock: Clock,
 }
 
 /// Every stage of every REST API, as listed once and then kept current by
@@ -224,6 +227,11 @@ impl Client {
         Self::build(settings, None)
     }
 
+    /// Like [`Client::new`], telling time by `clock` (the provider context's).
+    pub fn with_clock(settings: Settings, clock: Clock) -> Client {
+        Self::build_on(settings, None, clock)
+    }
+
     /// Like [`Client::new`], with fixed credentials instead of the standard chain.
     pub fn with_credentials(
         settings: Settings,
@@ -241,6 +249,14 @@ impl Client {
     }
 
     fn build(settings: Settings, credentials: Option<SharedCredentialsProvider>) -> Client {
+        Self::build_on(settings, credentials, Clock::from_env())
+    }
+
+    fn build_on(
+        settings: Settings,
+        credentials: Option<SharedCredentialsProvider>,
+        clock: Clock,
+    ) -> Client {
         let limiter = Arc::new(RateLimiter::new(
             settings.rate_limit_rps,
             settings.rate_limit_burst,
@@ -255,6 +271,7 @@ impl Client {
                 stages: Mutex::new(None),
                 api_names: StdMutex::new(HashMap::new()),
                 inventory_passes: AtomicU32::new(0),
+                clock,
             }),
         }
     }
@@ -263,13 +280,13 @@ impl Client {
         &self.inner.settings
     }
 
-    /// ConfigureProvider: resolves the credentials once (a failure is
+    /// ConfigureProvider, telling time by `clock`: resolves the credentials once (a failure is
     /// reported here, not on every resource), checks the account with STS
     /// GetCallerIdentity when a guard is set or validation is not skipped,
     /// and returns a client that reuses those credentials. No request is
     /// made when neither guard is set, validation is skipped and the
     /// credentials need no call (keys, a profile with keys, a process).
-    pub async fn connect(settings: Settings) -> Result<Client, ConnectError> {
+    pub async fn connect(settings: Settings, clock: Clock) -> Result<Client, ConnectError> {
         let loaded = load(&settings, None).await;
         let Some(chain) = loaded.credentials.clone() else {
             return Err(ConnectError::Credentials(
@@ -327,7 +344,7 @@ impl Client {
                 return Err(ConnectError::AccountForbidden { account });
             }
         }
-        let client = Self::build(settings, None);
+        let client = Self::build_on(settings, None, clock);
         let sdk = finish(
             &client.inner.settings,
             &loaded,
@@ -528,9 +545,9 @@ impl Client {
     /// Removes the attempt mark from a certificate the caller now holds: a
     /// certificate that still carries one was created by a generation whose
     /// caller never got it (an interrupted apply), and is reported as
-    /// unrecorded ([`Client::unrecorded`]). A failure here leaves the mark,
-    /// which only makes that report over-cautious.
-    async fn confirm(&self, mut cert: Certificate) -> Certificate {
+    /// unrecorded ([`Client::unrecorded`]). A failure here leaves the mark
+    /// until the next refresh of the resource holding it confirms it again.
+    pub async fn confirm(&self, mut cert: Certificate) -> Certificate {
         let sdk = self.sdk().await;
         let arn = certificate_arn(&sdk.region, &cert.id);
         match sdk
@@ -627,7 +644,7 @@ impl Client {
     /// The quota error, with what exists: how many certificates, and which
     /// have expired (the first candidates to delete).
     async fn quota_error(&self, e: ApiError) -> ApiError {
-        let now = crate::clock::now();
+        let now = self.inner.clock.now();
         let Ok(list) = self.list_certificates().await else {
             return e.with_quota(None);
         };
@@ -1125,7 +1142,7 @@ async fn load(s: &Settings, fixed: Option<SharedCredentialsProvider>) -> Loaded 
     .flatten()
     .any(|e| is_loopback(e));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(transport::retry_config(s.max_retries))
+        .retry_config(transport::chain_retry_config(s.max_retries))
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(s.operation_timeout)
@@ -1194,6 +1211,17 @@ fn sts_client(
     if loaded.direct {
         b = b.http_client(transport::https_client(false));
     }
+    // The same budgets as API Gateway: a refused connection or a 5xx ends
+    // after `max_retries`, only throttling waits out the patient budget.
+    // Without them GetCallerIdentity against an endpoint that is down kept
+    // ConfigureProvider busy for minutes before saying so.
+    b = b
+        .retry_config(transport::retry_config(s.max_retries))
+        .retry_partition(transport::retry_partition())
+        .retry_classifier(transport::Throttled429)
+        .interceptor(transport::RetryBudget {
+            max_retries: s.max_retries,
+        });
     aws_sdk_sts::Client::from_conf(b.build())
 }
 
@@ -1221,6 +1249,7 @@ fn finish(
         conf = conf.endpoint_url(endpoint.clone());
     }
     conf = conf
+        .retry_config(transport::retry_config(s.max_retries))
         .http_client(transport::Limited::wrap(
             transport::https_client(!direct),
             limiter,

@@ -838,3 +838,90 @@ fn loopback_endpoints_are_recognised() {
         assert!(!super::is_loopback(url), "{url}");
     }
 }
+
+fn sts_throttled() -> (u16, Vec<(String, String)>, String) {
+    (
+        400,
+        vec![("content-type".to_string(), "text/xml".to_string())],
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>\
+         <Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+            .to_string(),
+    )
+}
+
+fn caller_identity() -> (u16, Vec<(String, String)>, String) {
+    (
+        200,
+        vec![("content-type".to_string(), "text/xml".to_string())],
+        "<GetCallerIdentityResponse><GetCallerIdentityResult>\
+         <Arn>arn:aws:iam::123456789012:user/t</Arn><UserId>AIDA</UserId>\
+         <Account>123456789012</Account></GetCallerIdentityResult>\
+         <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+         </GetCallerIdentityResponse>"
+            .to_string(),
+    )
+}
+
+async fn caller_identity_at(url: &str, max_retries: u32) -> Result<String, String> {
+    let s = Settings {
+        sts_endpoint: Some(url.to_string()),
+        max_retries,
+        ..settings(url)
+    };
+    let keys = SharedCredentialsProvider::new(aws_sdk_apigateway::config::Credentials::new(
+        "AKIDTEST", "secret", None, None, "test",
+    ));
+    let loaded = load(&s, Some(keys.clone())).await;
+    sts_client(&loaded, &s, Some(keys))
+        .get_caller_identity()
+        .send()
+        .await
+        .map(|o| o.account().unwrap_or_default().to_string())
+        .map_err(|e| credentials::chain(&e))
+}
+
+#[tokio::test]
+async fn sts_that_is_down_is_reported_after_max_retries_not_the_throttling_budget() {
+    // Regression: GetCallerIdentity against a refused port took 26 attempts
+    // (minutes of backoff) before ConfigureProvider said anything.
+    let server = FakeServer::start(Arc::new(|_, _, _| {
+        (503, Vec::new(), "<ErrorResponse/>".to_string())
+    }))
+    .await;
+    caller_identity_at(&server.url, 1)
+        .await
+        .expect_err("STS is down");
+    assert_eq!(server.requests().len(), 2, "one try plus max_retries = 1");
+
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let err = caller_identity_at(&format!("http://127.0.0.1:{port}"), 0)
+        .await
+        .expect_err("refused");
+    assert!(err.contains("Connection refused"), "{err}");
+}
+
+#[tokio::test]
+async fn sts_throttling_keeps_the_patient_budget() {
+    let server = FakeServer::start(Arc::new(|_, _, n| {
+        if n < 3 {
+            sts_throttled()
+        } else {
+            caller_identity()
+        }
+    }))
+    .await;
+    let account = caller_identity_at(&server.url, 0)
+        .await
+        .expect("throttling is waited out");
+    assert_eq!(account, "123456789012");
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[test]
+fn the_credential_chain_retries_within_max_retries() {
+    assert_eq!(transport::chain_retry_config(0).max_attempts(), 1);
+    assert_eq!(transport::chain_retry_config(3).max_attempts(), 4);
+}

@@ -58,6 +58,17 @@ pub fn retry_config(max_retries: u32) -> RetryConfig {
         .with_max_backoff(MAX_BACKOFF)
 }
 
+/// The retries of the credential chain's own calls (SSO portal, STS from
+/// the environment's web identity, instance metadata), which cannot carry
+/// [`RetryBudget`]: `max_retries` for every failure, throttling included, so
+/// a sign-in service that is down is reported in seconds.
+pub fn chain_retry_config(max_retries: u32) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(max_retries.saturating_add(1))
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
 /// Without the SDK's shared retry quota: our budgets bound retries per
 /// operation, and a fleet rotation through a busy account would otherwise
 /// drain the quota and fail calls that still had attempts left.

@@ -9,107 +9,121 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::apigw::{Certificate, StageRef};
-use crate::provider::Shared;
+use crate::context::Context;
+use tfplugin::model::Model as _;
 use tfplugin::{
-    Attribute, Block, DataSource, Diagnostic, Diagnostics, NestedAttributes, Schema, StopToken,
-    Type, Value, diag::null_map_elements,
+    Block, DataSource, Diagnostic, Diagnostics, Schema, StopToken, Value, diag::null_map_elements,
 };
 
 pub const TYPE_NAME: &str = "apigw_client_certificates";
-const DEFAULT_ROTATE_BEFORE: &str = "60d";
+use rotation::DEFAULT_ROTATE_BEFORE;
 
 pub struct ClientCertificates {
-    shared: Shared,
+    context: Context,
 }
 
 impl ClientCertificates {
-    pub fn new(shared: Shared) -> Self {
-        ClientCertificates { shared }
+    pub fn new(context: Context) -> Self {
+        ClientCertificates { context }
     }
 }
 
-/// The objects of `certificates`, each field described on its own.
-fn certificate_attributes() -> NestedAttributes {
-    NestedAttributes::list(vec![
-        Attribute::computed(
-            "id",
-            Type::String,
+tfplugin::model! {
+    /// One stage presenting a certificate.
+    #[derive(Clone, Debug, PartialEq)]
+    struct StageUsage {
+        rest_api_id: String = computed("ID of the REST API the stage belongs to."),
+        rest_api_name: String = computed("Name of the REST API the stage belongs to."),
+        stage_name: String = computed("Name of the stage that presents the certificate."),
+    }
+}
+
+tfplugin::model! {
+    /// One object of `certificates`, each field described on its own.
+    #[derive(Clone, Debug, PartialEq)]
+    struct CertificateRow {
+        id: String = computed(
             "ID of the client certificate, the value a stage's `client_certificate_id` holds.",
         ),
-        Attribute::computed(
-            "description",
-            Type::String,
+        description: Option<String> = computed(
             "Description of the certificate; null when it has none.",
         ),
-        Attribute::computed(
-            "tags",
-            Type::Map(Box::new(Type::String)),
+        tags: BTreeMap<String, String> = computed(
             "Tags of the certificate; an empty map when it has none.",
         ),
-        Attribute::computed(
-            "pem",
-            Type::String,
+        pem: String = computed(
             "PEM-encoded public certificate: what a backend trusts to accept the \
              gateway's calls. The private key never leaves API Gateway.",
         ),
-        Attribute::computed(
-            "created_date",
-            Type::String,
+        created_date: String = computed(
             "When API Gateway created the certificate (RFC 3339, UTC).",
         ),
-        Attribute::computed(
-            "expiration_date",
-            Type::String,
-            "When the certificate expires (RFC 3339, UTC).",
-        ),
-        Attribute::computed(
-            "rotation_due_date",
-            Type::String,
+        expiration_date: String = computed("When the certificate expires (RFC 3339, UTC)."),
+        rotation_due_date: String = computed(
             "Start of the rotation window: `expiration_date` minus `rotate_before` \
              (RFC 3339, UTC).",
         ),
-        Attribute::computed(
-            "rotation_due",
-            Type::Bool,
+        rotation_due: bool = computed(
             "True when, as of the read, the certificate is inside its rotation window \
              (at or after `rotation_due_date`), expired certificates included.",
         ),
-        Attribute::computed(
-            "expired",
-            Type::Bool,
+        expired: bool = computed(
             "True when, as of the read, the certificate has expired (at or after \
              `expiration_date`).",
         ),
-        Attribute::computed(
-            "days_until_expiry",
-            Type::Number,
+        days_until_expiry: i64 = computed(
             "Whole days from the read until `expiration_date`, rounded down; negative \
              exactly when `expired` is true (0 means valid, less than a day left).",
         ),
-        Attribute::computed_nested(
-            "stages",
-            NestedAttributes::list(vec![
-                Attribute::computed(
-                    "rest_api_id",
-                    Type::String,
-                    "ID of the REST API the stage belongs to.",
-                ),
-                Attribute::computed(
-                    "rest_api_name",
-                    Type::String,
-                    "Name of the REST API the stage belongs to.",
-                ),
-                Attribute::computed(
-                    "stage_name",
-                    Type::String,
-                    "Name of the stage that presents the certificate.",
-                ),
-            ]),
+        stages: Option<Vec<StageUsage>> = computed(
             "REST API stages that present the certificate, ordered by API name, API ID \
              and stage name. Null unless `include_stage_usage` is true; an empty list \
              when no stage uses the certificate.",
         ),
-    ])
+    }
+}
+
+tfplugin::model! {
+    /// The data source's configuration and state.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    struct Inventory {
+        rotate_before: Option<String> = optional_computed(
+            &format!(
+                "Rotation window: a certificate is due when the read happens at or \
+                 after its expiration minus this duration. Written like `60d`, `36h` \
+                 or `1d12h` (units s, m, h, d). Defaults to `{DEFAULT_ROTATE_BEFORE}`."
+            ),
+        ),
+        tags: Option<BTreeMap<String, String>> = optional(
+            "Only certificates that carry every one of these tags (same key and \
+             value) are returned. Omit it to return all certificates.",
+        ),
+        include_stage_usage: Option<bool> = optional_computed(
+            "When true, each certificate lists the REST API stages that present \
+             it, from one scan of every REST API and its stages per provider \
+             process. Defaults to false, which makes no stage calls.",
+        ),
+        certificates: Option<Vec<CertificateRow>> = computed(
+            "The matching certificates, soonest expiration first.",
+        ),
+        due_certificate_ids: Option<Vec<String>> = computed(
+            "IDs of the matching certificates inside their rotation window, \
+             expired ones included, soonest expiration first.",
+        ),
+        expired_certificate_ids: Option<Vec<String>> = computed(
+            "IDs of the matching certificates that have already expired, soonest \
+             expiration first.",
+        ),
+        orphaned_certificate_ids: Option<Vec<String>> = computed(
+            "IDs of the matching certificates that this provider generated but no \
+             apply received: an apply was interrupted (killed, or its machine \
+             lost) after API Gateway created the certificate. They still carry \
+             the provider's `terraform-provider-apigw:attempt` tag; certificates \
+             created in the last 10 minutes are left out, as their apply may \
+             still be running. No configuration records them: delete them once \
+             no stage presents them.",
+        ),
+    }
 }
 
 #[async_trait::async_trait]
@@ -129,56 +143,7 @@ impl DataSource for ClientCertificates {
                               about certificates that need attention. All certificates come \
                               from one paged listing per provider process."
                     .to_string(),
-                attributes: vec![
-                    Attribute::optional_computed(
-                        "rotate_before",
-                        Type::String,
-                        "Rotation window: a certificate is due when the read happens at or \
-                         after its expiration minus this duration. Written like `60d`, `36h` or \
-                         `1d12h` (units s, m, h, d). Defaults to `60d`.",
-                    ),
-                    Attribute::optional(
-                        "tags",
-                        Type::Map(Box::new(Type::String)),
-                        "Only certificates that carry every one of these tags (same key and \
-                         value) are returned. Omit it to return all certificates.",
-                    ),
-                    Attribute::optional_computed(
-                        "include_stage_usage",
-                        Type::Bool,
-                        "When true, each certificate lists the REST API stages that present \
-                         it, from one scan of every REST API and its stages per provider \
-                         process. Defaults to false, which makes no stage calls.",
-                    ),
-                    Attribute::computed_nested(
-                        "certificates",
-                        certificate_attributes(),
-                        "The matching certificates, soonest expiration first.",
-                    ),
-                    Attribute::computed(
-                        "due_certificate_ids",
-                        Type::List(Box::new(Type::String)),
-                        "IDs of the matching certificates inside their rotation window, \
-                         expired ones included, soonest expiration first.",
-                    ),
-                    Attribute::computed(
-                        "expired_certificate_ids",
-                        Type::List(Box::new(Type::String)),
-                        "IDs of the matching certificates that have already expired, soonest \
-                         expiration first.",
-                    ),
-                    Attribute::computed(
-                        "orphaned_certificate_ids",
-                        Type::List(Box::new(Type::String)),
-                        "IDs of the matching certificates that this provider generated but no \
-                         apply received: an apply was interrupted (killed, or its machine \
-                         lost) after API Gateway created the certificate. They still carry \
-                         the provider's `terraform-provider-apigw:attempt` tag; certificates \
-                         created in the last 10 minutes are left out, as their apply may \
-                         still be running. No configuration records them: delete them once \
-                         no stage presents them.",
-                    ),
-                ],
+                attributes: Inventory::attributes(),
                 blocks: Vec::new(),
                 deprecated: false,
             },
@@ -194,23 +159,26 @@ impl DataSource for ClientCertificates {
     }
 
     async fn read(&self, config: Value, _stop: StopToken) -> (Value, Diagnostics) {
-        let window_text = config
-            .get("rotate_before")
-            .as_str()
-            .unwrap_or(DEFAULT_ROTATE_BEFORE)
-            .to_string();
-        let window = match parse_window(&window_text) {
-            Ok(w) => w,
-            Err(d) => return (Value::Null, vec![d]),
-        };
-        let include_stages = config.get("include_stage_usage").as_bool().unwrap_or(false);
         let nulls = null_map_elements(&config, &["tags"]);
         if !nulls.is_empty() {
             return (Value::Null, nulls);
         }
-        let filter = config.get("tags").as_string_map().unwrap_or_default();
+        let mut inventory = match Inventory::decode(&config) {
+            Ok(i) => i,
+            Err(d) => return (Value::Null, vec![d]),
+        };
+        let window_text = inventory
+            .rotate_before
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ROTATE_BEFORE.to_string());
+        let window = match parse_window(&window_text) {
+            Ok(w) => w,
+            Err(d) => return (Value::Null, vec![d]),
+        };
+        let include_stages = inventory.include_stage_usage.unwrap_or(false);
+        let filter = inventory.tags.clone().unwrap_or_default();
 
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return (Value::Null, vec![d]),
         };
@@ -236,13 +204,12 @@ impl DataSource for ClientCertificates {
         } else {
             None
         };
-        let now = self.shared.now();
+        let now = self.context.now();
         let report = Report::build(&certs, stages.as_deref(), &filter, window, now);
-        let mut state = report.to_value();
-        state.set("rotate_before", Value::string(window_text));
-        state.set("include_stage_usage", Value::Bool(include_stages));
-        state.set("tags", config.get("tags").clone());
-        (state, Vec::new())
+        report.fill(&mut inventory);
+        inventory.rotate_before = Some(window_text);
+        inventory.include_stage_usage = Some(include_stages);
+        (inventory.encode(), Vec::new())
     }
 }
 
@@ -323,66 +290,56 @@ impl Report {
         Report { rows }
     }
 
-    fn to_value(&self) -> Value {
+    /// Sets the computed attributes of the data source.
+    fn fill(&self, inventory: &mut Inventory) {
         let certificates = self
             .rows
             .iter()
-            .map(|r| {
-                Value::object([
-                    ("id", Value::string(&r.cert.id)),
-                    ("description", Value::opt_string(r.cert.description.clone())),
-                    ("tags", Value::string_map(&r.cert.tags)),
-                    ("pem", Value::string(&r.cert.pem)),
-                    (
-                        "created_date",
-                        Value::string(rotation::format_rfc3339(r.cert.created)),
-                    ),
-                    (
-                        "expiration_date",
-                        Value::string(rotation::format_rfc3339(r.cert.expires)),
-                    ),
-                    (
-                        "rotation_due_date",
-                        Value::string(rotation::format_rfc3339(r.due_date)),
-                    ),
-                    ("rotation_due", Value::Bool(r.due)),
-                    ("expired", Value::Bool(r.expired)),
-                    ("days_until_expiry", Value::number(r.days_left)),
-                    (
-                        "stages",
-                        r.stages.as_ref().map_or(Value::Null, |stages| {
-                            Value::List(
-                                stages
-                                    .iter()
-                                    .map(|s| {
-                                        Value::object([
-                                            ("rest_api_id", Value::string(&s.rest_api_id)),
-                                            ("rest_api_name", Value::string(&s.rest_api_name)),
-                                            ("stage_name", Value::string(&s.stage_name)),
-                                        ])
-                                    })
-                                    .collect(),
-                            )
-                        }),
-                    ),
-                ])
+            .map(|r| CertificateRow {
+                id: r.cert.id.clone(),
+                description: r.cert.description.clone(),
+                tags: r.cert.tags.clone(),
+                pem: r.cert.pem.clone(),
+                created_date: rotation::format_rfc3339(r.cert.created),
+                expiration_date: rotation::format_rfc3339(r.cert.expires),
+                rotation_due_date: rotation::format_rfc3339(r.due_date),
+                rotation_due: r.due,
+                expired: r.expired,
+                days_until_expiry: r.days_left,
+                stages: r.stages.as_ref().map(|stages| {
+                    stages
+                        .iter()
+                        .map(|s| StageUsage {
+                            rest_api_id: s.rest_api_id.clone(),
+                            rest_api_name: s.rest_api_name.clone(),
+                            stage_name: s.stage_name.clone(),
+                        })
+                        .collect()
+                }),
             })
             .collect();
         let ids = |pick: fn(&Row) -> bool| {
-            Value::string_list(self.rows.iter().filter(|r| pick(r)).map(|r| &r.cert.id))
+            let picked = self.rows.iter().filter(|r| pick(r));
+            Some(picked.map(|r| r.cert.id.clone()).collect())
         };
-        Value::object([
-            ("certificates", Value::List(certificates)),
-            ("due_certificate_ids", ids(|r| r.due)),
-            ("expired_certificate_ids", ids(|r| r.expired)),
-            ("orphaned_certificate_ids", ids(|r| r.orphaned)),
-        ])
+        inventory.certificates = Some(certificates);
+        inventory.due_certificate_ids = ids(|r| r.due);
+        inventory.expired_certificate_ids = ids(|r| r.expired);
+        inventory.orphaned_certificate_ids = ids(|r| r.orphaned);
+    }
+
+    #[cfg(test)]
+    fn to_value(&self) -> Value {
+        let mut inventory = Inventory::default();
+        self.fill(&mut inventory);
+        inventory.encode()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::{Attribute, Type};
 
     const DAY: i64 = 86_400;
     const NOW: i64 = 1_800_000_000;
@@ -403,7 +360,7 @@ mod tests {
     }
 
     fn window() -> u64 {
-        rotation::parse_duration("60d").expect("60d")
+        rotation::Policy::default().rotate_before
     }
 
     fn ids(v: &Value, attr: &str) -> Vec<String> {
@@ -468,7 +425,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_null_tag_in_the_filter_is_an_error_not_an_empty_filter() {
-        let ds = ClientCertificates::new(Shared::default());
+        let ds = ClientCertificates::new(Context::default());
         let config = Value::object([(
             "tags",
             Value::Map(BTreeMap::from([("team".to_string(), Value::Null)])),
@@ -537,7 +494,7 @@ mod tests {
     }
 
     fn schema() -> Schema {
-        ClientCertificates::new(Shared::default()).schema()
+        ClientCertificates::new(Context::default()).schema()
     }
 
     #[test]

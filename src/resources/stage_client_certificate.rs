@@ -11,7 +11,8 @@
 //! instead of sending it to API Gateway.
 
 use crate::apigw::{ApiError, Certificate, Client, StageRef, TestInvocation, TestInvoke};
-use crate::provider::Shared;
+use crate::context::Context;
+use tfplugin::model::{Field as _, Model as _, Val};
 use tfplugin::{
     ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
     ImportedObject, NestedBlock, Nesting, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
@@ -21,16 +22,57 @@ use tfplugin::{
 pub const TYPE_NAME: &str = "apigw_stage_client_certificate";
 
 pub struct StageClientCertificate {
-    shared: Shared,
+    context: Context,
 }
 
 impl StageClientCertificate {
-    pub fn new(shared: Shared) -> Self {
-        StageClientCertificate { shared }
+    pub fn new(context: Context) -> Self {
+        StageClientCertificate { context }
     }
 }
 
 // ---- schema -------------------------------------------------------------------
+
+tfplugin::model! {
+    /// An attachment as configured, planned and stored: the schema, decoding
+    /// and encoding all come from this one definition.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Attachment {
+        id: Val<String> = computed(
+            "`<rest_api_id>/<stage_name>`, the same form `terraform import` accepts.",
+        ),
+        rest_api_id: Val<String> = required(
+            "ID of the REST API that owns the stage (for example `a1b2c3d4e5`). \
+             Changing it replaces the resource: the old stage is detached (see \
+             `detach_on_destroy`) and the new one attached.",
+            requires_replace(),
+        ),
+        stage_name: Val<String> = required(
+            "Name of the stage (for example `prod`). Changing it replaces the \
+             resource.",
+            requires_replace(),
+        ),
+        client_certificate_id: Val<String> = required(
+            "ID of the client certificate the stage presents to its backends, \
+             usually `apigw_rotating_client_certificate.<name>.current_certificate_id`. \
+             It must exist and must not have expired when the stage is switched to \
+             it. Changes apply in place.",
+        ),
+        detach_on_destroy: Val<bool> = optional_computed(
+            "When true (the default), destroying this resource removes the client \
+             certificate from the stage, so the stage presents none. Only the \
+             certificate this resource recorded is removed: a stage that presents \
+             another one by then (another attachment, or a change made outside \
+             Terraform and not refreshed) is left as it is, with a warning. Set it \
+             to false to leave the stage as it is when this resource is destroyed or \
+             replaced. To rename or move an attachment, use a `moved` block: \
+             otherwise Terraform attaches the new address and detaches the old one \
+             in no fixed order.",
+            default_value(true),
+        ),
+        verify: Value = block("The `verify` block; its schema is `verify_block()`."),
+    }
+}
 
 fn schema() -> Schema {
     Schema {
@@ -48,47 +90,7 @@ fn schema() -> Schema {
                           the backends: in one apply, the backends then trust a new \
                           certificate before the stage presents it."
                 .to_string(),
-            attributes: vec![
-                Attribute::computed(
-                    "id",
-                    Type::String,
-                    "`<rest_api_id>/<stage_name>`, the same form `terraform import` accepts.",
-                ),
-                Attribute::required(
-                    "rest_api_id",
-                    Type::String,
-                    "ID of the REST API that owns the stage (for example `a1b2c3d4e5`). \
-                     Changing it replaces the resource: the old stage is detached (see \
-                     `detach_on_destroy`) and the new one attached.",
-                ),
-                Attribute::required(
-                    "stage_name",
-                    Type::String,
-                    "Name of the stage (for example `prod`). Changing it replaces the \
-                     resource.",
-                ),
-                Attribute::required(
-                    "client_certificate_id",
-                    Type::String,
-                    "ID of the client certificate the stage presents to its backends, \
-                     usually `apigw_rotating_client_certificate.<name>.current_certificate_id`. \
-                     It must exist and must not have expired when the stage is switched to \
-                     it. Changes apply in place.",
-                ),
-                Attribute::optional_computed(
-                    "detach_on_destroy",
-                    Type::Bool,
-                    "When true (the default), destroying this resource removes the client \
-                     certificate from the stage, so the stage presents none. Only the \
-                     certificate this resource recorded is removed: a stage that presents \
-                     another one by then (another attachment, or a change made outside \
-                     Terraform and not refreshed) is left as it is, with a warning. Set it \
-                     to false to leave the stage as it is when this resource is destroyed or \
-                     replaced. To rename or move an attachment, use a `moved` block: \
-                     otherwise Terraform attaches the new address and detaches the old one \
-                     in no fixed order.",
-                ),
-            ],
+            attributes: Attachment::attributes(),
             blocks: vec![NestedBlock {
                 type_name: "verify".to_string(),
                 block: verify_block(),
@@ -293,9 +295,17 @@ fn validate_verify(config: &Value, diags: &mut Diagnostics) {
 // ---- validation ---------------------------------------------------------------
 
 fn validate_config(config: &Value) -> Diagnostics {
+    let typed = match Attachment::decode(config) {
+        Ok(c) => c,
+        Err(d) => return vec![d],
+    };
     let mut diags = Vec::new();
-    for attr in ["rest_api_id", "stage_name", "client_certificate_id"] {
-        if let Some(s) = config.get(attr).as_str()
+    for (attr, value) in [
+        ("rest_api_id", &typed.rest_api_id),
+        ("stage_name", &typed.stage_name),
+        ("client_certificate_id", &typed.client_certificate_id),
+    ] {
+        if let Some(s) = value.known()
             && s.trim().is_empty()
         {
             diags.push(
@@ -307,7 +317,7 @@ fn validate_config(config: &Value) -> Diagnostics {
             );
         }
     }
-    if let Some(stage) = config.get("stage_name").as_str()
+    if let Some(stage) = typed.stage_name.known()
         && stage.contains('/')
     {
         diags.push(
@@ -335,43 +345,75 @@ fn what(attr: &str) -> &'static str {
 
 // ---- plan ---------------------------------------------------------------------
 
+/// Replacement (a new REST API or stage) and the `detach_on_destroy` default
+/// are declared in the schema; what is left is the ID, known at plan time.
 fn plan_change(req: &PlanRequest) -> PlanResponse {
-    let mut planned = req.proposed_new_state.clone();
-    if planned.is_null() {
-        return PlanResponse {
-            planned_state: Value::Null,
-            requires_replace: Vec::new(),
-            planned_private: Vec::new(),
-            diagnostics: Vec::new(),
-        };
-    }
-    if planned.get("detach_on_destroy").is_null() {
-        planned.set("detach_on_destroy", Value::Bool(true));
-    }
-    planned.set(
-        "id",
-        composite_id(planned.get("rest_api_id"), planned.get("stage_name")),
-    );
-    let mut requires_replace = Vec::new();
-    if !req.prior_state.is_null() {
-        for attr in ["rest_api_id", "stage_name"] {
-            if req.prior_state.get(attr) != planned.get(attr) {
-                requires_replace.push(AttributePath::attr(attr));
-            }
-        }
-    }
-    PlanResponse {
-        planned_state: planned,
-        requires_replace,
+    let respond = |planned_state, diagnostics| PlanResponse {
+        planned_state,
+        requires_replace: Vec::new(),
         planned_private: Vec::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
+    };
+    if req.proposed_new_state.is_null() {
+        return respond(Value::Null, Vec::new());
+    }
+    match Attachment::decode(&req.proposed_new_state) {
+        Ok(mut planned) => {
+            planned.id = composite_id(&planned.rest_api_id, &planned.stage_name);
+            let planned = planned.encode();
+            let notes = verify_note(&req.prior_state, &planned)
+                .into_iter()
+                .collect();
+            respond(planned, notes)
+        }
+        Err(d) => respond(req.proposed_new_state.clone(), vec![d]),
     }
 }
 
-fn composite_id(rest_api_id: &Value, stage_name: &Value) -> Value {
-    match (rest_api_id.as_str(), stage_name.as_str()) {
-        (Some(api), Some(stage)) => Value::string(format!("{api}/{stage}")),
-        _ => Value::Unknown,
+/// Says in the plan that a switch (a promotion, a rotation) will first ask the
+/// backend, so the reviewer knows the apply can refuse it.
+fn verify_note(prior: &Value, planned: &Value) -> Option<Diagnostic> {
+    let verify = Verify::from_value(planned)?;
+    // A new REST API or stage is a replacement, not a switch.
+    let stage = planned.get("stage_name").as_str()?;
+    let api = planned.get("rest_api_id").as_str()?;
+    if prior.get("stage_name").as_str() != Some(stage)
+        || prior.get("rest_api_id").as_str() != Some(api)
+    {
+        return None;
+    }
+    let old = prior.get("client_certificate_id").as_str()?;
+    let new = planned.get("client_certificate_id");
+    let new = match new.as_str() {
+        Some(id) if id == old => return None,
+        Some(id) => format!("client certificate \"{id}\""),
+        None if new.is_unknown() => "its new client certificate (known after apply)".to_string(),
+        None => return None,
+    };
+    let statuses = verify
+        .accepted_statuses
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Diagnostic::warning(
+        format!("Switch of stage \"{stage}\" will be verified first"),
+        format!(
+            "Before stage \"{stage}\" of REST API \"{api}\" presents {new} instead of \
+             \"{old}\", the apply calls TestInvokeMethod {} presenting it and switches only \
+             when the backend answers {statuses} (up to {} attempt(s), {} s apart). If it \
+             never does, the apply fails and the stage keeps \"{old}\".",
+            verify.route(),
+            verify.attempts,
+            verify.interval_seconds,
+        ),
+    ))
+}
+
+fn composite_id(rest_api_id: &Val<String>, stage_name: &Val<String>) -> Val<String> {
+    match (rest_api_id.known(), stage_name.known()) {
+        (Some(api), Some(stage)) => Val::Known(format!("{api}/{stage}")),
+        _ => Val::Unknown,
     }
 }
 
@@ -418,10 +460,14 @@ impl Resource for StageClientCertificate {
             private: req.private.clone(),
             diagnostics,
         };
-        let Some(model) = Model::from_value(&req.current_state) else {
+        let Some(model) = Attachment::decode(&req.current_state)
+            .ok()
+            .as_ref()
+            .and_then(Model::of)
+        else {
             return keep(Vec::new());
         };
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return keep(vec![d]),
         };
@@ -437,17 +483,17 @@ impl Resource for StageClientCertificate {
                 diagnostics: Vec::new(),
             },
             Ok(Some(stage)) => {
-                let mut state = req.current_state.clone();
-                state.set(
-                    "client_certificate_id",
-                    Value::opt_string(stage.client_certificate_id),
-                );
-                state.set("id", Value::string(model.id()));
-                if state.get("detach_on_destroy").is_null() {
-                    state.set("detach_on_destroy", Value::Bool(true));
+                let mut state = match Attachment::decode(&req.current_state) {
+                    Ok(s) => s,
+                    Err(d) => return keep(vec![d]),
+                };
+                state.client_certificate_id = stage.client_certificate_id.into();
+                state.id = Val::Known(model.id());
+                if state.detach_on_destroy.is_null() {
+                    state.detach_on_destroy = Val::Known(true);
                 }
                 ReadResponse {
-                    new_state: state,
+                    new_state: state.encode(),
                     private: req.private.clone(),
                     diagnostics: Vec::new(),
                 }
@@ -472,19 +518,21 @@ impl Resource for StageClientCertificate {
             private: req.planned_private.clone(),
             diagnostics,
         };
-        let Some(model) = Model::from_value(&req.planned_state) else {
+        let (planned, prior) = match (
+            Attachment::decode(&req.planned_state),
+            Option::<Attachment>::from_value(&req.prior_state).map_err(|e| e.into_diagnostic()),
+        ) {
+            (Ok(planned), Ok(prior)) => (planned, prior),
+            (Err(d), _) | (_, Err(d)) => return unchanged(vec![d]),
+        };
+        let Some(model) = Model::of(&planned) else {
             return unchanged(vec![Diagnostic::error(
                 "Unknown stage at apply time",
                 "rest_api_id and stage_name must be known when the stage is switched; got an \
                  unknown value. This is a bug in the provider or in Terraform.",
             )]);
         };
-        let Some(certificate_id) = req
-            .planned_state
-            .get("client_certificate_id")
-            .as_str()
-            .map(str::to_string)
-        else {
+        let Some(certificate_id) = planned.client_certificate_id.known().cloned() else {
             return unchanged(vec![
                 Diagnostic::error(
                     "Unknown client certificate at apply time",
@@ -494,12 +542,14 @@ impl Resource for StageClientCertificate {
                 .at("client_certificate_id"),
             ]);
         };
-        let mut new_state = req.planned_state.clone();
-        new_state.set("id", Value::string(model.id()));
+        let mut new_state = planned.clone();
+        new_state.id = Val::Known(model.id());
+        let new_state = new_state.encode();
 
         // Only detach_on_destroy changed: nothing to send to API Gateway.
-        if req.prior_state.get("client_certificate_id").as_str() == Some(certificate_id.as_str())
-            && Model::from_value(&req.prior_state).as_ref() == Some(&model)
+        if let Some(prior) = &prior
+            && prior.client_certificate_id.known() == Some(&certificate_id)
+            && Model::of(prior).as_ref() == Some(&model)
         {
             return ApplyResponse {
                 new_state,
@@ -508,7 +558,7 @@ impl Resource for StageClientCertificate {
             };
         }
 
-        let client = match self.shared.client() {
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return unchanged(vec![d]),
         };
@@ -518,7 +568,7 @@ impl Resource for StageClientCertificate {
                 &client,
                 &model,
                 &certificate_id,
-                self.shared.now(),
+                self.context.now(),
                 verify.as_ref(),
             )
             .await
@@ -534,7 +584,7 @@ impl Resource for StageClientCertificate {
 
     async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {
         let (rest_api_id, stage_name) = parse_import_id(id).map_err(|d| vec![d])?;
-        let client = self.shared.client().map_err(|d| vec![d])?;
+        let client = self.context.client().map_err(|d| vec![d])?;
         let model = Model {
             rest_api_id: rest_api_id.to_string(),
             stage_name: stage_name.to_string(),
@@ -548,18 +598,16 @@ impl Resource for StageClientCertificate {
                 ))]);
             }
         };
-        let state = Value::object([
-            ("id", Value::string(model.id())),
-            ("rest_api_id", Value::string(rest_api_id)),
-            ("stage_name", Value::string(stage_name)),
-            (
-                "client_certificate_id",
-                Value::opt_string(stage.client_certificate_id),
-            ),
-            ("detach_on_destroy", Value::Bool(true)),
-        ]);
+        let state = Attachment {
+            id: Val::Known(model.id()),
+            rest_api_id: Val::Known(model.rest_api_id.clone()),
+            stage_name: Val::Known(model.stage_name.clone()),
+            client_certificate_id: stage.client_certificate_id.into(),
+            detach_on_destroy: Val::Known(true),
+            verify: Value::Null,
+        };
         Ok(vec![ImportedObject {
-            state,
+            state: state.encode(),
             private: Vec::new(),
         }])
     }
@@ -614,18 +662,22 @@ impl StageClientCertificate {
             private: Vec::new(),
             diagnostics,
         };
-        let Some(model) = Model::from_value(prior) else {
-            return done(Vec::new());
-        };
-        if prior.get("detach_on_destroy").as_bool() == Some(false) {
-            return done(Vec::new());
-        }
         let keep = |diagnostics| ApplyResponse {
             new_state: prior.clone(),
             private: Vec::new(),
             diagnostics,
         };
-        let client = match self.shared.client() {
+        let attachment = match Attachment::decode(prior) {
+            Ok(a) => a,
+            Err(d) => return keep(vec![d]),
+        };
+        let Some(model) = Model::of(&attachment) else {
+            return done(Vec::new());
+        };
+        if attachment.detach_on_destroy.known() == Some(&false) {
+            return done(Vec::new());
+        }
+        let client = match self.context.client() {
             Ok(c) => c,
             Err(d) => return keep(vec![d]),
         };
@@ -637,7 +689,7 @@ impl StageClientCertificate {
             Ok(None) => return done(Vec::new()),
             Ok(Some(stage)) => match (
                 stage.client_certificate_id.as_deref(),
-                prior.get("client_certificate_id").as_str(),
+                attachment.client_certificate_id.known().map(String::as_str),
             ) {
                 (None, _) => return done(Vec::new()),
                 (Some(presented), Some(recorded)) if presented != recorded => {
@@ -872,10 +924,11 @@ struct Model {
 }
 
 impl Model {
-    fn from_value(v: &Value) -> Option<Model> {
+    /// The stage of an attachment whose REST API and stage are known.
+    fn of(a: &Attachment) -> Option<Model> {
         Some(Model {
-            rest_api_id: v.get("rest_api_id").as_str()?.to_string(),
-            stage_name: v.get("stage_name").as_str()?.to_string(),
+            rest_api_id: a.rest_api_id.known()?.clone(),
+            stage_name: a.stage_name.known()?.clone(),
         })
     }
 
@@ -887,6 +940,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::AttributePath;
 
     fn config(api: Value, stage: Value, cert: Value) -> Value {
         Value::object([
@@ -898,22 +952,29 @@ mod tests {
         ])
     }
 
-    fn plan(prior: Value, proposed: Value) -> PlanResponse {
-        plan_change(&PlanRequest {
-            prior_state: prior,
-            config: proposed.clone(),
-            proposed_new_state: proposed,
-            prior_private: Vec::new(),
-            stop: StopToken::never(),
-        })
+    /// Plans the way Terraform sees it: the schema's plan modifiers included.
+    async fn plan(prior: Value, proposed: Value) -> PlanResponse {
+        let resource = StageClientCertificate::new(Context::default());
+        tfplugin::plan::plan(
+            &resource,
+            PlanRequest {
+                prior_state: prior,
+                config: proposed.clone(),
+                proposed_new_state: proposed,
+                prior_private: Vec::new(),
+                stop: StopToken::never(),
+            },
+        )
+        .await
     }
 
-    #[test]
-    fn create_plans_composite_id_and_default_detach() {
+    #[tokio::test]
+    async fn create_plans_composite_id_and_default_detach() {
         let p = plan(
             Value::Null,
             config(Value::string("api1"), Value::string("prod"), Value::Unknown),
-        );
+        )
+        .await;
         assert_eq!(p.planned_state.get("id"), &Value::string("api1/prod"));
         assert_eq!(p.planned_state.get("detach_on_destroy"), &Value::Bool(true));
         assert_eq!(
@@ -923,17 +984,18 @@ mod tests {
         assert!(p.requires_replace.is_empty());
     }
 
-    #[test]
-    fn unknown_stage_keeps_id_unknown_not_empty() {
+    #[tokio::test]
+    async fn unknown_stage_keeps_id_unknown_not_empty() {
         let p = plan(
             Value::Null,
             config(Value::Unknown, Value::string("prod"), Value::string("c1")),
-        );
+        )
+        .await;
         assert_eq!(p.planned_state.get("id"), &Value::Unknown);
     }
 
-    #[test]
-    fn changing_api_or_stage_requires_replacement_but_certificate_does_not() {
+    #[tokio::test]
+    async fn changing_api_or_stage_requires_replacement_but_certificate_does_not() {
         let mut prior = config(
             Value::string("api1"),
             Value::string("prod"),
@@ -949,7 +1011,8 @@ mod tests {
                 Value::string("prod"),
                 Value::string("c2"),
             ),
-        );
+        )
+        .await;
         assert!(p.requires_replace.is_empty());
 
         let p = plan(
@@ -959,7 +1022,8 @@ mod tests {
                 Value::string("test"),
                 Value::string("c1"),
             ),
-        );
+        )
+        .await;
         assert_eq!(
             p.requires_replace,
             vec![
@@ -968,6 +1032,74 @@ mod tests {
             ]
         );
         assert_eq!(p.planned_state.get("id"), &Value::string("api2/test"));
+    }
+
+    #[tokio::test]
+    async fn a_plan_that_switches_a_verified_stage_says_the_check_will_run() {
+        let verified = |cert: Value| {
+            let mut c = config(Value::string("api1"), Value::string("prod"), cert);
+            c.set(
+                "verify",
+                Value::object([
+                    ("path", Value::string("/health")),
+                    ("http_method", Value::Null),
+                    ("accepted_statuses", Value::Null),
+                    ("attempts", Value::number(5i64)),
+                    ("interval_seconds", Value::Null),
+                ]),
+            );
+            c
+        };
+        let mut prior = verified(Value::string("c1"));
+        prior.set("id", Value::string("api1/prod"));
+        prior.set("detach_on_destroy", Value::Bool(true));
+
+        let p = plan(prior.clone(), verified(Value::string("c2"))).await;
+        assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+        let d = &p.diagnostics[0];
+        assert_eq!(d.summary, "Switch of stage \"prod\" will be verified first");
+        for part in [
+            "REST API \"api1\"",
+            "client certificate \"c2\" instead of \"c1\"",
+            "TestInvokeMethod GET /health",
+            "answers 200",
+            "up to 5 attempt(s), 2 s apart",
+            "the stage keeps \"c1\"",
+        ] {
+            assert!(d.detail.contains(part), "{part:?} not in {}", d.detail);
+        }
+        // A rotation in the same apply: the new ID is not known yet.
+        let p = plan(prior.clone(), verified(Value::Unknown)).await;
+        assert!(
+            p.diagnostics[0].detail.contains("known after apply"),
+            "{:?}",
+            p.diagnostics
+        );
+        // No switch, a new attachment, or no verify: nothing to say.
+        assert!(
+            plan(prior.clone(), verified(Value::string("c1")))
+                .await
+                .diagnostics
+                .is_empty()
+        );
+        assert!(
+            plan(Value::Null, verified(Value::string("c2")))
+                .await
+                .diagnostics
+                .is_empty()
+        );
+        let mut unverified = prior.clone();
+        unverified.set("verify", Value::Null);
+        let p = plan(
+            unverified,
+            config(
+                Value::string("api1"),
+                Value::string("prod"),
+                Value::string("c2"),
+            ),
+        )
+        .await;
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 
     #[test]

@@ -527,6 +527,8 @@ fn unique_temp_dir() -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-runs");
     let _ = std::fs::create_dir_all(&base);
+    // Not a time: part of a unique directory name.
+    #[allow(clippy::disallowed_methods)]
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

@@ -305,7 +305,8 @@ fn match_parts(parts: &[&str], segments: &[String]) -> Option<BTreeMap<String, S
 
 /// `Mon Nov 30 14:08:51 UTC 2026`: the time stamp of API Gateway's execution log.
 fn log_time() -> String {
-    let t = time::OffsetDateTime::now_utc();
+    let t = time::OffsetDateTime::from_unix_timestamp(crate::now_secs())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let wd = t.weekday().to_string();
     let mon = t.month().to_string();
     format!(

@@ -53,8 +53,11 @@ pub fn phase(has_pending: bool, has_previous: bool) -> &'static str {
 /// `rotation_triggers` as recorded in state and written in configuration.
 pub type Triggers = BTreeMap<String, String>;
 
-/// Whether the configured `rotation_triggers` force a rotation: they differ
-/// from those recorded at the last apply (null and empty are the same). A
+/// Whether the configured `rotation_triggers` force a rotation: only a
+/// change of values does, from non-empty recorded values to different
+/// non-empty ones (null and empty are the same). Adding triggers to a series
+/// that had none records them, so that adding them across a fleet does not
+/// rotate every certificate at once; removing them records that too. A
 /// series adopted by import and not applied since takes its first triggers as
 /// starting values (`adopting`), so they force nothing.
 pub fn triggers_changed(
@@ -63,7 +66,10 @@ pub fn triggers_changed(
     adopting: bool,
 ) -> bool {
     let non_empty = |t: Option<&Triggers>| t.filter(|m| !m.is_empty()).cloned();
-    !adopting && non_empty(recorded) != non_empty(configured)
+    match (non_empty(recorded), non_empty(configured)) {
+        (Some(old), Some(new)) => !adopting && old != new,
+        _ => false,
+    }
 }
 
 /// The slots of one series, with the dates an apply sets. `C` is whatever
@@ -75,8 +81,6 @@ pub struct Series<C> {
     pub previous: Option<C>,
     /// When a plan may retire the previous certificate (unix seconds).
     pub previous_retire_after: Option<i64>,
-    /// When the current certificate became current (unix seconds).
-    pub promoted_date: Option<i64>,
 }
 
 impl<C> Default for Series<C> {
@@ -86,7 +90,6 @@ impl<C> Default for Series<C> {
             current: None,
             previous: None,
             previous_retire_after: None,
-            promoted_date: None,
         }
     }
 }
@@ -190,6 +193,7 @@ impl<C: Certificate> Series<C> {
             previous_retire_after: self.previous_retire_after,
             triggers_changed,
             vanished,
+            previous_presented_by: Vec::new(),
         }
     }
 
@@ -236,7 +240,6 @@ impl<C: Certificate> Series<C> {
             self.previous_retire_after = Some(now.saturating_add(secs(overlap)));
         }
         self.current = Some(c);
-        self.promoted_date = Some(now);
     }
 }
 
@@ -552,7 +555,6 @@ mod tests {
                     current: Some(b()),
                     previous: Some(a()),
                     previous_retire_after: Some(due - DAY),
-                    ..Series::default()
                 },
                 facts: plain,
                 policy: with_promote,
@@ -655,7 +657,6 @@ mod tests {
                     current: Some(b()),
                     previous: Some(a()),
                     previous_retire_after: Some(due + DAY),
-                    ..Series::default()
                 },
                 facts: plain,
                 policy: Policy::default(),
@@ -786,8 +787,10 @@ mod tests {
             (Some(&empty), None, false, false),
             (Some(&one), Some(&one), false, false),
             (Some(&one), Some(&two), false, true),
-            (None, Some(&one), false, true),
-            (Some(&one), None, false, true),
+            (None, Some(&one), false, false),
+            (Some(&empty), Some(&one), false, false),
+            (Some(&one), None, false, false),
+            (Some(&one), Some(&two), true, false),
             (None, Some(&one), true, false),
         ];
         for (recorded, configured, adopting, want) in cases {
@@ -829,7 +832,6 @@ mod tests {
         let promote = Action::Step(Step::Promote { id: "c".into() });
         s.record(&promote, Outcome::Done, T0 + 5, 3_600);
         assert_eq!(ids(&s), [None, Some("c"), Some("b")]);
-        assert_eq!(s.promoted_date, Some(T0 + 5));
         assert_eq!(s.previous_retire_after, Some(T0 + 5 + 3_600));
         assert_eq!(s.phase(), "overlap");
         // A promote of a certificate that is not pending records nothing.

@@ -12,6 +12,8 @@
 pub mod codec;
 mod convert;
 pub mod diag;
+pub mod model;
+pub mod plan;
 pub mod proto;
 pub mod schema;
 pub mod server;
@@ -24,10 +26,10 @@ use std::sync::Arc;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use schema::{
     Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting,
-    Parameter, Schema,
+    Parameter, PlanModifier, Schema,
 };
 pub use server::{ServeOptions, serve};
-pub use value::{Type, Value};
+pub use value::{Number, Type, Value};
 
 /// Signalled when Terraform calls StopProvider. Long-running work checks it
 /// between steps; the layer also cancels read-only RPCs when it fires.
@@ -118,6 +120,39 @@ pub struct ImportedObject {
     pub private: Vec<u8>,
 }
 
+/// MoveResourceState: Terraform found a `moved` block whose `from` is a
+/// resource of another type, possibly of another provider, and asks the
+/// target type to translate the stored state.
+pub struct MoveStateRequest {
+    /// e.g. `registry.terraform.io/hashicorp/aws`.
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    /// The source schema version the state was written with.
+    pub source_schema_version: i64,
+    /// The source state as Terraform stores it (JSON, the source's schema).
+    pub source_state: serde_json::Value,
+    pub source_private: Vec<u8>,
+    pub stop: StopToken,
+}
+
+/// The translated state, as if this resource type had written it.
+pub struct MovedState {
+    pub state: Value,
+    pub private: Vec<u8>,
+    /// Warnings to show beside the move.
+    pub diagnostics: Diagnostics,
+}
+
+/// What a resource type says to a move into it.
+pub enum MoveOutcome {
+    Moved(MovedState),
+    /// The source is one this type takes, but its state cannot be moved.
+    Failed(Diagnostics),
+    /// This type takes no moves from that source after all (e.g. an unknown
+    /// schema version); the layer lists [`Resource::move_sources`].
+    NotAccepted,
+}
+
 /// A managed resource type.
 #[async_trait::async_trait]
 pub trait Resource: Send + Sync + 'static {
@@ -141,6 +176,18 @@ pub trait Resource: Send + Sync + 'static {
     async fn plan(&self, req: PlanRequest) -> PlanResponse;
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse;
     async fn import(&self, id: &str, stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics>;
+    /// The source types (`provider address`, `type name`) a `moved` block
+    /// may name for this type, e.g. (`registry.terraform.io/hashicorp/aws`,
+    /// `aws_s3_bucket`). The layer calls [`Resource::move_state`] only for
+    /// these, and lists them when it refuses a move.
+    fn move_sources(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+    /// MoveResourceState into this type. Must not change anything remote:
+    /// Terraform refreshes and plans the moved object right after.
+    async fn move_state(&self, _req: MoveStateRequest) -> MoveOutcome {
+        MoveOutcome::NotAccepted
+    }
 }
 
 /// A data source type.

@@ -1,7 +1,7 @@
 //! Schemas: the descriptions here *are* the documentation (docs/ is generated
 //! from them).
 
-use super::value::Type;
+use super::value::{Type, Value};
 
 #[derive(Clone, Debug, Default)]
 pub struct Schema {
@@ -35,6 +35,28 @@ pub struct Attribute {
     /// so each field carries its own description in `terraform providers
     /// schema` and in the docs. `None` for an attribute with a plain type.
     pub nested: Option<NestedAttributes>,
+    /// What planning does with the attribute, applied by the protocol layer
+    /// around the resource's own plan (top-level attributes of resources).
+    pub plan_modifiers: Vec<PlanModifier>,
+}
+
+/// A planning rule declared beside the attribute instead of coded in each
+/// resource's plan. The protocol layer applies them in PlanResourceChange:
+/// defaults and unknowns before the resource's `plan` sees the proposed
+/// state, replacement after it, on the state the resource planned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanModifier {
+    /// A planned value different from the prior state's replaces the
+    /// resource (destroy, then create) instead of updating it.
+    RequiresReplace,
+    /// The value is computed at apply from these attributes: it is unknown
+    /// in a plan that creates the resource or changes any of them, and
+    /// otherwise kept from the prior state. Only when the configuration
+    /// leaves the attribute null.
+    UnknownOnChange(Vec<String>),
+    /// The value planned when the configuration leaves the attribute null
+    /// and there is no prior value (an optional + computed attribute).
+    Default(Value),
 }
 
 /// How the objects of a nested attribute are collected (tfplugin6
@@ -117,6 +139,7 @@ impl Attribute {
             sensitive: false,
             deprecated: false,
             nested: None,
+            plan_modifiers: Vec::new(),
         }
     }
     pub fn required(name: &str, ty: Type, description: &str) -> Self {
@@ -162,8 +185,29 @@ impl Attribute {
     pub fn computed_nested(name: &str, nested: NestedAttributes, description: &str) -> Self {
         Self::computed(name, nested.value_type(), description).with_nested(nested)
     }
-    fn with_nested(mut self, nested: NestedAttributes) -> Self {
+    /// Describes the attribute's objects field by field; its type follows.
+    pub fn with_nested(mut self, nested: NestedAttributes) -> Self {
+        self.ty = nested.value_type();
         self.nested = Some(nested);
+        self
+    }
+    /// Changing the attribute replaces the resource.
+    pub fn requires_replace(mut self) -> Self {
+        self.plan_modifiers.push(PlanModifier::RequiresReplace);
+        self
+    }
+    /// The attribute is unknown when the resource is created or any of
+    /// `attributes` changes, and kept from the prior state otherwise.
+    pub fn unknown_on_change(mut self, attributes: &[&str]) -> Self {
+        self.plan_modifiers.push(PlanModifier::UnknownOnChange(
+            attributes.iter().map(|a| a.to_string()).collect(),
+        ));
+        self
+    }
+    /// The value planned when the configuration and the prior state leave it null.
+    pub fn default_value(mut self, value: impl Into<Value>) -> Self {
+        self.plan_modifiers
+            .push(PlanModifier::Default(value.into()));
         self
     }
     pub fn sensitive(mut self) -> Self {

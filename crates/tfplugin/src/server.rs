@@ -200,6 +200,8 @@ impl SocketDir {
     fn create(prefix: &str) -> std::io::Result<Self> {
         let base = std::env::temp_dir();
         let pid = std::process::id();
+        // Not a time: a hard-to-guess part of the directory name.
+        #[allow(clippy::disallowed_methods)]
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());

@@ -15,8 +15,8 @@ use super::convert;
 use super::proto::tfplugin6 as pb;
 use super::value::{Type, Value};
 use super::{
-    ApplyRequest, DataSource, Diagnostic, Diagnostics, Function, PlanRequest, Provider,
-    ReadRequest, Resource, StopToken,
+    ApplyRequest, DataSource, Diagnostic, Diagnostics, Function, MoveOutcome, MoveStateRequest,
+    PlanRequest, Provider, ReadRequest, Resource, StopToken,
 };
 
 type RpcResult<T> = Result<Response<T>, Status>;
@@ -513,13 +513,16 @@ impl pb::provider_server::Provider for ProviderService {
                 "proposed new state",
             )?;
             let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
-            let work = entry.resource.plan(PlanRequest {
-                prior_state: prior,
-                proposed_new_state: proposed,
-                config,
-                prior_private: req.prior_private.clone(),
-                stop: self.stop_token(),
-            });
+            let work = crate::plan::plan(
+                &*entry.resource,
+                PlanRequest {
+                    prior_state: prior,
+                    proposed_new_state: proposed,
+                    config,
+                    prior_private: req.prior_private.clone(),
+                    stop: self.stop_token(),
+                },
+            );
             let r = self
                 .interruptible("Planning the resource change", work)
                 .await?;
@@ -621,19 +624,35 @@ impl pb::provider_server::Provider for ProviderService {
             &req.target_type_name,
             Default::default,
             async {
-                Err(Diagnostic::error(
-                    "Moving resources is not supported",
-                    format!(
-                        "A `moved` block from {:?} ({}) to {:?} needs the provider to translate \
-                     state, and this provider does not translate state between resource types. \
-                     Remove the `moved` block and import the object into {:?} instead.",
-                        req.source_type_name,
-                        req.source_provider_address,
-                        req.target_type_name,
-                        req.target_type_name
-                    ),
-                )
-                .into())
+                let entry = self.resource(&req.target_type_name)?;
+                let sources = entry.resource.move_sources();
+                if !sources.iter().any(|&(provider, ty)| {
+                    provider == req.source_provider_address && ty == req.source_type_name
+                }) {
+                    return Err(not_accepted(&req, &sources).into());
+                }
+                let source_state = source_state(&req)?;
+                let work = entry.resource.move_state(MoveStateRequest {
+                    source_provider_address: req.source_provider_address.clone(),
+                    source_type_name: req.source_type_name.clone(),
+                    source_schema_version: req.source_schema_version,
+                    source_state,
+                    source_private: req.source_private.clone(),
+                    stop: self.stop_token(),
+                });
+                let moved = match self.interruptible("Moving the resource", work).await? {
+                    MoveOutcome::Moved(m) => m,
+                    MoveOutcome::Failed(diags) => return Err(Failed(diags)),
+                    MoveOutcome::NotAccepted => return Err(not_accepted(&req, &sources).into()),
+                };
+                let target_state = encode(&moved.state, &entry.ty, "moved state")
+                    .map_err(|d| Failed::after(moved.diagnostics.clone(), d))?;
+                let resp = pb::move_resource_state::Response {
+                    target_state: Some(target_state),
+                    target_private: moved.private,
+                    ..Default::default()
+                };
+                Ok((resp, moved.diagnostics))
             },
         )
         .await
@@ -763,8 +782,69 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
-        move_resource_state: false,
+        move_resource_state: true,
     }
+}
+
+/// The source state of a move, as JSON (Terraform sends it raw: only the
+/// source provider knows its schema).
+fn source_state(req: &pb::move_resource_state::Request) -> Result<serde_json::Value, Diagnostic> {
+    let raw = req.source_state.as_ref();
+    let json = raw.map(|r| r.json.as_slice()).unwrap_or_default();
+    if json.is_empty() {
+        let detail = if raw.is_some_and(|r| !r.flatmap.is_empty()) {
+            "it is in the flatmap format of Terraform 0.11; apply once with a current \
+             Terraform so it is stored as JSON, then move it"
+        } else {
+            "Terraform sent no state for it"
+        };
+        return Err(Diagnostic::error(
+            "Cannot move the resource",
+            format!(
+                "The state of {} ({}) cannot be moved to {}: {detail}.",
+                req.source_type_name, req.source_provider_address, req.target_type_name
+            ),
+        ));
+    }
+    serde_json::from_slice(json).map_err(|e| {
+        Diagnostic::error(
+            "Cannot move the resource",
+            format!(
+                "The state of {} ({}) is not valid JSON: {e}.",
+                req.source_type_name, req.source_provider_address
+            ),
+        )
+    })
+}
+
+fn not_accepted(req: &pb::move_resource_state::Request, sources: &[(&str, &str)]) -> Diagnostic {
+    let accepted = if sources.is_empty() {
+        format!(
+            "{} accepts no moves from other resource types",
+            req.target_type_name
+        )
+    } else {
+        format!(
+            "{} accepts moves from {}",
+            req.target_type_name,
+            sources
+                .iter()
+                .map(|(provider, ty)| format!("{ty} ({provider})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Diagnostic::error(
+        "Cannot move the resource",
+        format!(
+            "A `moved` block asks to turn {} ({}) into {}, but {accepted}. Remove the \
+             `moved` block and import the object into {} instead.",
+            req.source_type_name,
+            req.source_provider_address,
+            req.target_type_name,
+            req.target_type_name
+        ),
+    )
 }
 
 fn no_ephemeral(type_name: &str) -> Diagnostic {
@@ -1341,7 +1421,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn import_encodes_states_and_moves_are_refused_clearly() {
+    async fn import_encodes_states_and_moves_into_a_type_without_sources_are_refused() {
         let s = svc();
         let r = s
             .import_resource_state(Request::new(pb::import_resource_state::Request {
@@ -1364,9 +1444,14 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .into_inner();
-        assert_eq!(
-            m.diagnostics[0].summary,
-            "Moving resources is not supported"
+        assert_eq!(m.diagnostics[0].summary, "Cannot move the resource");
+        assert!(
+            m.diagnostics[0]
+                .detail
+                .contains("test_thing accepts no moves from other resource types"),
+            "{:?}",
+            m.diagnostics[0]
         );
+        assert!(m.target_state.is_none());
     }
 }

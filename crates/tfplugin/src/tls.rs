@@ -55,6 +55,8 @@ impl ServerIdentity {
             rcgen::KeyUsagePurpose::KeyCertSign,
         ];
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        // The validity of a per-process TLS identity, not a rotation decision.
+        #[allow(clippy::disallowed_methods)]
         let now = time::OffsetDateTime::now_utc();
         // Tolerate small clock differences; the certificate dies with the process.
         params.not_before = now - time::Duration::minutes(5);

@@ -206,6 +206,24 @@ impl From<f64> for Number {
     }
 }
 
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::string(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
 impl Value {
     /// A number value from anything that converts into a [`Number`].
     pub fn number(n: impl Into<Number>) -> Value {

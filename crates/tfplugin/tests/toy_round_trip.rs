@@ -1,7 +1,8 @@
 //! A provider built on this crate alone (the toy provider in `support/`, one
 //! resource) is driven the way Terraform drives it: launched as a plugin,
 //! spoken to over gRPC with mutual TLS, values in msgpack. Create, refresh,
-//! replace, import and destroy of one `toy_note`.
+//! replace, import and destroy of one `toy_note`, and a `moved` block from
+//! another provider's resource type into it.
 
 mod support;
 
@@ -245,5 +246,141 @@ fn toy_note_create_read_replace_import_destroy_over_mtls() {
             Value::Null
         );
         assert_eq!(read(&mut c, &replaced).await, Value::Null);
+    });
+}
+
+async fn move_from(
+    c: &mut Client,
+    provider: &str,
+    type_name: &str,
+    version: i64,
+    state: &serde_json::Value,
+) -> pb::move_resource_state::Response {
+    c.move_resource_state(pb::move_resource_state::Request {
+        source_provider_address: provider.into(),
+        source_type_name: type_name.into(),
+        source_schema_version: version,
+        source_state: Some(pb::RawState {
+            json: serde_json::to_vec(state).unwrap_or_else(|e| panic!("{e}")),
+            flatmap: Default::default(),
+        }),
+        target_type_name: "toy_note".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("MoveResourceState failed: {e}"))
+    .into_inner()
+}
+
+#[test]
+fn another_providers_memo_moves_into_a_toy_note_without_creating_anything() {
+    use support::toy_provider::{MEMO_PROVIDER, MEMO_TYPE};
+    let terraform = terraform_like_identity();
+    let p = launch(&terraform.cert_pem);
+    let rt = runtime();
+    rt.block_on(async {
+        let mut c = connect(&p, &terraform).await;
+        let schema = c
+            .get_provider_schema(pb::get_provider_schema::Request {})
+            .await
+            .unwrap_or_else(|e| panic!("GetProviderSchema failed: {e}"))
+            .into_inner();
+        assert!(
+            schema
+                .server_capabilities
+                .is_some_and(|s| s.move_resource_state),
+            "Terraform only calls MoveResourceState when the capability is announced"
+        );
+
+        // The remote object exists (made through the toy); the memo
+        // provider's state describes it in its own shape.
+        let cfg = config("hello");
+        let planned = plan(&mut c, &Value::Null, &cfg, &cfg).await;
+        let created = apply(&mut c, &Value::Null, &value(planned.planned_state), &cfg).await;
+        assert_eq!(created, note("note-1", "hello", 5.0));
+
+        for (version, memo) in [
+            (
+                0,
+                serde_json::json!({"id": "note-1", "body": "hello", "pinned": true}),
+            ),
+            (1, serde_json::json!({"id": "note-1", "content": "hello"})),
+        ] {
+            let moved = move_from(&mut c, MEMO_PROVIDER, MEMO_TYPE, version, &memo).await;
+            no_diagnostics("move", &moved.diagnostics);
+            let state = value(moved.target_state);
+            assert_eq!(state, created, "memo schema {version}");
+            // Terraform refreshes and plans the moved object: it is found,
+            // and the unchanged configuration plans no change.
+            assert_eq!(read(&mut c, &state).await, created);
+            let same = plan(&mut c, &state, &state, &cfg).await;
+            no_diagnostics("plan after move", &same.diagnostics);
+            assert!(same.requires_replace.is_empty());
+            assert_eq!(value(same.planned_state), created);
+        }
+
+        // Nothing was created by the moves: the next note is note-2.
+        let cfg2 = config("second");
+        let planned = plan(&mut c, &Value::Null, &cfg2, &cfg2).await;
+        let second = apply(&mut c, &Value::Null, &value(planned.planned_state), &cfg2).await;
+        assert_eq!(second.get("id"), &Value::string("note-2"));
+
+        // The resource's own refusal: a schema version it does not know.
+        let refused = move_from(
+            &mut c,
+            MEMO_PROVIDER,
+            MEMO_TYPE,
+            7,
+            &serde_json::json!({"id": "note-1"}),
+        )
+        .await;
+        assert!(refused.target_state.is_none());
+        assert_eq!(refused.diagnostics.len(), 1, "{:?}", refused.diagnostics);
+        assert_eq!(refused.diagnostics[0].summary, "Unknown Memo Schema");
+        assert!(refused.diagnostics[0].detail.contains("version 7"));
+
+        // The layer's refusal: a source the type does not list, named with
+        // what it does accept.
+        let other = move_from(
+            &mut c,
+            "registry.terraform.io/example/other",
+            MEMO_TYPE,
+            0,
+            &serde_json::json!({"id": "x", "body": "y"}),
+        )
+        .await;
+        assert!(other.target_state.is_none());
+        let d = &other.diagnostics[0];
+        assert_eq!(d.summary, "Cannot move the resource");
+        assert!(
+            d.detail
+                .contains("memo_entry (registry.terraform.io/example/other)")
+                && d.detail.contains(
+                    "toy_note accepts moves from memo_entry (registry.terraform.io/example/memo)"
+                ),
+            "{}",
+            d.detail
+        );
+
+        // State Terraform 0.11 wrote (flatmap) is explained, not misread.
+        let flat = c
+            .move_resource_state(pb::move_resource_state::Request {
+                source_provider_address: MEMO_PROVIDER.into(),
+                source_type_name: MEMO_TYPE.into(),
+                source_state: Some(pb::RawState {
+                    json: Vec::new(),
+                    flatmap: [("id".to_string(), "note-1".to_string())].into(),
+                }),
+                target_type_name: "toy_note".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("MoveResourceState failed: {e}"))
+            .into_inner();
+        assert!(
+            flat.diagnostics[0].detail.contains("flatmap"),
+            "{:?}",
+            flat.diagnostics
+        );
     });
 }

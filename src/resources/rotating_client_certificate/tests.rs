@@ -9,7 +9,7 @@ const DAY: i64 = 86_400;
 const SEEN: i64 = 1_700_000_000;
 
 fn resource() -> Arc<RotatingClientCertificate> {
-    RotatingClientCertificate::new(Shared::default())
+    RotatingClientCertificate::new(Context::default())
 }
 
 /// A real certificate valid from `from` to `to`: the state reads dates from PEMs.
@@ -40,7 +40,10 @@ fn stable_state(created: i64) -> State {
         tags: BTreeMap::new(),
         rotation_triggers: None,
         retire_guard: true,
-        current: Some(live("a", created)),
+        series: Series {
+            current: Some(live("a", created)),
+            ..Series::default()
+        },
         ..State::default()
     }
 }
@@ -70,13 +73,17 @@ fn plan(prior: Option<&State>, config: Value, seen: Option<i64>) -> PlanResponse
 }
 
 fn plan_with(prior: Option<&State>, config: Value, private: &Private) -> PlanResponse {
-    resource().do_plan(&PlanRequest {
+    let req = PlanRequest {
         prior_state: prior.map_or(Value::Null, State::to_value),
         proposed_new_state: config.clone(),
         config,
         prior_private: private.encode(),
         stop: StopToken::never(),
-    })
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(resource().do_plan(&req))
 }
 
 /// `rotation_triggers = { k = "1" }`.
@@ -125,7 +132,8 @@ fn create_plans_one_generation_with_defaults() {
     assert!(v.get("pending_certificate_id").is_null());
     assert!(v.get("previous_certificate_id").is_null());
     assert_eq!(v.get("phase"), &Value::string("stable"));
-    assert_eq!(warnings(&r).len(), 1);
+    // A plain create says nothing: the plan shows it.
+    assert_eq!(warnings(&r).len(), 0, "{:?}", r.diagnostics);
     assert!(matches!(
         planned_steps(&r)[..],
         [Step::Generate {
@@ -187,7 +195,7 @@ fn plan_decides_as_of_the_last_refresh_not_the_clock() {
 fn promotion_is_fully_known_in_the_plan() {
     let mut prior = stable_state(SEEN - 310 * DAY);
     prior.promote_after = Some("1h".into());
-    prior.pending = Some(live("n", SEEN - 2 * 3_600));
+    prior.series.pending = Some(live("n", SEEN - 2 * 3_600));
     let cfg = config(&[("promote_after", Value::string("1h"))]);
     let r = plan(Some(&prior), cfg, Some(SEEN));
     let v = &r.planned_state;
@@ -195,13 +203,13 @@ fn promotion_is_fully_known_in_the_plan() {
     assert_eq!(v.get("previous_certificate_id"), &Value::string("a"));
     assert!(v.get("pending_certificate_id").is_null());
     assert_eq!(v.get("rotation_due"), &Value::Bool(false));
-    let n = prior.pending.as_ref().expect("pending");
+    let n = prior.series.pending.as_ref().expect("pending");
     assert_eq!(
         v.get("current_expiration_date"),
         &Value::string(rotation::format_rfc3339(n.expires))
     );
     // Both certificates stay live: the bundle is known, previous first.
-    let a = prior.current.as_ref().expect("current");
+    let a = prior.series.current.as_ref().expect("current");
     assert_eq!(
         v.get("trusted_pem_bundle"),
         &Value::string(format!("{}{}", a.pem, n.pem))
@@ -212,8 +220,8 @@ fn promotion_is_fully_known_in_the_plan() {
 #[test]
 fn overlap_change_moves_the_retirement_time() {
     let mut prior = stable_state(SEEN - 10 * DAY);
-    prior.previous = Some(live("old", SEEN - 300 * DAY));
-    prior.previous_retire_after = Some(SEEN + 5 * DAY);
+    prior.series.previous = Some(live("old", SEEN - 300 * DAY));
+    prior.series.previous_retire_after = Some(SEEN + 5 * DAY);
     let r = plan(
         Some(&prior),
         config(&[("overlap", Value::string("4d"))]),
@@ -235,11 +243,33 @@ fn overlap_change_moves_the_retirement_time() {
 }
 
 #[test]
-fn triggers_rotate_but_not_right_after_import() {
-    let prior = stable_state(SEEN - 10 * DAY);
+fn triggers_rotate_on_a_change_of_values_only() {
+    let mut prior = stable_state(SEEN - 10 * DAY);
     let cfg = config(&[("rotation_triggers", triggers())]);
+    // Added to a series that had none: recorded, with a note.
+    let r = plan(Some(&prior), cfg.clone(), Some(SEEN));
+    assert!(planned_steps(&r).is_empty());
+    assert_eq!(
+        r.planned_state.get("rotation_triggers"),
+        &triggers(),
+        "recorded"
+    );
+    let w = warnings(&r);
+    assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(
+        w[0].summary,
+        "rotation_triggers recorded without rotating client certificate a"
+    );
+    assert!(
+        w[0].detail.contains("Only a later change"),
+        "{}",
+        w[0].detail
+    );
+    // A change of recorded values rotates.
+    prior.rotation_triggers = Some(BTreeMap::from([("k".to_string(), "0".to_string())]));
     let r = plan(Some(&prior), cfg.clone(), Some(SEEN));
     assert_eq!(planned_steps(&r).len(), 1);
+    // Not right after an import, though.
     let adopted = plan_with(Some(&prior), cfg, &just_imported());
     assert!(planned_steps(&adopted).is_empty());
 }
@@ -347,9 +377,13 @@ fn upgrade_from_versions_0_and_1_keeps_each_pem_once_in_slot_order() {
         let value = tfplugin::codec::from_json(&up, &schema().block.implied_type())
             .expect("fits the schema");
         let state = State::from_value(&value).expect("readable");
-        assert_eq!(state.current.as_ref(), Some(&current), "version {version}");
         assert_eq!(
-            state.previous.as_ref(),
+            state.series.current.as_ref(),
+            Some(&current),
+            "version {version}"
+        );
+        assert_eq!(
+            state.series.previous.as_ref(),
             Some(&previous),
             "version {version}"
         );
@@ -376,9 +410,9 @@ fn upgrade_of_a_slot_without_its_pem_names_the_slot() {
 #[test]
 fn state_round_trips_through_values() {
     let mut s = stable_state(SEEN);
-    s.previous = Some(live("p", SEEN - 300 * DAY));
-    s.previous_retire_after = Some(SEEN + 7 * DAY);
-    s.pending = Some(live("n", SEEN + DAY));
+    s.series.previous = Some(live("p", SEEN - 300 * DAY));
+    s.series.previous_retire_after = Some(SEEN + 7 * DAY);
+    s.series.pending = Some(live("n", SEEN + DAY));
     s.tags = BTreeMap::from([("team".into(), "edge".into())]);
     let back = State::from_value(&s.to_value()).unwrap_or_default();
     assert_eq!(back, s);
@@ -389,9 +423,9 @@ fn state_round_trips_through_values() {
         Some(
             format!(
                 "{}{}{}",
-                pems(&s.previous),
-                pems(&s.current),
-                pems(&s.pending)
+                pems(&s.series.previous),
+                pems(&s.series.current),
+                pems(&s.series.pending)
             )
             .as_str()
         )
@@ -531,7 +565,7 @@ fn a_pending_certificate_deleted_outside_terraform_is_explained() {
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
     assert_eq!(
         w[0].summary,
-        "Pending client certificate deleted outside Terraform"
+        "Pending client certificate gone01 deleted outside Terraform"
     );
     assert!(w[0].detail.contains("gone01"), "{}", w[0].detail);
 }
@@ -544,7 +578,11 @@ fn triggers_adopted_after_import_say_so() {
     assert!(planned_steps(&r).is_empty());
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
-    assert_eq!(w[0].summary, "rotation_triggers recorded without rotating");
+    assert_eq!(
+        w[0].summary,
+        "rotation_triggers recorded without rotating client certificate a"
+    );
+    assert!(w[0].detail.contains("imported"), "{}", w[0].detail);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! A provider with nothing but this crate under it: one resource,
 //! `toy_note`, whose objects live in the provider process's memory. The
-//! protocol tests serve it (as a process or in-process) to exercise the
+//! protocol tests launch it as a plugin process to exercise the
 //! layer without any real provider.
 #![allow(dead_code)]
 
@@ -8,11 +8,17 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tfplugin::model::{Model, Val};
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, DataSource, Diagnostic,
-    Diagnostics, Function, ImportedObject, PlanRequest, PlanResponse, Provider, ReadRequest,
-    ReadResponse, Resource, Schema, StopToken, Type, Value,
+    ApplyRequest, ApplyResponse, Attribute, Block, DataSource, Diagnostic, Diagnostics, Function,
+    ImportedObject, MoveOutcome, MoveStateRequest, MovedState, PlanRequest, PlanResponse, Provider,
+    ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
 };
+
+/// Another provider whose `memo_entry` objects are the toy's notes under
+/// another name: a `moved` block may turn one into a `toy_note`.
+pub const MEMO_PROVIDER: &str = "registry.terraform.io/example/memo";
+pub const MEMO_TYPE: &str = "memo_entry";
 
 /// Longest `greeting` the provider accepts.
 pub const MAX_GREETING: usize = 1024;
@@ -73,8 +79,18 @@ impl Provider for ToyProvider {
     }
 }
 
-/// `toy_note`: `text` (required, replaced on change), `id` and `length`
-/// (computed; `length` is unknown in a plan that changes `text`).
+tfplugin::model! {
+    /// `toy_note`'s state. Replacement and the unknown values of a plan are
+    /// declared here; the resource's own `plan` adds nothing.
+    #[derive(Debug)]
+    pub struct NoteModel {
+        pub id: Val<String> = computed("The note's ID.", unknown_on_change(&["text"])),
+        pub text: Val<String> = required("The note's text.", requires_replace()),
+        pub length: Val<i64> = computed("Characters in `text`.", unknown_on_change(&["text"])),
+    }
+}
+
+/// `toy_note`: a text kept in the provider's memory under an ID.
 pub struct Note {
     notes: Arc<Mutex<BTreeMap<String, String>>>,
     created: Arc<AtomicU64>,
@@ -82,11 +98,12 @@ pub struct Note {
 
 impl Note {
     fn state(id: &str, text: &str) -> Value {
-        Value::object([
-            ("id", Value::string(id)),
-            ("text", Value::string(text)),
-            ("length", Value::number(text.chars().count() as u64)),
-        ])
+        NoteModel {
+            id: Val::Known(id.to_string()),
+            text: Val::Known(text.to_string()),
+            length: Val::Known(text.chars().count() as i64),
+        }
+        .encode()
     }
 }
 
@@ -100,11 +117,7 @@ impl Resource for Note {
             version: 0,
             block: Block {
                 description: "A note kept in the provider's memory.".into(),
-                attributes: vec![
-                    Attribute::computed("id", Type::String, "The note's ID."),
-                    Attribute::required("text", Type::String, "The note's text."),
-                    Attribute::computed("length", Type::Number, "Characters in `text`."),
-                ],
+                attributes: NoteModel::attributes(),
                 ..Block::default()
             },
         }
@@ -124,23 +137,9 @@ impl Resource for Note {
         }
     }
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        let mut planned = req.proposed_new_state.clone();
-        let mut requires_replace = Vec::new();
-        if !planned.is_null() {
-            let prior_text = req.prior_state.get("text");
-            if req.prior_state.is_null() || prior_text != planned.get("text") {
-                planned.set("length", Value::Unknown);
-                if req.prior_state.is_null() {
-                    planned.set("id", Value::Unknown);
-                } else {
-                    requires_replace.push(AttributePath::attr("text"));
-                    planned.set("id", Value::Unknown);
-                }
-            }
-        }
         PlanResponse {
-            planned_state: planned,
-            requires_replace,
+            planned_state: req.proposed_new_state,
+            requires_replace: Vec::new(),
             planned_private: req.prior_private,
             diagnostics: Vec::new(),
         }
@@ -157,21 +156,66 @@ impl Resource for Note {
                 diagnostics: Vec::new(),
             };
         }
-        let Some(text) = req.planned_state.get("text").as_str() else {
-            return ApplyResponse {
-                new_state: req.prior_state,
-                private: req.planned_private,
-                diagnostics: vec![
-                    Diagnostic::error("Unknown Text", "text must be known at apply.").at("text"),
-                ],
-            };
+        let text = match NoteModel::decode(&req.planned_state) {
+            Ok(NoteModel {
+                text: Val::Known(text),
+                ..
+            }) => text,
+            Ok(_) => {
+                let d =
+                    Diagnostic::error("Unknown Text", "text must be known at apply.").at("text");
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: req.planned_private,
+                    diagnostics: vec![d],
+                };
+            }
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: req.planned_private,
+                    diagnostics: vec![d],
+                };
+            }
         };
         let id = format!("note-{}", self.created.fetch_add(1, Ordering::Relaxed) + 1);
-        notes.insert(id.clone(), text.to_string());
+        notes.insert(id.clone(), text.clone());
         ApplyResponse {
-            new_state: Self::state(&id, text),
+            new_state: Self::state(&id, &text),
             private: req.planned_private,
             diagnostics: Vec::new(),
+        }
+    }
+    fn move_sources(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(MEMO_PROVIDER, MEMO_TYPE)]
+    }
+    /// `memo_entry` schema 0 kept the text in `body`, schema 1 in `content`.
+    async fn move_state(&self, req: MoveStateRequest) -> MoveOutcome {
+        let field = match req.source_schema_version {
+            0 => "body",
+            1 => "content",
+            v => {
+                return MoveOutcome::Failed(vec![Diagnostic::error(
+                    "Unknown Memo Schema",
+                    format!("memo_entry schema version {v} is unknown; expected 0 or 1."),
+                )]);
+            }
+        };
+        let id = req.source_state["id"].as_str();
+        let text = req.source_state[field].as_str();
+        match (id, text) {
+            (Some(id), Some(text)) => MoveOutcome::Moved(MovedState {
+                state: Self::state(id, text),
+                private: Vec::new(),
+                diagnostics: Vec::new(),
+            }),
+            _ => MoveOutcome::Failed(vec![Diagnostic::error(
+                "Incomplete Memo State",
+                format!(
+                    "memo_entry state needs `id` and `{field}`: {}.",
+                    req.source_state
+                ),
+            )]),
         }
     }
     async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {

@@ -1,0 +1,223 @@
+//! The resource's state as Rust values, and its conversion to and from
+//! Terraform values.
+
+use super::*;
+
+/// One live certificate. The state records its ID in its slot and its PEM
+/// in the bundle; its dates are the certificate's own (notBefore, notAfter).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Live {
+    pub(super) id: String,
+    pub(super) pem: String,
+    pub(super) created: i64,
+    pub(super) expires: i64,
+}
+
+impl Live {
+    /// Dates from the PEM, as [`State::from_value`] reads them back, so that a
+    /// certificate's dates never change between the state and the plan; the
+    /// API's dates only if its PEM cannot be read.
+    pub(super) fn from_api(c: &Certificate) -> Live {
+        let (created, expires) =
+            crate::functions::pem_validity(&c.pem).unwrap_or((c.created, c.expires));
+        Live {
+            id: c.id.clone(),
+            pem: c.pem.clone(),
+            created,
+            expires,
+        }
+    }
+}
+
+impl rotation::Certificate for Live {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn created(&self) -> i64 {
+        self.created
+    }
+    fn expires(&self) -> i64 {
+        self.expires
+    }
+}
+
+/// The resource's state, fully known.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct State {
+    pub(super) id: String,
+    pub(super) description: Option<String>,
+    pub(super) rotate_before: Option<String>,
+    pub(super) promote_after: Option<String>,
+    pub(super) overlap: Option<String>,
+    pub(super) tags: BTreeMap<String, String>,
+    pub(super) rotation_triggers: Option<BTreeMap<String, String>>,
+    pub(super) retire_guard: bool,
+    /// The slots and their dates.
+    pub(super) series: Series<Live>,
+    pub(super) rotation_due: bool,
+}
+
+impl State {
+    pub(super) fn rotate_before_secs(&self) -> Option<u64> {
+        self.rotate_before
+            .as_deref()
+            .and_then(|s| rotation::parse_duration(s).ok())
+    }
+
+    pub(super) fn from_value(v: &Value) -> Result<State, Diagnostic> {
+        let text = |name: &str| v.get(name).as_str().map(str::to_string);
+        let corrupt = |name: &str, why: String| {
+            Diagnostic::error(
+                "Corrupt Resource State",
+                format!("The stored value of {name} {why}. Remove the resource from state (terraform state rm) and import it again."),
+            )
+            .at(name)
+        };
+        let time = |name: &str| -> Result<Option<i64>, Diagnostic> {
+            match v.get(name).as_str() {
+                None => Ok(None),
+                Some(s) => rotation::parse_rfc3339(s)
+                    .map(Some)
+                    .map_err(|e| corrupt(name, format!("is not a timestamp: {e}"))),
+            }
+        };
+        // The bundle holds the slots' PEMs in slot order.
+        let ids: Vec<(Slot, String)> = [Slot::Previous, Slot::Current, Slot::Pending]
+            .into_iter()
+            .filter_map(|slot| Some((slot, text(&format!("{}_certificate_id", slot.name()))?)))
+            .collect();
+        let pems = split_bundle(v.get("trusted_pem_bundle").as_str().unwrap_or_default());
+        if pems.len() != ids.len() {
+            return Err(corrupt(
+                "trusted_pem_bundle",
+                format!(
+                    "holds {} certificate(s), but the state names {} ({})",
+                    pems.len(),
+                    ids.len(),
+                    ids.iter()
+                        .map(|(s, id)| format!("{} {id}", s.name()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let mut series = Series {
+            previous_retire_after: time("previous_retire_after")?,
+            ..Series::default()
+        };
+        for ((slot, id), pem) in ids.into_iter().zip(pems) {
+            let (created, expires) = crate::functions::pem_validity(&pem).map_err(|e| {
+                corrupt(
+                    "trusted_pem_bundle",
+                    format!(
+                        "has a PEM for the {} certificate {id} that cannot be read: {e}",
+                        slot.name()
+                    ),
+                )
+            })?;
+            *series.slot_mut(slot) = Some(Live {
+                id,
+                pem,
+                created,
+                expires,
+            });
+        }
+        Ok(State {
+            id: text("id").unwrap_or_default(),
+            description: text("description"),
+            rotate_before: text("rotate_before"),
+            promote_after: text("promote_after"),
+            overlap: text("overlap"),
+            tags: v.get("tags").as_string_map().unwrap_or_default(),
+            rotation_triggers: v.get("rotation_triggers").as_string_map(),
+            retire_guard: v.get("retire_guard").as_bool().unwrap_or(true),
+            series,
+            rotation_due: v.get("rotation_due").as_bool().unwrap_or(false),
+        })
+    }
+
+    pub(super) fn to_value(&self) -> Value {
+        let ts = |t: Option<i64>| Value::opt_string(t.map(rotation::format_rfc3339));
+        let mut pairs: Vec<(String, Value)> = vec![
+            (
+                "id".into(),
+                if self.id.is_empty() {
+                    Value::Null
+                } else {
+                    Value::string(&self.id)
+                },
+            ),
+            (
+                "description".into(),
+                Value::opt_string(self.description.clone()),
+            ),
+            (
+                "rotate_before".into(),
+                Value::opt_string(self.rotate_before.clone()),
+            ),
+            (
+                "promote_after".into(),
+                Value::opt_string(self.promote_after.clone()),
+            ),
+            ("overlap".into(), Value::opt_string(self.overlap.clone())),
+            ("tags".into(), Value::string_map(&self.tags)),
+            (
+                "rotation_triggers".into(),
+                self.rotation_triggers
+                    .as_ref()
+                    .map_or(Value::Null, Value::string_map),
+            ),
+            ("retire_guard".into(), Value::Bool(self.retire_guard)),
+        ];
+        let series = &self.series;
+        for (name, live) in [
+            ("pending", &series.pending),
+            ("current", &series.current),
+            ("previous", &series.previous),
+        ] {
+            pairs.push((
+                format!("{name}_certificate_id"),
+                Value::opt_string(live.as_ref().map(|l| l.id.clone())),
+            ));
+        }
+        let bundle: String = [&series.previous, &series.current, &series.pending]
+            .into_iter()
+            .flatten()
+            .map(|l| format!("{}\n", l.pem.trim()))
+            .collect();
+        pairs.extend([
+            (
+                "current_expiration_date".into(),
+                ts(series.current.as_ref().map(|c| c.expires)),
+            ),
+            (
+                "previous_retire_after".into(),
+                ts(series.previous.as_ref().and(series.previous_retire_after)),
+            ),
+            (
+                "trusted_pem_bundle".into(),
+                if bundle.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(bundle)
+                },
+            ),
+            ("phase".into(), Value::string(series.phase())),
+            ("rotation_due".into(), Value::Bool(self.rotation_due)),
+        ]);
+        Value::object(pairs)
+    }
+}
+
+/// The certificates of a PEM bundle, each as one PEM ending in a newline.
+pub(super) fn split_bundle(bundle: &str) -> Vec<String> {
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut rest = bundle;
+    while let Some(i) = rest.find(END) {
+        let (block, tail) = rest.split_at(i + END.len());
+        out.push(format!("{}\n", block.trim()));
+        rest = tail;
+    }
+    out
+}
