@@ -247,7 +247,10 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     let warnings = plan.warnings();
     assert_eq!(warnings.len(), 1, "{}", warnings_text(&plan));
     let detail = s(&warnings[0]["detail"]);
-    assert_eq!(warnings[0]["summary"], "Client certificate rotation due");
+    assert_eq!(
+        warnings[0]["summary"],
+        format!("Client certificate {first} due for rotation").as_str()
+    );
     for needle in [
         format!("Current certificate {first}"),
         "54 days left".to_string(),
@@ -289,7 +292,7 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     assert_eq!(plan.after(ADDR, "phase"), "stable");
     let text = warnings_text(&plan);
     assert!(
-        text.contains("Retiring the previous client certificate"),
+        text.contains(&format!("Retiring previous client certificate {first}")),
         "{text}"
     );
     assert!(text.contains(&format!("certificate {first}")), "{text}");
@@ -340,7 +343,9 @@ fn promote_after_takes_three_applies() {
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), first.as_str());
     assert_eq!(plan.after(ADDR, "pending_certificate_id"), Value::Null);
     assert_eq!(plan.after(ADDR, "phase"), "overlap");
-    assert!(warnings_text(&plan).contains("Promoting the pending client certificate"));
+    assert!(
+        warnings_text(&plan).contains(&format!("Promoting pending client certificate {pending}"))
+    );
     tf.apply();
     let st = state(&tf);
     assert_eq!(st["current_certificate_id"], pending.as_str());
@@ -351,7 +356,9 @@ fn promote_after_takes_three_applies() {
     skip_overlap(&mut tf, 3);
     let plan = tf.plan_json();
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
-    assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
+    assert!(
+        warnings_text(&plan).contains(&format!("Retiring previous client certificate {first}"))
+    );
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![pending]);
     assert_consistent(&emu, &tf);
@@ -485,7 +492,7 @@ fn changing_rotation_triggers_rotates() {
 // ------------------------------------------------------------------ 8
 
 #[test]
-fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
+fn retirement_waits_while_a_stage_presents_the_previous_certificate() {
     let (emu, mut tf) = setup("");
     let sdk = Sdk::new(&emu);
     tf.apply();
@@ -495,31 +502,131 @@ fn retire_guard_refuses_while_a_stage_uses_the_previous_certificate() {
     tf.apply();
     let second = s(&state(&tf)["current_certificate_id"]);
 
+    // The overlap has ended but the stage still presents the first
+    // certificate: the plan keeps it and says why; the apply succeeds.
     skip_overlap(&mut tf, 7 * DAY as u64);
-    let before = state(&tf);
-    let out = tf.apply_result();
+    let plan = tf.plan_json();
     assert!(
-        !out.status.success(),
-        "apply must fail while the stage uses {first}"
+        plan.is_empty(),
+        "nothing is retired while the stage presents it"
     );
-    let text = stderr(&out);
-    assert!(text.contains("Client Certificate Still In Use"), "{text}");
-    assert!(text.contains("payments-api"), "{text}");
-    assert!(text.contains("\"prod\""), "{text}");
-    assert!(text.contains(&api), "{text}");
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Retirement of client certificate {first} waits for its stages"
+        )),
+        "{text}"
+    );
+    for needle in ["payments-api", "\"prod\"", api.as_str(), second.as_str()] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(!text.contains("retire_guard = false"), "{text}");
+    let out = tf.apply_result();
+    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(emu.certificate_ids().len(), 2, "nothing was deleted");
-    let after = state(&tf);
-    assert_eq!(
-        after["previous_certificate_id"],
-        before["previous_certificate_id"]
-    );
-    assert_eq!(after["current_certificate_id"], second.as_str());
     assert_consistent(&emu, &tf);
 
+    // A stage that moves onto the certificate after the plan looked: the
+    // saved plan retires it, retire_guard refuses at apply, naming the
+    // stage, and never advises switching itself off.
+    sdk.switch_stage(&api, &second);
+    tf.run_ok(&["plan", "-input=false", "-out=tfplan"]);
+    sdk.switch_stage(&api, &first);
+    let out = tf.run(&["apply", "-input=false", "-no-color", "tfplan"]);
+    assert!(!out.status.success(), "retire_guard refuses");
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!("Client certificate {first} still in use")),
+        "{text}"
+    );
+    for needle in ["payments-api", "\"prod\"", api.as_str()] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(!text.contains("retire_guard = false"), "{text}");
+    assert_eq!(emu.certificate_ids().len(), 2, "nothing was deleted");
+    assert_eq!(state(&tf)["previous_certificate_id"], first.as_str());
+    assert_consistent(&emu, &tf);
+
+    // Once the stage moves, the next apply retires it.
     sdk.switch_stage(&api, &second);
     tf.apply();
     assert_eq!(emu.certificate_ids(), vec![second]);
     assert_consistent(&emu, &tf);
+}
+
+#[test]
+fn destroy_plans_say_they_delete_the_series_at_once() {
+    let (emu, tf) = setup("");
+    let sdk = Sdk::new(&emu);
+    let create = tf.plan_json();
+    assert!(
+        create.warnings().is_empty(),
+        "a plain create says nothing: {}",
+        warnings_text(&create)
+    );
+    tf.apply();
+    let first = s(&state(&tf)["current_certificate_id"]);
+    // (A -replace plans the replacement as a create: Terraform does not ask
+    // the provider to plan its destroy, so only destroy plans can say it.)
+    let plan = tf.plan_json_with(&["-destroy"]);
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Destroying client certificate series {first} deletes {first} at once"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("rotation_triggers"), "{text}");
+    let api = sdk.api_with_stage("payments-api", &first);
+    let plan = tf.plan_json_with(&["-destroy"]);
+    let text = warnings_text(&plan);
+    assert!(
+        text.contains(&format!(
+            "Client certificate {first} is still presented by a stage"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&api) && text.contains("\"prod\""), "{text}");
+}
+
+#[test]
+fn maps_with_unknown_elements_plan_and_apply_on_create_and_update() {
+    let (emu, tf) = setup("");
+    let config = |value: &str| {
+        format!(
+            "resource \"terraform_data\" \"d\" {{\n  input = \"{value}\"\n}}\n{}",
+            resource(
+                "tags              = { team = terraform_data.d.output }\n  \
+                 rotation_triggers = { r = terraform_data.d.output }"
+            )
+        )
+    };
+    // Create: both maps hold an element known only after apply.
+    tf.write("main.tf", &config("one"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["create"]);
+    tf.apply();
+    let st = state(&tf);
+    let first = s(&st["current_certificate_id"]);
+    assert_eq!(st["tags"]["team"], "one");
+    assert_eq!(st["rotation_triggers"]["r"], "one");
+    assert_consistent(&emu, &tf);
+
+    // Update: the element changes value, unknown until terraform_data is
+    // replaced. The plan defers the decision; the apply rotates, because
+    // the trigger's value changed.
+    tf.write("main.tf", &config("two"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert!(plan.is_unknown(ADDR, "current_certificate_id"));
+    tf.apply();
+    let st = state(&tf);
+    assert_ne!(s(&st["current_certificate_id"]), first, "rotated");
+    assert_eq!(st["previous_certificate_id"], first.as_str());
+    assert_eq!(st["tags"]["team"], "two");
+    assert_eq!(st["rotation_triggers"]["r"], "two");
+    assert_consistent(&emu, &tf);
+    assert!(tf.plan_json().is_empty(), "converged");
 }
 
 // ------------------------------------------------------------------ 9
@@ -875,7 +982,9 @@ fn saved_plan_applies_after_a_boundary_passes() {
     // The step that became due appears in the next plan.
     let plan = tf.plan_json();
     assert_eq!(plan.after(ADDR, "previous_certificate_id"), Value::Null);
-    assert!(warnings_text(&plan).contains("Retiring the previous client certificate"));
+    assert!(
+        warnings_text(&plan).contains(&format!("Retiring previous client certificate {previous}"))
+    );
     tf.apply();
     assert_consistent(&emu, &tf);
 }

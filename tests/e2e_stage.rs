@@ -475,3 +475,104 @@ fn destroy_leaves_a_stage_that_presents_another_certificate() {
     );
     assert!(tf.state_values(STAGE).is_none(), "the resource is gone");
 }
+
+/// The retirement deadlock: a rotation whose stage switch failed leaves the
+/// stage on the previous certificate. Once its overlap has passed, the plan
+/// keeps it (saying which stage holds it) instead of an apply that refuses
+/// half way, so the stage attachment runs and the next apply retires it.
+#[test]
+fn a_failed_stage_switch_converges_in_two_applies_without_deleting_a_presented_certificate() {
+    use terraform_provider_apigw::clock::OFFSET_ENV;
+    let emu = Emulator::start();
+    let aws = Aws::new(&emu);
+    let api = aws.api("orders", &["prod"]);
+    let mut tf = Tf::new(&emu);
+    let config = |trigger: &str| {
+        format!(
+            r#"
+resource "apigw_rotating_client_certificate" "c" {{
+  overlap           = "5s"
+  rotation_triggers = {{ r = "{trigger}" }}
+}}
+{}
+"#,
+            stage_hcl(
+                &api,
+                "prod",
+                "apigw_rotating_client_certificate.c.current_certificate_id",
+                ""
+            )
+        )
+    };
+    tf.write("main.tf", &config("1"));
+    tf.init();
+    tf.apply();
+    let old = aws
+        .stage_certificate(&api, "prod")
+        .unwrap_or_else(|| panic!("the stage presents the first certificate"));
+
+    // A forced rotation whose stage switch fails (500s outlast the retries).
+    tf.write("main.tf", &config("2"));
+    emu.fail_next("UpdateStage", 8, 500);
+    let out = tf.apply_result();
+    assert!(!out.status.success(), "the stage switch failed");
+    emu.clear_faults();
+    let st = tf.state_values("apigw_rotating_client_certificate.c");
+    let st = st.unwrap_or_else(|| panic!("the series is in state"));
+    let new = st["current_certificate_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(st["previous_certificate_id"].as_str(), Some(old.as_str()));
+    assert_ne!(new, old);
+    assert_eq!(
+        aws.stage_certificate(&api, "prod").as_deref(),
+        Some(old.as_str())
+    );
+
+    // The overlap passes (on the provider's clock).
+    tf.set_env(OFFSET_ENV, "1m");
+    let first = tf.apply_result();
+    let said = stderr(&first) + &String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "first apply after the faults: {said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "Retirement of client certificate {old} waits for its stages"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("\"prod\""), "{said}");
+    assert!(!said.contains("retire_guard = false"), "{said}");
+    assert_eq!(
+        aws.stage_certificate(&api, "prod").as_deref(),
+        Some(new.as_str())
+    );
+    assert!(emu.certificate_ids().contains(&old), "kept while presented");
+
+    let second = tf.apply_result();
+    assert!(second.status.success(), "second apply: {}", stderr(&second));
+    assert!(
+        !emu.certificate_ids().contains(&old),
+        "retired by the second apply"
+    );
+    assert!(tf.plan_json().is_empty(), "converged");
+
+    // The request log: the stage moved off the old certificate before it was
+    // deleted.
+    let log = emu.requests();
+    let deleted = log
+        .iter()
+        .position(|r| r.operation == "DeleteClientCertificate" && r.path.ends_with(&old))
+        .unwrap_or_else(|| panic!("{old} was deleted"));
+    let moved = log
+        .iter()
+        .rposition(|r| r.operation == "UpdateStage" && r.status == Some(200))
+        .unwrap_or_else(|| panic!("the stage was switched"));
+    assert!(
+        moved < deleted,
+        "UpdateStage #{moved} before DeleteClientCertificate #{deleted}"
+    );
+}

@@ -150,6 +150,35 @@ fn a_switch_to_a_certificate_the_backend_does_not_trust_is_refused_and_changes_n
     // route, the certificate and the backend's answer; the stage is unchanged.
     let updates_before = emu.call_count("UpdateStage");
     tf.write("main.tf", &attachment(&api, &untrusted.id));
+    // The plan already says the switch will be verified, and how.
+    let plan = tf.plan_json();
+    let notes: Vec<String> = plan
+        .warnings()
+        .iter()
+        .map(|w| {
+            format!(
+                "{} {}",
+                w["summary"].as_str().unwrap_or_default(),
+                w["detail"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    let note = notes
+        .iter()
+        .find(|n| n.contains("will be verified first"))
+        .unwrap_or_else(|| panic!("no verify note in the plan's warnings: {notes:?}"));
+    for needle in [
+        "TestInvokeMethod GET /health".to_string(),
+        format!("client certificate \"{}\"", untrusted.id),
+        "up to 2 attempt(s)".to_string(),
+    ] {
+        assert!(note.contains(&needle), "missing {needle:?} in: {note}");
+    }
+    assert_eq!(
+        emu.call_count("TestInvokeMethod"),
+        1,
+        "planning does not call the backend"
+    );
     let out = tf.apply_result();
     assert!(!out.status.success(), "the switch must be refused");
     let msg = one_line(&out);

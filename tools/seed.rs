@@ -1,11 +1,15 @@
 //! Creates REST APIs with a deployment and stages on an API Gateway endpoint
-//! (usually the local emulator), for the demo and the example tests: this
-//! provider attaches certificates to stages but does not create them.
+//! (usually the local emulator), for the demo, the example tests, the policy
+//! fixtures and benchmarks: this provider attaches certificates to stages but
+//! does not create them. It is the scripts' one way to make signed API calls.
 //!
-//! Usage: `cargo run --example seed -- --endpoint URL [--region R] NAME:STAGE[,STAGE...]...`
+//! Usage: `cargo run --example seed -- --endpoint URL [--region R] NAME:[STAGE[=CERT][,STAGE[=CERT]...]]...`
 //!
-//! Prints one line per REST API: `NAME REST_API_ID`. Credentials come from
-//! AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the emulator accepts test/test).
+//! `STAGE=CERT` makes the stage present client certificate CERT; `NAME:` alone
+//! creates the REST API and its deployment without stages (for stages that
+//! Terraform creates). Prints one line per REST API: `NAME REST_API_ID
+//! DEPLOYMENT_ID`. Credentials come from AWS_ACCESS_KEY_ID /
+//! AWS_SECRET_ACCESS_KEY (the emulator accepts test/test).
 
 use std::process::ExitCode;
 
@@ -32,7 +36,8 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: seed --endpoint URL [--region REGION] NAME:STAGE[,STAGE...]...";
+const USAGE: &str =
+    "usage: seed --endpoint URL [--region REGION] NAME:[STAGE[=CERT][,STAGE[=CERT]...]]...";
 
 async fn run(args: Vec<String>) -> Result<(), String> {
     let mut endpoint = None;
@@ -48,12 +53,19 @@ async fn run(args: Vec<String>) -> Result<(), String> {
                 let (name, stages) = arg
                     .split_once(':')
                     .ok_or_else(|| format!("{USAGE} (expected NAME:STAGES, got {arg:?})"))?;
-                let stages: Vec<String> = stages
+                let stages: Vec<(String, Option<String>)> = stages
                     .split(',')
                     .filter(|s| !s.is_empty())
-                    .map(str::to_string)
+                    .map(|s| match s.split_once('=') {
+                        Some((stage, cert)) => (stage.to_string(), Some(cert.to_string())),
+                        None => (s.to_string(), None),
+                    })
                     .collect();
-                if name.is_empty() || stages.is_empty() {
+                if name.is_empty()
+                    || stages
+                        .iter()
+                        .any(|(s, c)| s.is_empty() || c.as_deref() == Some(""))
+                {
                     return Err(format!("{USAGE} (expected NAME:STAGES, got {arg:?})"));
                 }
                 specs.push((name.to_string(), stages));
@@ -66,11 +78,22 @@ async fn run(args: Vec<String>) -> Result<(), String> {
     }
     let client = seed_api::client(&endpoint, &region).await;
     for (name, stages) in specs {
-        let stage_refs: Vec<&str> = stages.iter().map(String::as_str).collect();
-        let id = seed_api::create_api(&client, &name, &stage_refs)
+        let stage_refs: Vec<&str> = stages.iter().map(|(s, _)| s.as_str()).collect();
+        let (id, deployment) = seed_api::create_api_with_deployment(&client, &name, &stage_refs)
             .await
             .map_err(|e| format!("cannot create REST API {name:?} at {endpoint}: {e}"))?;
-        println!("{name} {id}");
+        for (stage, cert) in &stages {
+            if let Some(cert) = cert {
+                seed_api::set_stage_certificate(&client, &id, stage, cert)
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "cannot attach certificate {cert:?} to stage {stage:?} of {name:?}: {e}"
+                        )
+                    })?;
+            }
+        }
+        println!("{name} {id} {deployment}");
     }
     Ok(())
 }

@@ -27,6 +27,17 @@ pub async fn create_api(
     name: &str,
     stages: &[&str],
 ) -> Result<String, String> {
+    create_api_with_deployment(client, name, stages)
+        .await
+        .map(|(api, _)| api)
+}
+
+/// [`create_api`], returning the deployment's ID as well.
+pub async fn create_api_with_deployment(
+    client: &aws_sdk_apigateway::Client,
+    name: &str,
+    stages: &[&str],
+) -> Result<(String, String), String> {
     let api = client
         .create_rest_api()
         .name(name)
@@ -72,7 +83,7 @@ pub async fn create_api(
                 )
             })?;
     }
-    Ok(api_id)
+    Ok((api_id, deployment_id))
 }
 
 /// The certificate a stage presents, as API Gateway reports it (None: none).

@@ -360,10 +360,54 @@ fn plan_change(req: &PlanRequest) -> PlanResponse {
     match Attachment::decode(&req.proposed_new_state) {
         Ok(mut planned) => {
             planned.id = composite_id(&planned.rest_api_id, &planned.stage_name);
-            respond(planned.encode(), Vec::new())
+            let planned = planned.encode();
+            let notes = verify_note(&req.prior_state, &planned)
+                .into_iter()
+                .collect();
+            respond(planned, notes)
         }
         Err(d) => respond(req.proposed_new_state.clone(), vec![d]),
     }
+}
+
+/// Says in the plan that a switch (a promotion, a rotation) will first ask the
+/// backend, so the reviewer knows the apply can refuse it.
+fn verify_note(prior: &Value, planned: &Value) -> Option<Diagnostic> {
+    let verify = Verify::from_value(planned)?;
+    // A new REST API or stage is a replacement, not a switch.
+    let stage = planned.get("stage_name").as_str()?;
+    let api = planned.get("rest_api_id").as_str()?;
+    if prior.get("stage_name").as_str() != Some(stage)
+        || prior.get("rest_api_id").as_str() != Some(api)
+    {
+        return None;
+    }
+    let old = prior.get("client_certificate_id").as_str()?;
+    let new = planned.get("client_certificate_id");
+    let new = match new.as_str() {
+        Some(id) if id == old => return None,
+        Some(id) => format!("client certificate \"{id}\""),
+        None if new.is_unknown() => "its new client certificate (known after apply)".to_string(),
+        None => return None,
+    };
+    let statuses = verify
+        .accepted_statuses
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Diagnostic::warning(
+        format!("Switch of stage \"{stage}\" will be verified first"),
+        format!(
+            "Before stage \"{stage}\" of REST API \"{api}\" presents {new} instead of \
+             \"{old}\", the apply calls TestInvokeMethod {} presenting it and switches only \
+             when the backend answers {statuses} (up to {} attempt(s), {} s apart). If it \
+             never does, the apply fails and the stage keeps \"{old}\".",
+            verify.route(),
+            verify.attempts,
+            verify.interval_seconds,
+        ),
+    ))
 }
 
 fn composite_id(rest_api_id: &Val<String>, stage_name: &Val<String>) -> Val<String> {
@@ -988,6 +1032,74 @@ mod tests {
             ]
         );
         assert_eq!(p.planned_state.get("id"), &Value::string("api2/test"));
+    }
+
+    #[tokio::test]
+    async fn a_plan_that_switches_a_verified_stage_says_the_check_will_run() {
+        let verified = |cert: Value| {
+            let mut c = config(Value::string("api1"), Value::string("prod"), cert);
+            c.set(
+                "verify",
+                Value::object([
+                    ("path", Value::string("/health")),
+                    ("http_method", Value::Null),
+                    ("accepted_statuses", Value::Null),
+                    ("attempts", Value::number(5i64)),
+                    ("interval_seconds", Value::Null),
+                ]),
+            );
+            c
+        };
+        let mut prior = verified(Value::string("c1"));
+        prior.set("id", Value::string("api1/prod"));
+        prior.set("detach_on_destroy", Value::Bool(true));
+
+        let p = plan(prior.clone(), verified(Value::string("c2"))).await;
+        assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+        let d = &p.diagnostics[0];
+        assert_eq!(d.summary, "Switch of stage \"prod\" will be verified first");
+        for part in [
+            "REST API \"api1\"",
+            "client certificate \"c2\" instead of \"c1\"",
+            "TestInvokeMethod GET /health",
+            "answers 200",
+            "up to 5 attempt(s), 2 s apart",
+            "the stage keeps \"c1\"",
+        ] {
+            assert!(d.detail.contains(part), "{part:?} not in {}", d.detail);
+        }
+        // A rotation in the same apply: the new ID is not known yet.
+        let p = plan(prior.clone(), verified(Value::Unknown)).await;
+        assert!(
+            p.diagnostics[0].detail.contains("known after apply"),
+            "{:?}",
+            p.diagnostics
+        );
+        // No switch, a new attachment, or no verify: nothing to say.
+        assert!(
+            plan(prior.clone(), verified(Value::string("c1")))
+                .await
+                .diagnostics
+                .is_empty()
+        );
+        assert!(
+            plan(Value::Null, verified(Value::string("c2")))
+                .await
+                .diagnostics
+                .is_empty()
+        );
+        let mut unverified = prior.clone();
+        unverified.set("verify", Value::Null);
+        let p = plan(
+            unverified,
+            config(
+                Value::string("api1"),
+                Value::string("prod"),
+                Value::string("c2"),
+            ),
+        )
+        .await;
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     }
 
     #[test]

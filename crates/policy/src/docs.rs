@@ -59,6 +59,19 @@ in-use certificates are past their rotation due date (expired ones included); ho
 how many expire within 60 and 90 days; and the share whose resource carries an owner tag. Dates \
 present in no readable form are counted as `unreadable` (and are APIGW007 findings), never as \
 \"not expiring\".\n\n\
+**Remediation time** (`remediations`, `remediation_mean_days`): for every certificate the input \
+shows replaced, the days from its rotation window opening (its expiry minus its resource's \
+`rotate_before`, else `expiry.rotate_before`) to the switch to its successor, 0 when it was \
+replaced before its window opened; and the mean. Each replaced certificate counts once, at the \
+last switch off it. A state of `apigw_rotating_client_certificate` in its overlap shows the \
+previous certificate replaced at the promotion (`previous_retire_after` minus `overlap`; its expiry \
+from `previous_expiration_date` or the first PEM of `trusted_pem_bundle`); a plan that changes a \
+rotating resource's current certificate or moves a stage to another certificate switches at the \
+apply (`--now`); a live scan pairs the certificates of each series the provider marks \
+(`terraform-provider-apigw:series` tag): the older one presented by no stage and the newer one \
+by at least one was replaced at the latest `lastUpdatedDate` of those stages. Certificates of the \
+AWS provider carry no link to their predecessor, so a scan cannot tell what they replaced; a plan \
+that switches their stages does.\n\n\
 ## Exceptions and baselines\n\n\
 An exception in the configuration (`[[exceptions]]`: `rule`, `address` pattern, `reason`, \
 `expires`) accepts the findings of one rule on matching addresses until its expiry: they are still \
@@ -78,8 +91,8 @@ calls back off and retry; progress goes to stderr (`--quiet` silences it). Resou
 ARN, so exceptions can match `arn:aws:apigateway:eu-west-1::/clientcertificates/*`. It applies \
 APIGW001 (to certificates a stage presents), APIGW004, APIGW005 and APIGW007, plus APIGW008 \
 (unused certificates) and APIGW009 (quota headroom), with the same formats, baselines and exit \
-codes as `check`; the KPIs add unused certificates and, per region, certificates, stages and \
-headroom against the quota.\n\n\
+codes as `check`; the KPIs add unused certificates, per region, certificates, stages and \
+headroom against the quota, and the remediation time of marked series.\n\n\
 ```sh\n\
 apigw-policy scan --region eu-west-1 --region us-east-1 --format html > certificates.html\n\
 apigw-policy scan --all-regions --profile audit --format sarif > apigw-live.sarif\n\
@@ -92,9 +105,10 @@ dates, the problem and the fix; then a summary and the KPIs.\n\
 `certificate_id`, `certificate_address`, `expiration_date`, `rotation_due_date`, `days_left`, \
 `attribute`, `value`, `fingerprint`, `suppressed`, `expired_exception`, `message`, `fix`; absent \
 fields are omitted).\n\
-- `html`: one self-contained page (no scripts, no external resources): the KPIs, a timeline \
-(inline SVG) with one row per certificate from creation to expiry, its rotation window shaded, \
-\"now\" marked and rows with findings highlighted, and the findings.\n\
+- `html`: one self-contained page (no scripts, no external resources): the KPIs, the replaced \
+certificates with their remediation time, a timeline (inline SVG) with one row per certificate \
+from creation to expiry (and, greyed, each certificate the plan deletes), its rotation window \
+shaded, \"now\" marked and rows with findings highlighted, and the findings.\n\
 - `sarif`: SARIF 2.1.0; each result points at the checked file and names the resource as a \
 logical location; `security-severity` is set for code-scanning dashboards; rules carry help text \
 and `helpUri` (`help_uri` in the configuration, default `docs/policy-rules.md`, plus the rule's \

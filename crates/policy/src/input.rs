@@ -87,7 +87,23 @@ pub const KEPT_ATTRIBUTES: &[&str] = &[
     "previous_expiration_date",
     "previous_retire_after",
     "trusted_certificate_ids",
+    TRUSTED_PEM_BUNDLE,
 ];
+
+/// `apigw_rotating_client_certificate.trusted_pem_bundle`, kept not as PEM text but as
+/// the notAfter (unix seconds) of its first certificate: the oldest of the series (the
+/// previous one during an overlap), whose expiry schema version 2 records nowhere
+/// else. Null when that certificate cannot be read.
+pub const TRUSTED_PEM_BUNDLE: &str = "trusted_pem_bundle";
+
+fn first_not_after(v: &Value) -> Value {
+    match v {
+        Value::String(pem) => {
+            terraform_provider_apigw::functions::pem_not_after(pem).map_or(Value::Null, Value::from)
+        }
+        _ => Value::Null,
+    }
+}
 
 /// Expression attributes whose `references` are kept from the `configuration` section.
 pub const KEPT_EXPRESSIONS: &[&str] = &["client_certificate_id", "rest_api_id", "stage_name"];
@@ -1031,6 +1047,11 @@ impl<'de> ObjectSeed<'de> for PhantomData<KeptAttrs> {
             match key {
                 Some(k) => {
                     let v: Value = map.next_value()?;
+                    let v = if k == TRUSTED_PEM_BUNDLE {
+                        first_not_after(&v)
+                    } else {
+                        v
+                    };
                     attrs.insert(k, Attr::Known(v));
                 }
                 None => {

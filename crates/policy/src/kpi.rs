@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, Owner, Slot};
+use crate::remediation::{self, Remediation};
 
 /// The fixed horizon of the "under 30 days" KPI (not the configurable window, so that
 /// the number compares across teams).
@@ -39,6 +40,13 @@ pub struct Kpi {
     /// Live scans: per region, certificates against the quota.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionKpi>,
+    /// Remediation time: every replaced certificate the input shows, with the days
+    /// from its rotation window opening to the switch (see [`crate::remediation`]).
+    #[serde(default)]
+    pub remediations: Vec<Remediation>,
+    /// The mean of `remediations`' days; null when the input shows no replacement.
+    #[serde(default)]
+    pub remediation_mean_days: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +75,13 @@ impl Kpi {
             unreadable: a.unreadable.len(),
             unused: None,
             regions: Vec::new(),
+            remediations: remediation::remediations(
+                remediation::from_analysis(a),
+                default_rotate_before,
+            ),
+            remediation_mean_days: None,
         };
+        k.remediation_mean_days = remediation::mean_days(&k.remediations);
         for c in &a.certificates {
             if matches!(c.owner, Owner::Yes(_)) {
                 k.with_owner += 1;
@@ -102,7 +116,12 @@ impl Kpi {
 }
 
 impl Kpi {
-    pub fn add_live(&mut self, live: &crate::scan::LiveFacts) {
+    pub fn add_live(&mut self, live: &crate::scan::LiveFacts, default_rotate_before: u64) {
+        self.remediations.extend(remediation::remediations(
+            live.switches.clone(),
+            default_rotate_before,
+        ));
+        self.remediation_mean_days = remediation::mean_days(&self.remediations);
         self.unused = Some(live.regions.iter().map(|r| r.unused.len()).sum());
         self.regions = live
             .regions

@@ -14,6 +14,7 @@ pub mod docs;
 pub mod finding;
 pub mod input;
 pub mod kpi;
+pub mod remediation;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -50,6 +51,9 @@ pub struct CertificateSummary {
     pub expires: Option<i64>,
     /// The rotation window in seconds (the resource's own, or `expiry.rotate_before`).
     pub rotate_before: u64,
+    /// A certificate this plan deletes (shown so that the certificate a finding is
+    /// about has its row; not counted in the KPIs).
+    pub deleted: bool,
 }
 
 /// Runs the enabled rules, applies the configured exceptions and computes the KPIs as
@@ -71,9 +75,9 @@ pub fn evaluate_with(
     apply_exceptions(&mut findings, config, now);
     let mut kpi = Kpi::compute(&analysis, config.expiry.rotate_before);
     if let Some(live) = live {
-        kpi.add_live(live);
+        kpi.add_live(live, config.expiry.rotate_before);
     }
-    let certificates = analysis
+    let mut certificates: Vec<CertificateSummary> = analysis
         .certificates
         .iter()
         .map(|c| CertificateSummary {
@@ -81,10 +85,48 @@ pub fn evaluate_with(
             address: c.resource.address.clone(),
             id: c.id.known().map(str::to_string),
             created: c.created,
-            expires: c.expiration,
+            // Schema version 2 keeps the previous certificate's expiry only in its PEM
+            // (the bundle's first); the rules leave it alone, the timeline shows it.
+            expires: c.expiration.or_else(|| {
+                (c.slot == Some(analysis::Slot::Previous))
+                    .then_some(c.resource.after.as_ref())
+                    .flatten()
+                    .and_then(|a| match a.field(input::TRUSTED_PEM_BUNDLE) {
+                        input::Field::Value(v) => v.as_i64(),
+                        _ => None,
+                    })
+            }),
             rotate_before: c.rotate_before.unwrap_or(config.expiry.rotate_before),
+            deleted: false,
         })
         .collect();
+    certificates.extend(analysis.deletions.values().map(|d| {
+        let before = d.resource.before.as_ref();
+        let date = |name: &str| {
+            before
+                .and_then(|b| b.text(name).known())
+                .and_then(|s| timestamp::parse(s).ok())
+        };
+        let is_current =
+            before.is_some_and(|b| b.text("current_certificate_id") == input::Text::Is(&d.id));
+        let (created, expires) = match d.resource.kind {
+            input::Kind::AwsCertificate => (date("created_date"), date("expiration_date")),
+            _ if is_current => (
+                date("current_created_date"),
+                date("current_expiration_date"),
+            ),
+            _ => (None, None),
+        };
+        CertificateSummary {
+            label: format!("{} (deleted)", d.resource.address),
+            address: d.resource.address.clone(),
+            id: Some(d.id.clone()),
+            created,
+            expires,
+            rotate_before: config.expiry.rotate_before,
+            deleted: true,
+        }
+    }));
     Outcome {
         findings,
         kpi,

@@ -19,10 +19,11 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_apigateway::config::Region;
 use serde_json::{Value, json};
-use terraform_provider_apigw::apigw::{RateLimiter, direct_http_client, is_loopback};
+use terraform_provider_apigw::apigw::{RateLimiter, SERIES_TAG, direct_http_client, is_loopback};
 
 use crate::address::ModuleLocation;
 use crate::input::{Action, Attr, Attrs, Document, DocumentKind, KEPT_ATTRIBUTES, Kind, Resource};
+use crate::remediation::Switch;
 
 /// API Gateway's default quota of client certificates per account and region.
 pub const DEFAULT_QUOTA: usize = 60;
@@ -110,6 +111,8 @@ pub struct LiveStage {
     pub stage_name: String,
     pub client_certificate_id: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// `lastUpdatedDate` (unix seconds).
+    pub last_updated: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +130,8 @@ pub struct LiveFacts {
     /// API calls made, per operation (retries not counted; see the emulator's or
     /// CloudTrail's figures for attempts).
     pub calls: BTreeMap<String, u64>,
+    /// Replacements within provider-marked series, for the remediation-time KPI.
+    pub switches: Vec<Switch>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -379,6 +384,7 @@ async fn scan_region(
                     .tags()
                     .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                     .unwrap_or_default(),
+                last_updated: st.last_updated_date().map(|d| d.secs()),
             }
         }));
         if (i + 1) % 25 == 0 && i + 1 < apis.len() {
@@ -447,6 +453,7 @@ pub fn document(inventory: &[RegionInventory], quota: usize) -> (Document, LiveF
                 values,
             ));
         }
+        facts.switches.extend(series_switches(inv));
         facts.regions.push(RegionFacts {
             region: inv.region.clone(),
             certificates: inv.certificates.len(),
@@ -465,6 +472,56 @@ pub fn document(inventory: &[RegionInventory], quota: usize) -> (Document, LiveF
         module_outputs: Vec::new(),
     };
     (doc, facts)
+}
+
+/// Replacements within each series the provider marks
+/// (`terraform-provider-apigw:series`): of two consecutive certificates (by creation),
+/// the older presented by no stage and the newer by at least one, the older was
+/// replaced when the last of those stages was updated (never before the newer existed).
+/// Certificates without the mark carry no link to their predecessor, so a live scan
+/// cannot tell what they replaced.
+pub fn series_switches(inv: &RegionInventory) -> Vec<Switch> {
+    let mut presenting: HashMap<&str, Vec<Option<i64>>> = HashMap::new();
+    for s in &inv.stages {
+        if let Some(c) = s.client_certificate_id.as_deref() {
+            presenting.entry(c).or_default().push(s.last_updated);
+        }
+    }
+    let mut series: BTreeMap<&str, Vec<&LiveCertificate>> = BTreeMap::new();
+    for c in &inv.certificates {
+        if let Some(name) = c.tags.get(SERIES_TAG) {
+            series.entry(name.as_str()).or_default().push(c);
+        }
+    }
+    let mut out = Vec::new();
+    for (name, mut certs) in series {
+        certs.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        for pair in certs.windows(2) {
+            let (old, new) = (pair[0], pair[1]);
+            if presenting.contains_key(old.id.as_str()) {
+                continue;
+            }
+            let Some(stages) = presenting.get(new.id.as_str()) else {
+                continue;
+            };
+            let switched = stages
+                .iter()
+                .map(|t| t.unwrap_or(new.created))
+                .max()
+                .unwrap_or(new.created)
+                .max(new.created);
+            out.push(Switch {
+                series: format!("{} series {name}", inv.region),
+                certificate_id: old.id.clone(),
+                replaced_by: Some(new.id.clone()),
+                expires: old.expires,
+                rotate_before: None,
+                switched,
+                source: "live (stage last updated)",
+            });
+        }
+    }
+    out
 }
 
 fn live_resource(address: String, kind: Kind, name: &str, values: Attrs) -> Resource {

@@ -600,6 +600,65 @@ struct SarifLogical {
     kind: String,
 }
 
+/// The real big-bang plan: the stage leaves a certificate 9 days from expiry, so the
+/// report shows one replaced certificate with its remediation time, and the timeline
+/// keeps a (greyed) row for the certificate the plan deletes, where APIGW002 points.
+#[test]
+fn html_report_of_a_plan_shows_the_replaced_certificate_and_the_deleted_one() {
+    let file = fixture("aws-provider-plan-big-bang.json");
+    let (_, r) = json_report(&file, &[]);
+    assert_eq!(r.kpi.remediations.len(), 1, "{:?}", r.kpi.remediations);
+    let m = &r.kpi.remediations[0];
+    let opened = rotation::parse_rfc3339(&m.window_opened).expect("date");
+    let switched = rotation::parse_rfc3339(&m.switched).expect("date");
+    assert_eq!(
+        switched,
+        rotation::parse_rfc3339(&now()).expect("now"),
+        "the apply"
+    );
+    assert_eq!(
+        m.days,
+        ((switched - opened) as f64 / 8_640.0).round() / 10.0
+    );
+    assert_eq!(r.kpi.remediation_mean_days, Some(m.days));
+    let big_bang = r
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "APIGW002")
+        .expect("APIGW002");
+    assert_eq!(
+        big_bang.certificate_id.as_deref(),
+        Some(m.certificate_id.as_str())
+    );
+
+    let out = run(&[
+        "check",
+        file.to_str().expect("path"),
+        "--format",
+        "html",
+        "--now",
+        &now(),
+    ]);
+    let page = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(page.contains(&format!(
+        "<tr data-kpi=\"remediation_mean_days\"><th>Remediation time (rotation window to switch)</th><td>mean {:.1} days over 1 replaced certificate</td></tr>",
+        m.days
+    )));
+    assert_eq!(page.matches("<tr class=\"remediation\">").count(), 1);
+    assert_eq!(
+        page.matches("<g class=\"certificate").count(),
+        r.kpi.certificates,
+        "one row per certificate after the plan"
+    );
+    assert!(
+        page.contains(&format!(
+            "<g class=\"deleted has-finding\" data-address=\"aws_api_gateway_client_certificate.backend[0]\" data-certificate=\"{}\"",
+            m.certificate_id
+        )),
+        "{page}"
+    );
+}
+
 #[test]
 fn sarif_report_is_sarif_2_1_0_with_rules_and_results() {
     let input = std::fs::read(fixture("aws-provider-state-expired.json")).expect("fixture");

@@ -246,3 +246,62 @@ fn the_real_rotation_plan_turned_into_a_big_bang_is_caught() {
         big_bang[0].message
     );
 }
+
+/// Remediation time from the real state in its overlap: the previous certificate (its
+/// expiry only in the first PEM of `trusted_pem_bundle`, as schema version 2 stores it)
+/// was replaced at the promotion, `previous_retire_after - overlap`.
+#[test]
+fn the_overlap_state_measures_the_remediation_time_of_each_series() {
+    let name = "project-emulator-state-overlap.json";
+    let (_, r) = check(name);
+    let raw: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture(name)).expect("fixture")).expect("json");
+    let resources = raw["values"]["root_module"]["resources"]
+        .as_array()
+        .expect("resources");
+    let mut expected = Vec::new();
+    for address in [ORDERS, PAYMENTS] {
+        let v = &resources
+            .iter()
+            .find(|x| x["address"] == address)
+            .expect("resource")["values"];
+        let text = |k: &str| v[k].as_str().expect(k).to_string();
+        let secs = |k: &str| rotation::parse_duration(&text(k)).expect(k) as i64;
+        let prev_expires =
+            terraform_provider_apigw::functions::pem_not_after(&text("trusted_pem_bundle"))
+                .expect("the bundle's first PEM is the previous certificate");
+        let switched = rotation::parse_rfc3339(&text("previous_retire_after")).expect("date")
+            - secs("overlap");
+        let opened = prev_expires - secs("rotate_before");
+        let days = ((switched - opened).max(0) as f64 / 86_400.0 * 10.0).round() / 10.0;
+        expected.push((
+            address.to_string(),
+            text("previous_certificate_id"),
+            Some(text("current_certificate_id")),
+            days,
+        ));
+    }
+    let got: Vec<(String, String, Option<String>, f64)> = r
+        .kpi
+        .remediations
+        .iter()
+        .map(|m| {
+            (
+                m.series.clone(),
+                m.certificate_id.clone(),
+                m.replaced_by.clone(),
+                m.days,
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    let mean = expected.iter().map(|e| e.3).sum::<f64>() / 2.0;
+    assert_eq!(
+        r.kpi.remediation_mean_days,
+        Some((mean * 10.0).round() / 10.0)
+    );
+    // A stable state shows no replacement.
+    let (_, stable) = check("project-emulator-state.json");
+    assert!(stable.kpi.remediations.is_empty());
+    assert_eq!(stable.kpi.remediation_mean_days, None);
+}

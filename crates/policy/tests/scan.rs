@@ -62,6 +62,22 @@ impl Emu {
         })
     }
 
+    /// A certificate the provider generated for rotation series `series` (its mark).
+    fn marked(&self, region: &str, series: &str) -> String {
+        let c = self.client(region);
+        self.rt.block_on(async {
+            let out = c
+                .generate_client_certificate()
+                .description("series")
+                .tags("owner", "team-orders")
+                .tags(terraform_provider_apigw::apigw::SERIES_TAG, series)
+                .send()
+                .await
+                .expect("GenerateClientCertificate");
+            out.client_certificate_id().expect("id").to_string()
+        })
+    }
+
     /// A REST API with one deployment and the given stages (name, certificate).
     fn api(&self, region: &str, name: &str, stages: &[(&str, Option<&str>)]) -> String {
         let c = self.client(region);
@@ -388,4 +404,92 @@ fn a_scan_under_emulator_throttling_completes_without_a_failed_call() {
         "every call succeeded after backing off ({throttled} throttled)"
     );
     assert!(stderr.contains("32 API calls"), "{stderr}");
+}
+
+/// Remediation time live: in a provider-marked series whose older certificate no stage
+/// presents any more, the switch is the stage's last update; a series still presenting
+/// its older certificate, and unmarked certificates, have not (or not visibly) rotated.
+#[test]
+fn a_scan_measures_the_remediation_time_of_rotated_series() {
+    let emu = Emu::start();
+    // Series s1 rotated: the old certificate expires in 25 days, so the default 60-day
+    // window opened 35 days ago; the stage moved to the new one just now.
+    let old = emu.marked("us-east-1", "s1");
+    let new = emu.marked("us-east-1", "s1");
+    // Series s2 is mid-rotation: a stage still presents its older certificate.
+    let s2_old = emu.marked("us-east-1", "s2");
+    let s2_new = emu.marked("us-east-1", "s2");
+    // Unmarked: nothing links the two.
+    let plain_old = emu.certificate("us-east-1", Some("team-x"));
+    let plain_new = emu.certificate("us-east-1", Some("team-x"));
+    emu.age(&[&old, &s2_old, &plain_old], 340);
+    let api = emu.api(
+        "us-east-1",
+        "orders",
+        &[
+            ("prod", Some(&new)),
+            ("beta", Some(&s2_old)),
+            ("gamma", Some(&s2_new)),
+            ("delta", Some(&plain_new)),
+        ],
+    );
+    // The switch is the moment the stage last changed, as API Gateway reports it.
+    let stage_updated = emu.rt.block_on(async {
+        emu.client("us-east-1")
+            .get_stage()
+            .rest_api_id(&api)
+            .stage_name("prod")
+            .send()
+            .await
+            .expect("GetStage")
+            .last_updated_date()
+            .expect("lastUpdatedDate")
+            .secs()
+    });
+
+    let out = scan(
+        &emu.url(),
+        &["--region", "us-east-1", "--format", "json", "--quiet"],
+    );
+    let r = report(&out);
+    let got: Vec<(&str, &str, Option<&str>, f64, &str)> = r
+        .kpi
+        .remediations
+        .iter()
+        .map(|m| {
+            (
+                m.series.as_str(),
+                m.certificate_id.as_str(),
+                m.replaced_by.as_deref(),
+                m.days,
+                m.source.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            "us-east-1 series s1",
+            old.as_str(),
+            Some(new.as_str()),
+            35.0,
+            "live (stage last updated)"
+        )],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(r.kpi.remediation_mean_days, Some(35.0));
+    let switched = rotation::parse_rfc3339(&r.kpi.remediations[0].switched).expect("date");
+    assert_eq!(
+        switched, stage_updated,
+        "the switch is the stage's last update"
+    );
+
+    // The same figures in the text report.
+    let out = scan(&emu.url(), &["--region", "us-east-1", "--quiet"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("remediation time: mean 35.0 days from rotation window to switch over 1 replaced certificate"),
+        "{text}"
+    );
 }

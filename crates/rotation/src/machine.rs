@@ -86,6 +86,10 @@ pub struct Facts {
     /// Certificates the series tracked that were found deleted outside
     /// Terraform at the last refresh (slot, id): only used to explain.
     pub vanished: Vec<(Slot, String)>,
+    /// The stages that still present the previous certificate, by name
+    /// ("stage \"prod\" of REST API \"payments\" (a1b2c3)"), as found when
+    /// its retirement came due. While one does, it is not deleted.
+    pub previous_presented_by: Vec<String>,
 }
 
 /// The user's rotation settings, in seconds.
@@ -286,6 +290,16 @@ pub struct Decision {
     /// retirement.
     pub steps: Vec<Explained>,
     pub layout: Layout,
+    /// Steps that were due but wait, each with its explanation (a
+    /// retirement waiting for a stage to move off the certificate).
+    pub held: Vec<Note>,
+}
+
+/// Something due that this apply does not do, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub summary: String,
+    pub detail: String,
 }
 
 impl Decision {
@@ -367,6 +381,25 @@ pub fn decide(now: i64, facts: &Facts, policy: &Policy) -> Decision {
         main = Some(Step::Generate { into, reason });
     }
 
+    // A previous certificate a stage still presents is never deleted: its
+    // retirement waits, and so does a step that needs its slot, so that the
+    // apply succeeds and the stage attachments that depend on this series
+    // can move the stage. The next plan retires it. An expired certificate
+    // is not protected: backends reject it already.
+    let mut held = Vec::new();
+    if let Some(prev) = &facts.previous
+        && !facts.previous_presented_by.is_empty()
+        && !is_expired(now, prev.expires)
+        && (retire_due || refills_previous)
+    {
+        held.push(hold_note(now, facts, prev, main.as_ref()));
+        if refills_previous {
+            main = None;
+            refills_previous = false;
+        }
+    }
+    let retire_due = retire_due && held.is_empty();
+
     let mut first: Vec<Step> = Vec::new();
     let mut last: Vec<Step> = Vec::new();
     if let (Some(p), Some(_)) = (pending_expired, &main) {
@@ -415,6 +448,41 @@ pub fn decide(now: i64, facts: &Facts, policy: &Policy) -> Decision {
         at: now,
         steps: explained,
         layout,
+        held,
+    }
+}
+
+/// Why the previous certificate's retirement (and `waiting`, the step that
+/// needed its slot) waits for the stages that still present it.
+fn hold_note(now: i64, facts: &Facts, prev: &Cert, waiting: Option<&Step>) -> Note {
+    let stages = facts.previous_presented_by.join(", ");
+    let also = match waiting {
+        Some(Step::Promote { id }) => format!(
+            " Promoting pending certificate {id} waits too, as it would move the current \
+             certificate into the previous slot."
+        ),
+        Some(Step::Generate { .. }) => " The rotation that is due waits too, as it would move \
+             the current certificate into the previous slot."
+            .to_string(),
+        _ => String::new(),
+    };
+    let current = facts.current.as_ref().map_or_else(
+        || "the current certificate".to_string(),
+        |c| format!("current certificate {}", c.id),
+    );
+    Note {
+        summary: format!(
+            "Retirement of client certificate {} waits for its stages",
+            prev.id
+        ),
+        detail: format!(
+            "Previous certificate {} ({}) is due for retirement, but {stages} still presents \
+             it, so deleting it now would break that stage's backends. It is kept, and this \
+             apply goes on so that the stage attachments can switch those stages to \
+             {current}.{also} The first plan after no stage presents it retires it.",
+            prev.id,
+            expiry_phrase(now, prev),
+        ),
     }
 }
 
@@ -572,7 +640,7 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
             };
             match reason {
                 RotateReason::Create => (
-                    "Generating the first client certificate".to_string(),
+                    "Generating the first client certificate of the series".to_string(),
                     format!(
                         "The rotation series has no certificate yet: this apply generates one. {dest} {next}"
                     ),
@@ -595,7 +663,10 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                         })
                         .collect();
                     (
-                        "Client certificate rotation due".to_string(),
+                        facts.current.as_ref().map_or_else(
+                            || "Client certificate rotation due".to_string(),
+                            |c| format!("Client certificate {} due for rotation", c.id),
+                        ),
                         format!("{gone}{c}This apply generates a new certificate. {dest} {next}"),
                     )
                 }
@@ -604,7 +675,10 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                         format!("Current certificate {} {}. ", c.id, expiry_phrase(now, c))
                     });
                     (
-                        "Outage in progress: current client certificate expired".to_string(),
+                        facts.current.as_ref().map_or_else(
+                            || "Outage in progress: current client certificate expired".to_string(),
+                            |c| format!("Outage in progress: client certificate {} expired", c.id),
+                        ),
                         format!(
                             "{c}An outage is in progress: every backend that verifies the \
                              gateway's client certificate rejects it. This apply generates a \
@@ -629,7 +703,11 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                         )
                     };
                     (
-                        "Current client certificate missing".to_string(),
+                        if gone.is_empty() {
+                            "Current client certificate missing".to_string()
+                        } else {
+                            format!("Current client certificate {} missing", gone.join(", "))
+                        },
                         format!("{what} This apply generates a replacement at once. {dest} {next}"),
                     )
                 }
@@ -638,7 +716,10 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                         format!(" Current certificate {} {}.", c.id, expiry_phrase(now, c))
                     });
                     (
-                        "Client certificate rotation triggered".to_string(),
+                        facts.current.as_ref().map_or_else(
+                            || "Client certificate rotation triggered".to_string(),
+                            |c| format!("Rotation of client certificate {} triggered", c.id),
+                        ),
                         format!(
                             "rotation_triggers changed, which forces a rotation.{c} This apply \
                              generates a new certificate. {dest} {next}"
@@ -678,7 +759,7 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                 )
             });
             (
-                "Promoting the pending client certificate".to_string(),
+                format!("Promoting pending client certificate {id}"),
                 format!("Pending certificate {id} becomes current. {why}{old} {next}"),
             )
         }
@@ -708,7 +789,7 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                     .to_string(),
             };
             (
-                format!("Retiring the {} client certificate", slot.name()),
+                format!("Retiring {} client certificate {id}", slot.name()),
                 format!(
                     "{} certificate {id}{exp} is deleted by this apply. {why} Backends may stop \
                      trusting it afterwards. {next}",
@@ -887,6 +968,90 @@ mod tests {
             let phase = if want.is_empty() { "overlap" } else { "stable" };
             assert_eq!(d.layout.phase(), phase);
         }
+    }
+
+    #[test]
+    fn a_previous_certificate_a_stage_presents_is_kept_and_said_so() {
+        let after = T0 + 10 * DAY;
+        let used = Facts {
+            current: Some(cert("b", T0)),
+            previous: Some(cert("a", T0 - 300 * DAY)),
+            previous_retire_after: Some(after),
+            previous_presented_by: vec!["stage \"prod\" of REST API \"payments\" (r1)".into()],
+            ..Facts::default()
+        };
+        let d = decide(after + 1, &used, &Policy::default());
+        assert_eq!(kinds(&d), Vec::<String>::new());
+        assert_eq!(d.layout.phase(), "overlap");
+        assert_eq!(d.held.len(), 1);
+        assert!(d.held[0].summary.contains(" a "), "{:?}", d.held[0]);
+        assert!(d.held[0].detail.contains("\"prod\""), "{:?}", d.held[0]);
+        assert!(
+            d.held[0].detail.contains("current certificate b"),
+            "{:?}",
+            d.held[0]
+        );
+        assert!(!d.held[0].detail.contains("retire_guard = false"));
+        // Once no stage presents it, it is retired.
+        let free = Facts {
+            previous_presented_by: Vec::new(),
+            ..used.clone()
+        };
+        let d = decide(after + 1, &free, &Policy::default());
+        assert_eq!(kinds(&d), ["retire:previous:a:OverlapEnded"]);
+        assert!(d.held.is_empty());
+        // Before its overlap ends nothing is held, so nothing is said.
+        let d = decide(after - 1, &used, &Policy::default());
+        assert!(d.is_empty() && d.held.is_empty());
+    }
+
+    #[test]
+    fn a_step_that_needs_a_presented_previous_slot_waits_with_it() {
+        let used = Facts {
+            current: Some(cert("b", T0)),
+            previous: Some(cert("a", T0 - 10 * DAY)),
+            previous_retire_after: Some(T0 + 400 * DAY),
+            previous_presented_by: vec!["stage \"prod\" of REST API \"payments\" (r1)".into()],
+            ..Facts::default()
+        };
+        // A due rotation into current would push b into a's slot.
+        let d = decide(T0 + 310 * DAY, &used, &Policy::default());
+        assert_eq!(kinds(&d), Vec::<String>::new());
+        assert!(
+            d.held[0].detail.contains("rotation that is due waits"),
+            "{:?}",
+            d.held
+        );
+        // A promotion too.
+        let pending = Facts {
+            pending: Some(cert("c", T0 + 300 * DAY)),
+            ..used.clone()
+        };
+        let d = decide(T0 + 302 * DAY, &pending, &Policy::default());
+        assert_eq!(kinds(&d), Vec::<String>::new());
+        assert!(
+            d.held[0].detail.contains("Promoting pending certificate c"),
+            "{:?}",
+            d.held
+        );
+        // A rotation into pending does not need the slot and goes ahead.
+        let policy = Policy {
+            promote_after: DAY as u64,
+            ..Policy::default()
+        };
+        let d = decide(T0 + 310 * DAY, &used, &policy);
+        assert_eq!(kinds(&d), ["generate:pending:Due"]);
+        assert!(d.held.is_empty());
+        // An expired previous certificate is not protected: backends
+        // reject it already.
+        let d = decide(T0 + 420 * DAY, &used, &Policy::default());
+        assert_eq!(
+            kinds(&d),
+            [
+                "retire:previous:a:OverlapEnded:frees",
+                "generate:current:Expired"
+            ]
+        );
     }
 
     #[test]

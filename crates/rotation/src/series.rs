@@ -53,8 +53,11 @@ pub fn phase(has_pending: bool, has_previous: bool) -> &'static str {
 /// `rotation_triggers` as recorded in state and written in configuration.
 pub type Triggers = BTreeMap<String, String>;
 
-/// Whether the configured `rotation_triggers` force a rotation: they differ
-/// from those recorded at the last apply (null and empty are the same). A
+/// Whether the configured `rotation_triggers` force a rotation: only a
+/// change of values does, from non-empty recorded values to different
+/// non-empty ones (null and empty are the same). Adding triggers to a series
+/// that had none records them, so that adding them across a fleet does not
+/// rotate every certificate at once; removing them records that too. A
 /// series adopted by import and not applied since takes its first triggers as
 /// starting values (`adopting`), so they force nothing.
 pub fn triggers_changed(
@@ -63,7 +66,10 @@ pub fn triggers_changed(
     adopting: bool,
 ) -> bool {
     let non_empty = |t: Option<&Triggers>| t.filter(|m| !m.is_empty()).cloned();
-    !adopting && non_empty(recorded) != non_empty(configured)
+    match (non_empty(recorded), non_empty(configured)) {
+        (Some(old), Some(new)) => !adopting && old != new,
+        _ => false,
+    }
 }
 
 /// The slots of one series, with the dates an apply sets. `C` is whatever
@@ -187,6 +193,7 @@ impl<C: Certificate> Series<C> {
             previous_retire_after: self.previous_retire_after,
             triggers_changed,
             vanished,
+            previous_presented_by: Vec::new(),
         }
     }
 
@@ -780,8 +787,10 @@ mod tests {
             (Some(&empty), None, false, false),
             (Some(&one), Some(&one), false, false),
             (Some(&one), Some(&two), false, true),
-            (None, Some(&one), false, true),
-            (Some(&one), None, false, true),
+            (None, Some(&one), false, false),
+            (Some(&empty), Some(&one), false, false),
+            (Some(&one), None, false, false),
+            (Some(&one), Some(&two), true, false),
             (None, Some(&one), true, false),
         ];
         for (recorded, configured, adopting, want) in cases {

@@ -197,7 +197,16 @@ pub(super) async fn update_in_place(
     Ok(())
 }
 
-/// Refuses when a stage still presents the certificate.
+/// `stage "prod" of REST API "payments" (a1b2c3)`.
+pub(super) fn stage_label(s: &apigw::StageRef) -> String {
+    format!(
+        "stage {:?} of REST API {:?} ({})",
+        s.stage_name, s.rest_api_name, s.rest_api_id
+    )
+}
+
+/// Refuses when a stage still presents the certificate: the last line
+/// against a stage that moved onto it after the plan looked.
 pub(super) async fn guard(client: &apigw::Client, id: &str) -> Result<(), Diagnostic> {
     let stages = client.stages_using(id).await.map_err(|e| {
         e.to_diagnostic(&format!(
@@ -207,20 +216,14 @@ pub(super) async fn guard(client: &apigw::Client, id: &str) -> Result<(), Diagno
     if stages.is_empty() {
         return Ok(());
     }
-    let names: Vec<String> = stages
-        .iter()
-        .map(|s| {
-            format!(
-                "stage {:?} of REST API {:?} ({})",
-                s.stage_name, s.rest_api_name, s.rest_api_id
-            )
-        })
-        .collect();
+    let names: Vec<String> = stages.iter().map(stage_label).collect();
     Err(Diagnostic::error(
-        "Client Certificate Still In Use",
+        format!("Client certificate {id} still in use"),
         format!(
-            "retire_guard refused to delete client certificate {id}: it is still used by {}. Nothing was deleted. Switch those stages to the current certificate (for example with apigw_stage_client_certificate) and apply again, or set retire_guard = false to delete it anyway.",
-            names.join(", ")
+            "retire_guard refused to delete client certificate {id}: {} still presents it, and deleting it would break the backends behind {}. Nothing was deleted. Switch {} to the series' current certificate (for example with apigw_stage_client_certificate) and apply again: the first plan after no stage presents it retires it.",
+            names.join(", "),
+            if names.len() == 1 { "that stage" } else { "those stages" },
+            if names.len() == 1 { "it" } else { "them" },
         ),
     )
     .at("retire_guard"))

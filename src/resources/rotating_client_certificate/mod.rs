@@ -105,7 +105,7 @@ impl Resource for RotatingClientCertificate {
     }
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        self.do_plan(&req)
+        self.do_plan(&req).await
     }
 
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse {

@@ -37,6 +37,19 @@ pub(super) struct Private {
     pub(super) adopt_triggers: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) plan: Option<PlannedSteps>,
+    /// The stages presenting the previous certificate, found by the last
+    /// refresh when a step that deletes it or needs its slot could come due.
+    /// Recorded here so that the plan and Terraform's final plan during apply
+    /// decide on the same facts.
+    #[serde(default, rename = "s", skip_serializing_if = "Option::is_none")]
+    pub(super) previous_stages: Option<PresentedBy>,
+}
+
+/// Which stages present one certificate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct PresentedBy {
+    pub(super) id: String,
+    pub(super) stages: Vec<String>,
 }
 
 impl Private {
@@ -52,7 +65,7 @@ impl Private {
 }
 
 impl RotatingClientCertificate {
-    pub(super) fn do_plan(&self, req: &PlanRequest) -> PlanResponse {
+    pub(super) async fn do_plan(&self, req: &PlanRequest) -> PlanResponse {
         let mut resp = PlanResponse {
             planned_state: req.proposed_new_state.clone(),
             requires_replace: Vec::new(),
@@ -62,6 +75,9 @@ impl RotatingClientCertificate {
         if req.proposed_new_state.is_null() {
             resp.planned_state = Value::Null;
             resp.planned_private = req.prior_private.clone();
+            if let Ok(prior) = State::from_value(&req.prior_state) {
+                resp.diagnostics.extend(self.destroy_warnings(&prior).await);
+            }
             return resp;
         }
         let args = Args::from_config(&req.config);
@@ -91,9 +107,19 @@ impl RotatingClientCertificate {
         }
         let at = private.observed_at.unwrap_or_else(|| self.context.now());
         let base = project(prior.as_ref(), &args);
+        // rotation_triggers with unknown values on a series that records
+        // some: whether they change is known only at apply.
+        let triggers_unknown = args.rotation_triggers.is_none()
+            && !private.adopt_triggers
+            && prior
+                .as_ref()
+                .and_then(|p| p.rotation_triggers.as_ref())
+                .is_some_and(|t| !t.is_empty());
+        let policy = policy.filter(|_| !triggers_unknown);
         let Some(policy) = policy else {
-            // Unknown durations: nothing can be decided before apply.
-            resp.planned_state = deferred_plan(&base, &args);
+            // Unknown durations or triggers: nothing can be decided before
+            // apply.
+            resp.planned_state = deferred_plan(&base, &args, &req.config);
             // Apply decides with the facts this plan would have used.
             resp.planned_private = Private {
                 plan: Some(PlannedSteps {
@@ -103,6 +129,7 @@ impl RotatingClientCertificate {
                 }),
                 vanished: private.vanished.clone(),
                 adopt_triggers: private.adopt_triggers,
+                previous_stages: private.previous_stages.clone(),
                 ..Private::default()
             }
             .encode();
@@ -117,7 +144,7 @@ impl RotatingClientCertificate {
         for (slot, id) in &private.vanished {
             if *slot == Slot::Previous {
                 resp.diagnostics.push(Diagnostic::warning(
-                    "Previous client certificate deleted outside Terraform",
+                    format!("Previous client certificate {id} deleted outside Terraform"),
                     format!(
                         "Previous certificate {id} no longer exists; it was still inside its overlap. Backends that trust it no longer need to, and nothing else has to be done: the series continues with its current certificate."
                     ),
@@ -126,28 +153,58 @@ impl RotatingClientCertificate {
             // When a new rotation is due, its warning says this already.
             if *slot == Slot::Pending && !generates {
                 resp.diagnostics.push(Diagnostic::warning(
-                    "Pending client certificate deleted outside Terraform",
+                    format!("Pending client certificate {id} deleted outside Terraform"),
                     format!(
                         "Pending certificate {id} no longer exists, so the rotation it started is abandoned and the current certificate stays in place. Remove {id} from backend trust stores if it was installed. A new rotation starts when the current certificate enters its rotation window; to start one now, change rotation_triggers."
                     ),
                 ));
             }
         }
-        if private.adopt_triggers
-            && let (Some(p), Some(Some(new))) = (prior.as_ref(), &args.rotation_triggers)
+        if let (Some(p), Some(Some(new))) = (prior.as_ref(), &args.rotation_triggers)
             && p.rotation_triggers.as_ref().is_none_or(BTreeMap::is_empty)
             && !new.is_empty()
         {
+            let series = p
+                .series
+                .current
+                .as_ref()
+                .map_or_else(|| p.id.clone(), |c| c.id.clone());
+            let why = if private.adopt_triggers {
+                "This certificate series was imported and has not been applied since, so these rotation_triggers are taken as its starting values and do not force a rotation."
+            } else {
+                "The series had no rotation_triggers, so these are recorded as its starting values and do not force a rotation: adding triggers across a fleet does not rotate every certificate at once. Only a later change of their values rotates."
+            };
             resp.diagnostics.push(Diagnostic::warning(
-                "rotation_triggers recorded without rotating",
-                "This certificate series was imported and has not been applied since, so these rotation_triggers are taken as its starting values and do not force a rotation. To rotate now (for example after a suspected compromise), apply once, then change rotation_triggers again.",
+                format!("rotation_triggers recorded without rotating client certificate {series}"),
+                format!("{why} To rotate now (for example after a suspected compromise), apply once, then change rotation_triggers again."),
             ));
         }
         for e in &decision.steps {
+            // A plain create says nothing: the plan shows it.
+            if matches!(
+                e.step,
+                Step::Generate {
+                    reason: rotation::RotateReason::Create,
+                    ..
+                }
+            ) {
+                continue;
+            }
             resp.diagnostics
                 .push(Diagnostic::warning(e.summary.clone(), e.detail.clone()));
         }
-        resp.planned_state = planned_value(&base, &args, &policy, &decision, prior.is_none());
+        for n in &decision.held {
+            resp.diagnostics
+                .push(Diagnostic::warning(n.summary.clone(), n.detail.clone()));
+        }
+        resp.planned_state = planned_value(
+            &base,
+            &args,
+            &req.config,
+            &policy,
+            &decision,
+            prior.is_none(),
+        );
         resp.planned_private = Private {
             plan: Some(PlannedSteps {
                 at,
@@ -196,8 +253,16 @@ pub(super) fn facts(prior: Option<&State>, base: &State, args: &Args, private: &
         ),
         _ => false,
     };
-    base.series
-        .facts(triggers_changed, private.vanished.clone())
+    let mut facts = base
+        .series
+        .facts(triggers_changed, private.vanished.clone());
+    if base.retire_guard
+        && let (Some(prev), Some(seen)) = (&facts.previous, &private.previous_stages)
+        && prev.id == seen.id
+    {
+        facts.previous_presented_by = seen.stages.clone();
+    }
+    facts
 }
 
 /// The planned state: known where the steps determine the value, unknown
@@ -205,6 +270,7 @@ pub(super) fn facts(prior: Option<&State>, base: &State, args: &Args, private: &
 pub(super) fn planned_value(
     base: &State,
     args: &Args,
+    config: &Value,
     policy: &Policy,
     decision: &Decision,
     creating: bool,
@@ -258,19 +324,22 @@ pub(super) fn planned_value(
     if creating {
         v.set("id", Value::Unknown);
     }
-    mark_unknown_args(&mut v, args);
+    mark_unknown_args(&mut v, args, config);
     v
 }
 
-pub(super) fn mark_unknown_args(v: &mut Value, args: &Args) {
+/// Arguments not known yet are planned as the configuration has them: a
+/// map with unknown elements stays that map (Terraform rejects a plan that
+/// makes it wholly unknown).
+pub(super) fn mark_unknown_args(v: &mut Value, args: &Args, config: &Value) {
     if args.description.is_none() {
         v.set("description", Value::Unknown);
     }
     if args.tags.is_none() {
-        v.set("tags", Value::Unknown);
+        v.set("tags", config.get("tags").clone());
     }
     if args.rotation_triggers.is_none() {
-        v.set("rotation_triggers", Value::Unknown);
+        v.set("rotation_triggers", config.get("rotation_triggers").clone());
     }
     if args.retire_guard.is_none() {
         v.set("retire_guard", Value::Unknown);
@@ -278,7 +347,7 @@ pub(super) fn mark_unknown_args(v: &mut Value, args: &Args) {
 }
 
 /// With unknown durations every computed value may change.
-pub(super) fn deferred_plan(base: &State, args: &Args) -> Value {
+pub(super) fn deferred_plan(base: &State, args: &Args, config: &Value) -> Value {
     let mut v = base.to_value();
     for name in COMPUTED.into_iter().chain(["rotation_due"]) {
         if name != "id" || base.id.is_empty() {
@@ -290,7 +359,7 @@ pub(super) fn deferred_plan(base: &State, args: &Args) -> Value {
             v.set(name, Value::Unknown);
         }
     }
-    mark_unknown_args(&mut v, args);
+    mark_unknown_args(&mut v, args, config);
     v
 }
 
@@ -305,3 +374,62 @@ pub(super) const COMPUTED: [&str; 8] = [
     "trusted_pem_bundle",
     "phase",
 ];
+
+impl RotatingClientCertificate {
+    /// A destroy, or a replacement (`-replace`, or a change Terraform can
+    /// only make by replacing), deletes every certificate of the series in
+    /// one apply: said before the apply, with the stages that would make the
+    /// deletion refuse.
+    pub(super) async fn destroy_warnings(&self, prior: &State) -> Diagnostics {
+        let live = prior.series.live();
+        let Some(first) = live.last() else {
+            return Vec::new();
+        };
+        let ids: Vec<&str> = live.iter().map(|c| c.id.as_str()).collect();
+        let name = prior
+            .series
+            .current
+            .as_ref()
+            .map_or(first.id.as_str(), |c| c.id.as_str());
+        let mut out = vec![Diagnostic::warning(
+            format!(
+                "Destroying client certificate series {name} deletes {} at once",
+                ids.join(", ")
+            ),
+            format!(
+                "This apply deletes every certificate of the series ({}) immediately, with no overlap: this is what destroy and -replace do. A backend that verifies a stage's certificate rejects the gateway from the moment that stage presents a certificate it does not trust. To force a new certificate with the staged rotation instead (generate, trust both, switch stages, retire after overlap), change rotation_triggers and keep the resource.",
+                ids.join(", ")
+            ),
+        )];
+        if !prior.retire_guard {
+            return out;
+        }
+        let Ok(client) = self.context.client() else {
+            return out;
+        };
+        for c in live {
+            match client.stages_using(&c.id).await {
+                Ok(stages) if !stages.is_empty() => {
+                    let names: Vec<String> = stages.iter().map(stage_label).collect();
+                    out.push(Diagnostic::warning(
+                        format!("Client certificate {} is still presented by a stage", c.id),
+                        format!(
+                            "{} still presents client certificate {}, so retire_guard will refuse to delete it and the destroy stops there, deleting nothing in use. Switch those stages to another certificate, or remove them, first.",
+                            names.join(", "),
+                            c.id
+                        ),
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    out.push(e.to_diagnostic(&format!(
+                        "Cannot check which stages present client certificate {}",
+                        c.id
+                    )));
+                    break;
+                }
+            }
+        }
+        out
+    }
+}

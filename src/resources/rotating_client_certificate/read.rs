@@ -135,6 +135,35 @@ impl RotatingClientCertificate {
         let now = self.context.now();
         state.rotation_due = state.series.rotation_due(now, state.rotate_before_secs());
         private.observed_at = Some(now);
+        private.previous_stages = None;
+        if state.retire_guard
+            && let Some(prev) = &state.series.previous
+        {
+            // Only when a step that deletes the previous certificate or needs
+            // its slot may come due: the stage inventory is costly on a busy
+            // account, and an overlap usually lasts days.
+            let retire_due = state
+                .series
+                .previous_retire_after
+                .is_none_or(|after| now >= after);
+            if retire_due || state.rotation_due || state.series.pending.is_some() {
+                match client.stages_using(&prev.id).await {
+                    Ok(stages) => {
+                        private.previous_stages = Some(PresentedBy {
+                            id: prev.id.clone(),
+                            stages: stages.iter().map(stage_label).collect(),
+                        });
+                    }
+                    Err(e) => {
+                        resp.diagnostics.push(e.to_diagnostic(&format!(
+                            "Cannot check which stages present previous client certificate {}",
+                            prev.id
+                        )));
+                        return resp;
+                    }
+                }
+            }
+        }
         resp.new_state = state.to_value();
         resp.private = private.encode();
         resp

@@ -73,13 +73,17 @@ fn plan(prior: Option<&State>, config: Value, seen: Option<i64>) -> PlanResponse
 }
 
 fn plan_with(prior: Option<&State>, config: Value, private: &Private) -> PlanResponse {
-    resource().do_plan(&PlanRequest {
+    let req = PlanRequest {
         prior_state: prior.map_or(Value::Null, State::to_value),
         proposed_new_state: config.clone(),
         config,
         prior_private: private.encode(),
         stop: StopToken::never(),
-    })
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(resource().do_plan(&req))
 }
 
 /// `rotation_triggers = { k = "1" }`.
@@ -128,7 +132,8 @@ fn create_plans_one_generation_with_defaults() {
     assert!(v.get("pending_certificate_id").is_null());
     assert!(v.get("previous_certificate_id").is_null());
     assert_eq!(v.get("phase"), &Value::string("stable"));
-    assert_eq!(warnings(&r).len(), 1);
+    // A plain create says nothing: the plan shows it.
+    assert_eq!(warnings(&r).len(), 0, "{:?}", r.diagnostics);
     assert!(matches!(
         planned_steps(&r)[..],
         [Step::Generate {
@@ -238,11 +243,33 @@ fn overlap_change_moves_the_retirement_time() {
 }
 
 #[test]
-fn triggers_rotate_but_not_right_after_import() {
-    let prior = stable_state(SEEN - 10 * DAY);
+fn triggers_rotate_on_a_change_of_values_only() {
+    let mut prior = stable_state(SEEN - 10 * DAY);
     let cfg = config(&[("rotation_triggers", triggers())]);
+    // Added to a series that had none: recorded, with a note.
+    let r = plan(Some(&prior), cfg.clone(), Some(SEEN));
+    assert!(planned_steps(&r).is_empty());
+    assert_eq!(
+        r.planned_state.get("rotation_triggers"),
+        &triggers(),
+        "recorded"
+    );
+    let w = warnings(&r);
+    assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(
+        w[0].summary,
+        "rotation_triggers recorded without rotating client certificate a"
+    );
+    assert!(
+        w[0].detail.contains("Only a later change"),
+        "{}",
+        w[0].detail
+    );
+    // A change of recorded values rotates.
+    prior.rotation_triggers = Some(BTreeMap::from([("k".to_string(), "0".to_string())]));
     let r = plan(Some(&prior), cfg.clone(), Some(SEEN));
     assert_eq!(planned_steps(&r).len(), 1);
+    // Not right after an import, though.
     let adopted = plan_with(Some(&prior), cfg, &just_imported());
     assert!(planned_steps(&adopted).is_empty());
 }
@@ -538,7 +565,7 @@ fn a_pending_certificate_deleted_outside_terraform_is_explained() {
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
     assert_eq!(
         w[0].summary,
-        "Pending client certificate deleted outside Terraform"
+        "Pending client certificate gone01 deleted outside Terraform"
     );
     assert!(w[0].detail.contains("gone01"), "{}", w[0].detail);
 }
@@ -551,7 +578,11 @@ fn triggers_adopted_after_import_say_so() {
     assert!(planned_steps(&r).is_empty());
     let w = warnings(&r);
     assert_eq!(w.len(), 1, "{:?}", r.diagnostics);
-    assert_eq!(w[0].summary, "rotation_triggers recorded without rotating");
+    assert_eq!(
+        w[0].summary,
+        "rotation_triggers recorded without rotating client certificate a"
+    );
+    assert!(w[0].detail.contains("imported"), "{}", w[0].detail);
 }
 
 #[test]

@@ -11,8 +11,13 @@ use crate::finding::Finding;
 
 const DAY: i64 = 86_400;
 const ROW: i64 = 24;
-const LABEL: i64 = 340;
-const PLOT: i64 = 760;
+/// The label column's width is its longest label's, within these bounds (px); longer
+/// labels are shortened in the middle, the full text stays in a tooltip.
+const LABEL_MIN: i64 = 200;
+const LABEL_MAX: i64 = 520;
+/// Width of one character of the timeline's 12 px monospace font (px).
+const CHAR: f64 = 7.3;
+const PLOT: i64 = 640;
 
 pub fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -125,13 +130,42 @@ pub fn render(r: &Report) -> String {
             ),
         );
     }
-    o.push_str("</table>\n<h2>Timeline</h2>\n");
+    if let Some(mean) = k.remediation_mean_days {
+        kpi(
+            "Remediation time (rotation window to switch)",
+            "remediation_mean_days",
+            format!(
+                "mean {mean:.1} days over {} replaced certificate{}",
+                k.remediations.len(),
+                if k.remediations.len() == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    o.push_str("</table>\n");
+    if !k.remediations.is_empty() {
+        o.push_str("<h2>Replaced certificates</h2>\n<table class=\"remediations\">\n<tr><th>Series</th><th>Certificate</th><th>Window opened</th><th>Switched</th><th>Seen in</th><th>Days</th></tr>\n");
+        for m in &k.remediations {
+            let _ = writeln!(
+                o,
+                "<tr class=\"remediation\"><td><code>{}</code></td><td>{} &rarr; {}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"days\">{:.1}</td></tr>",
+                escape(&m.series),
+                escape(&m.certificate_id),
+                escape(m.replaced_by.as_deref().unwrap_or("(new)")),
+                escape(&m.window_opened),
+                escape(&m.switched),
+                escape(&m.source),
+                m.days
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("<h2>Timeline</h2>\n");
     o.push_str(&timeline(r));
     o.push_str("<h2>Findings</h2>\n");
     if r.outcome.findings.is_empty() {
         o.push_str("<p>No findings.</p>\n");
     } else {
-        o.push_str("<table class=\"findings\">\n<tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Problem</th><th>Fix</th></tr>\n");
+        o.push_str("<table class=\"findings\">\n<colgroup><col class=\"severity\"><col class=\"rule\"><col class=\"resource\"><col class=\"problem\"><col class=\"fix\"></colgroup>\n<tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Problem</th><th>Fix</th></tr>\n");
         for f in &r.outcome.findings {
             let accepted = match &f.suppressed {
                 Some(_) => " accepted",
@@ -160,6 +194,18 @@ pub fn render(r: &Report) -> String {
     o
 }
 
+/// `s` cut to `max` characters by dropping its middle (addresses differ at both ends).
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 5 {
+        return s.to_string();
+    }
+    let keep = max - 1;
+    let head: String = s.chars().take(keep / 2).collect();
+    let tail: String = s.chars().skip(n - (keep - keep / 2)).collect();
+    format!("{head}\u{2026}{tail}")
+}
+
 fn timeline(r: &Report) -> String {
     let certs = &r.outcome.certificates;
     if certs.is_empty() {
@@ -176,10 +222,21 @@ fn timeline(r: &Report) -> String {
             to = to.max(e);
         }
     }
+    let labels: Vec<String> = certs
+        .iter()
+        .map(|c| format!("{} {}", c.id.as_deref().unwrap_or("(new)"), c.label))
+        .collect();
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let label_w = ((longest as f64 * CHAR).ceil() as i64 + 16).clamp(LABEL_MIN, LABEL_MAX);
+    let fits = if label_w < LABEL_MAX {
+        longest
+    } else {
+        ((LABEL_MAX - 16) as f64 / CHAR) as usize
+    };
     let span = (to - from).max(1);
-    let x = |t: i64| LABEL + (t - from) * PLOT / span;
+    let x = |t: i64| label_w + (t - from) * PLOT / span;
     let height = ROW * (certs.len() as i64) + 40;
-    let width = LABEL + PLOT + 20;
+    let width = label_w + PLOT + 20;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -188,10 +245,11 @@ fn timeline(r: &Report) -> String {
     for (i, c) in certs.iter().enumerate() {
         let y = 10 + ROW * i as i64;
         let found = findings_for(r, c);
-        let class = if found.is_empty() {
-            "certificate"
-        } else {
-            "certificate has-finding"
+        let class = match (c.deleted, found.is_empty()) {
+            (false, true) => "certificate",
+            (false, false) => "certificate has-finding",
+            (true, true) => "deleted",
+            (true, false) => "deleted has-finding",
         };
         let rules: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
         let _ = writeln!(
@@ -203,13 +261,10 @@ fn timeline(r: &Report) -> String {
         );
         let _ = writeln!(
             o,
-            "<text x=\"4\" y=\"{}\">{}</text>",
+            "<text x=\"4\" y=\"{}\"><title>{}</title>{}</text>",
             y + 14,
-            escape(&format!(
-                "{} {}",
-                c.id.as_deref().unwrap_or("(new)"),
-                c.label
-            ))
+            escape(&labels[i]),
+            escape(&shorten(&labels[i], fits))
         );
         match (start_of(c), c.expires) {
             (Some(s), Some(e)) => {
@@ -233,10 +288,19 @@ fn timeline(r: &Report) -> String {
                 );
             }
             _ => {
+                let why = if c.id.is_none() {
+                    "dates known after apply"
+                } else if r.outcome.findings.iter().any(|f| {
+                    f.rule_id == "APIGW007" && f.certificate_id.as_deref() == c.id.as_deref()
+                }) {
+                    "dates unreadable (APIGW007)"
+                } else {
+                    "dates not recorded in this input"
+                };
                 let _ = writeln!(
                     o,
-                    "<text class=\"unknown\" x=\"{}\" y=\"{}\">dates unknown until apply or unreadable</text>",
-                    LABEL + 4,
+                    "<text class=\"unknown\" x=\"{}\" y=\"{}\">{why}</text>",
+                    label_w + 4,
                     y + 14
                 );
             }
@@ -244,11 +308,16 @@ fn timeline(r: &Report) -> String {
         o.push_str("</g>\n");
     }
     let nx = x(r.now);
+    // The label goes left of the line when it would run past the right edge.
+    let (label_x, anchor) = if nx + 120 > width {
+        (nx - 3, "end")
+    } else {
+        (nx + 3, "start")
+    };
     let _ = writeln!(
         o,
-        "<line class=\"now\" x1=\"{nx}\" y1=\"4\" x2=\"{nx}\" y2=\"{}\"/><text class=\"now-label\" x=\"{}\" y=\"{}\">now {}</text>",
+        "<line class=\"now\" x1=\"{nx}\" y1=\"4\" x2=\"{nx}\" y2=\"{}\"/><text class=\"now-label\" x=\"{label_x}\" y=\"{}\" text-anchor=\"{anchor}\">now {}</text>",
         height - 16,
-        nx + 3,
         height - 4,
         rotation::format_date(r.now)
     );
@@ -260,17 +329,28 @@ const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}\
 .summary.fails{color:#a40e26}.summary.passes{color:#116329}\
 table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}\
-.kpi th{font-weight:normal;background:#f6f8fa}\
+.kpi th{font-weight:normal;background:#f6f8fa}.remediations td.days{text-align:right}\
 .timeline text{font:12px monospace;fill:#1b1f24}\
 .timeline .life{fill:#b6d4f2}.timeline .window{fill:#f2c46d;opacity:.85}\
 .timeline .has-finding .life{stroke:#cf222e;stroke-width:2}.timeline .has-finding text{fill:#a40e26;font-weight:bold}\
 .timeline .now{stroke:#cf222e;stroke-width:2;stroke-dasharray:4 3}.timeline .now-label{fill:#cf222e}\
+table.findings{width:100%;table-layout:fixed}\
+table.findings col.severity{width:6em}table.findings col.rule{width:6.5em}table.findings col.resource{width:22%}\
+table.findings td{overflow-wrap:anywhere}table.remediations td{overflow-wrap:anywhere}\
+.timeline .unknown{fill:#57606a;font-style:italic}\
+.timeline .deleted .life{fill:#d0d7de}.timeline .deleted .window{fill:#d8b46a;opacity:.6}.timeline .deleted text{fill:#57606a}\
 tr.finding.critical td:first-child,tr.finding.high td:first-child{color:#a40e26;font-weight:bold}\
 tr.accepted{color:#57606a}";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_labels_lose_their_middle() {
+        assert_eq!(shorten("abcdefghij", 10), "abcdefghij");
+        assert_eq!(shorten("abcdefghijkl", 7), "abc\u{2026}jkl");
+    }
 
     #[test]
     fn escapes_markup() {

@@ -130,6 +130,15 @@ pub fn render(r: &Report) -> String {
         k.certificates,
         k.owner_share * 100.0
     );
+    if let Some(mean) = k.remediation_mean_days {
+        let n = k.remediations.len();
+        let longest = k.remediations.iter().map(|x| x.days).fold(0.0, f64::max);
+        let _ = write!(
+            o,
+            "; remediation time: mean {mean:.1} days from rotation window to switch over {n} replaced certificate{} (longest {longest:.1})",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     if k.unreadable > 0 {
         let _ = write!(
             o,
