@@ -29,10 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use terraform_provider_apigw::provider;
-use tfplugin::{
-    Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting, Provider,
-    Schema, Type,
-};
+use tfplugin::{FunctionDef, Provider, Schema};
 
 mod markdown;
 mod template;
@@ -355,4 +352,3 @@ fn render_function_page(root: &Path, def: &FunctionDef) -> Result<String, DocErr
     s.push_str(&signature);
     Ok(s)
 }
-

@@ -3,20 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use tfplugin::{
-    Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting, Schema, Type,
+    Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting, Type,
 };
 
-use crate::*;
-
-fn fenced(lang: &str, body: &str) -> String {
+pub(crate) fn fenced(lang: &str, body: &str) -> String {
     format!("```{lang}\n{}\n```\n", body.trim_end())
 }
 
 /// The first paragraph of a Markdown description, on one line.
-fn summary(description: &str) -> String {
+pub(crate) fn summary(description: &str) -> String {
     description
         .trim()
         .split("\n\n")
@@ -27,7 +24,7 @@ fn summary(description: &str) -> String {
         .join(" ")
 }
 
-fn front_matter(title: &str, description: &str) -> String {
+pub(crate) fn front_matter(title: &str, description: &str) -> String {
     let mut s = String::from("---\n");
     let _ = writeln!(s, "page_title: \"{title}\"");
     s.push_str("subcategory: \"\"\n");
@@ -42,8 +39,7 @@ fn front_matter(title: &str, description: &str) -> String {
     s
 }
 
-
-fn function_signature(def: &FunctionDef) -> String {
+pub(crate) fn function_signature(def: &FunctionDef) -> String {
     let mut params: Vec<String> = def
         .parameters
         .iter()
@@ -99,7 +95,7 @@ fn function_signature(def: &FunctionDef) -> String {
 }
 
 /// A type as HCL spells it in a type constraint (`list(string)`).
-fn hcl_type(ty: &Type) -> String {
+pub(crate) fn hcl_type(ty: &Type) -> String {
     match ty {
         Type::Bool => "bool".into(),
         Type::Number => "number".into(),
@@ -163,7 +159,7 @@ enum Pending<'a> {
 /// The "Schema" section: top-level groups, then one section per nested
 /// block, nested attribute or object attribute, linked by anchors as the
 /// registry renders them.
-fn schema_markdown(block: &Block) -> String {
+pub(crate) fn schema_markdown(block: &Block) -> String {
     let mut s = String::from("## Schema\n");
     let mut queue: Vec<Pending<'_>> = Vec::new();
     write_groups(&mut s, &block.attributes, &block.blocks, "", &mut queue);
@@ -397,10 +393,10 @@ fn block_line<'a>(nb: &'a NestedBlock, path: &str, queue: &mut Vec<Pending<'a>>)
     line
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::short_name;
 
     fn attr(name: &str, ty: Type) -> Attribute {
         Attribute::optional(name, ty, "A thing.")

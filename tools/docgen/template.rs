@@ -1,30 +1,25 @@
 //! Template rendering: `templates/**/*.md.tmpl` with their placeholders expanded.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
-use tfplugin::{
-    Attribute, Block, FunctionDef, NestedAttributes, NestedBlock, Nesting, ObjectNesting, Schema, Type,
-};
-
-use crate::*;
+use crate::markdown::{fenced, summary};
+use crate::{DocError, read_optional};
 
 /// Values a template may refer to.
-struct TemplateData {
-    name: String,
-    type_label: String,
-    description: String,
-    schema_markdown: String,
-    example_file: Option<String>,
-    import_file: Option<String>,
+pub(crate) struct TemplateData {
+    pub(crate) name: String,
+    pub(crate) type_label: String,
+    pub(crate) description: String,
+    pub(crate) schema_markdown: String,
+    pub(crate) example_file: Option<String>,
+    pub(crate) import_file: Option<String>,
     /// `import {}` blocks (`examples/resources/<type>/import.tf`).
-    import_block: Option<String>,
+    pub(crate) import_block: Option<String>,
 }
 
 /// Expands the placeholders of a template. Unknown placeholders are an error
 /// rather than left in the output, so a typo cannot ship.
-fn expand(
+pub(crate) fn expand(
     root: &Path,
     template: &Path,
     text: &str,
@@ -94,7 +89,6 @@ fn eval_placeholder(
         }
     })
 }
-
 
 #[cfg(test)]
 mod tests {
