@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the `terraform test` files of examples/quickstart, partner-trust-store
-# and multi-stage against a freshly started emulator, each in a scratch copy
-# of the example (so nothing is written into the repository), then stops the
-# emulator. Called by `make test`; needs `make install` first.
+# Runs the `terraform test` files of examples/quickstart, partner-trust-store,
+# multi-stage and migrate-from-aws-provider against a freshly started
+# emulator, each in a scratch copy of the example (so nothing is written into
+# the repository), then stops the emulator. Called by `make test`; needs
+# `make install` first. migrate-from-aws-provider also needs hashicorp/aws
+# 5.100.0 in a filesystem mirror: APIGW_AWS_PROVIDER_MIRROR (default
+# /opt/tf-plugins), the directory holding registry.terraform.io/hashicorp/aws.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +69,26 @@ api_b=$(seed_one fleet-b prod)
 TF_VAR_stages="{ a_prod = { rest_api_id = \"$api_a\", stage_name = \"prod\" }, a_staging = { rest_api_id = \"$api_a\", stage_name = \"staging\" }, b_prod = { rest_api_id = \"$api_b\", stage_name = \"prod\" } }" \
     TF_VAR_trust_store_path="$WORK/fleet-trust.pem" \
     run_tests multi-stage
+
+# This provider and hashicorp/aws, each from its filesystem mirror.
+AWS_MIRROR=${APIGW_AWS_PROVIDER_MIRROR:-/opt/tf-plugins}
+[ -d "$AWS_MIRROR/registry.terraform.io/hashicorp/aws/5.100.0" ] ||
+    die "$AWS_MIRROR/registry.terraform.io/hashicorp/aws/5.100.0 is missing: examples/migrate-from-aws-provider needs hashicorp/aws 5.100.0 in a filesystem mirror (set APIGW_AWS_PROVIDER_MIRROR, or fill one with 'terraform providers mirror DIR')"
+APIGW_MIRROR=$(sed -n 's/^ *path *= *"\(.*\)"$/\1/p' "$TF_CLI_CONFIG_FILE" | head -n 1)
+cat >"$WORK/terraformrc-aws" <<RC
+provider_installation {
+  filesystem_mirror {
+    path    = "$APIGW_MIRROR"
+    include = ["registry.terraform.io/certops/apigw"]
+  }
+  filesystem_mirror {
+    path    = "$AWS_MIRROR"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+RC
+TF_CLI_CONFIG_FILE="$WORK/terraformrc-aws" prepare migrate-from-aws-provider
+TF_CLI_CONFIG_FILE="$WORK/terraformrc-aws" run_tests migrate-from-aws-provider
 
 if [ ${#failed[@]} -gt 0 ]; then
     die "terraform test failed in: ${failed[*]}"

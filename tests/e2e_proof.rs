@@ -146,7 +146,6 @@ fn big_bang_with_hashicorp_aws_fails_requests() {
         "the big bang lost no request of {}: {run}",
         run["requests"]
     );
-    assert!(run["longest_outage_s"].as_f64().unwrap() > 0.0, "{run}");
     assert_ne!(
         run["notes"]["old_certificate"],
         run["notes"]["new_certificate"]

@@ -198,8 +198,12 @@ fn build_mirror() -> PathBuf {
     if !dest.exists() {
         std::fs::create_dir_all(&dir)
             .unwrap_or_else(|e| panic!("cannot create mirror dir {}: {e}", dir.display()));
-        // Copy then rename, so a concurrent test process never sees half a binary.
-        let tmp = dir.join(format!(".partial-{}", std::process::id()));
+        // Copy then rename, so a concurrent test process never sees half a
+        // binary. The copy is made outside the package directory: Terraform
+        // hashes every file in it, and a stray partial copy there while
+        // another process runs `terraform init` would record a checksum the
+        // next plan does not find ("Required plugins are not installed").
+        let tmp = root.join(format!(".partial-{}", std::process::id()));
         std::fs::copy(&bin, &tmp)
             .unwrap_or_else(|e| panic!("cannot copy provider into mirror: {e}"));
         std::fs::rename(&tmp, &dest)

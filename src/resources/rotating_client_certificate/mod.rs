@@ -5,7 +5,8 @@
 //! A thin shell: it decodes Terraform values, asks [`rotation::decide`] what
 //! is due, and performs the actions the rotation crate orders with
 //! [`apigw::Client`]. One file per job: `schema` (schema and validation),
-//! `plan`, `apply` (and destroy), `read` (refresh and import), `upgrade`
+//! `plan`, `apply` (and destroy), `read` (refresh and import), `move_state`
+//! (a `moved` block from `aws_api_gateway_client_certificate`), `upgrade`
 //! (state versions) and `model` (the state as Rust values).
 //!
 //! # Saved plans and the decision time
@@ -33,9 +34,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::apigw::{self, Certificate};
 use crate::context::Context;
+use tfplugin::model::Model as _;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedObject,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Type, Value,
+    ApplyRequest, ApplyResponse, Block, Diagnostic, Diagnostics, ImportedObject, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, StopToken, Value,
     diag::{has_errors, null_map_elements},
 };
 
@@ -65,6 +67,7 @@ impl RotatingClientCertificate {
 
 mod apply;
 mod model;
+mod move_state;
 mod plan;
 mod read;
 mod schema;
@@ -114,6 +117,14 @@ impl Resource for RotatingClientCertificate {
 
     async fn import(&self, id: &str, _stop: StopToken) -> Result<Vec<ImportedObject>, Diagnostics> {
         self.do_import(id).await
+    }
+
+    fn move_sources(&self) -> Vec<(&'static str, &'static str)> {
+        move_state::move_sources()
+    }
+
+    async fn move_state(&self, req: tfplugin::MoveStateRequest) -> tfplugin::MoveOutcome {
+        self.do_move(&req)
     }
 }
 

@@ -65,7 +65,7 @@ impl State {
     }
 
     pub(super) fn from_value(v: &Value) -> Result<State, Diagnostic> {
-        let text = |name: &str| v.get(name).as_str().map(str::to_string);
+        let a = Attrs::decode(v)?;
         let corrupt = |name: &str, why: String| {
             Diagnostic::error(
                 "Corrupt Resource State",
@@ -73,8 +73,8 @@ impl State {
             )
             .at(name)
         };
-        let time = |name: &str| -> Result<Option<i64>, Diagnostic> {
-            match v.get(name).as_str() {
+        let time = |name: &str, value: &Option<String>| -> Result<Option<i64>, Diagnostic> {
+            match value {
                 None => Ok(None),
                 Some(s) => rotation::parse_rfc3339(s)
                     .map(Some)
@@ -82,11 +82,15 @@ impl State {
             }
         };
         // The bundle holds the slots' PEMs in slot order.
-        let ids: Vec<(Slot, String)> = [Slot::Previous, Slot::Current, Slot::Pending]
-            .into_iter()
-            .filter_map(|slot| Some((slot, text(&format!("{}_certificate_id", slot.name()))?)))
-            .collect();
-        let pems = split_bundle(v.get("trusted_pem_bundle").as_str().unwrap_or_default());
+        let ids: Vec<(Slot, String)> = [
+            (Slot::Previous, &a.previous_certificate_id),
+            (Slot::Current, &a.current_certificate_id),
+            (Slot::Pending, &a.pending_certificate_id),
+        ]
+        .into_iter()
+        .filter_map(|(slot, id)| Some((slot, id.clone()?)))
+        .collect();
+        let pems = split_bundle(a.trusted_pem_bundle.as_deref().unwrap_or_default());
         if pems.len() != ids.len() {
             return Err(corrupt(
                 "trusted_pem_bundle",
@@ -102,7 +106,7 @@ impl State {
             ));
         }
         let mut series = Series {
-            previous_retire_after: time("previous_retire_after")?,
+            previous_retire_after: time("previous_retire_after", &a.previous_retire_after)?,
             ..Series::default()
         };
         for ((slot, id), pem) in ids.into_iter().zip(pems) {
@@ -123,89 +127,47 @@ impl State {
             });
         }
         Ok(State {
-            id: text("id").unwrap_or_default(),
-            description: text("description"),
-            rotate_before: text("rotate_before"),
-            promote_after: text("promote_after"),
-            overlap: text("overlap"),
-            tags: v.get("tags").as_string_map().unwrap_or_default(),
-            rotation_triggers: v.get("rotation_triggers").as_string_map(),
-            retire_guard: v.get("retire_guard").as_bool().unwrap_or(true),
+            id: a.id.unwrap_or_default(),
+            description: a.description,
+            rotate_before: a.rotate_before,
+            promote_after: a.promote_after,
+            overlap: a.overlap,
+            tags: a.tags.unwrap_or_default(),
+            rotation_triggers: a.rotation_triggers,
+            retire_guard: a.retire_guard.unwrap_or(true),
             series,
-            rotation_due: v.get("rotation_due").as_bool().unwrap_or(false),
+            rotation_due: a.rotation_due.unwrap_or(false),
         })
     }
 
     pub(super) fn to_value(&self) -> Value {
-        let ts = |t: Option<i64>| Value::opt_string(t.map(rotation::format_rfc3339));
-        let mut pairs: Vec<(String, Value)> = vec![
-            (
-                "id".into(),
-                if self.id.is_empty() {
-                    Value::Null
-                } else {
-                    Value::string(&self.id)
-                },
-            ),
-            (
-                "description".into(),
-                Value::opt_string(self.description.clone()),
-            ),
-            (
-                "rotate_before".into(),
-                Value::opt_string(self.rotate_before.clone()),
-            ),
-            (
-                "promote_after".into(),
-                Value::opt_string(self.promote_after.clone()),
-            ),
-            ("overlap".into(), Value::opt_string(self.overlap.clone())),
-            ("tags".into(), Value::string_map(&self.tags)),
-            (
-                "rotation_triggers".into(),
-                self.rotation_triggers
-                    .as_ref()
-                    .map_or(Value::Null, Value::string_map),
-            ),
-            ("retire_guard".into(), Value::Bool(self.retire_guard)),
-        ];
+        let ts = |t: Option<i64>| t.map(rotation::format_rfc3339);
         let series = &self.series;
-        for (name, live) in [
-            ("pending", &series.pending),
-            ("current", &series.current),
-            ("previous", &series.previous),
-        ] {
-            pairs.push((
-                format!("{name}_certificate_id"),
-                Value::opt_string(live.as_ref().map(|l| l.id.clone())),
-            ));
-        }
+        let id = |c: &Option<Live>| c.as_ref().map(|l| l.id.clone());
         let bundle: String = [&series.previous, &series.current, &series.pending]
             .into_iter()
             .flatten()
             .map(|l| format!("{}\n", l.pem.trim()))
             .collect();
-        pairs.extend([
-            (
-                "current_expiration_date".into(),
-                ts(series.current.as_ref().map(|c| c.expires)),
-            ),
-            (
-                "previous_retire_after".into(),
-                ts(series.previous.as_ref().and(series.previous_retire_after)),
-            ),
-            (
-                "trusted_pem_bundle".into(),
-                if bundle.is_empty() {
-                    Value::Null
-                } else {
-                    Value::String(bundle)
-                },
-            ),
-            ("phase".into(), Value::string(series.phase())),
-            ("rotation_due".into(), Value::Bool(self.rotation_due)),
-        ]);
-        Value::object(pairs)
+        Attrs {
+            id: Some(self.id.clone()).filter(|i| !i.is_empty()),
+            description: self.description.clone(),
+            rotate_before: self.rotate_before.clone(),
+            promote_after: self.promote_after.clone(),
+            overlap: self.overlap.clone(),
+            tags: Some(self.tags.clone()),
+            rotation_triggers: self.rotation_triggers.clone(),
+            retire_guard: Some(self.retire_guard),
+            pending_certificate_id: id(&series.pending),
+            current_certificate_id: id(&series.current),
+            previous_certificate_id: id(&series.previous),
+            current_expiration_date: ts(series.current.as_ref().map(|c| c.expires)),
+            previous_retire_after: ts(series.previous.as_ref().and(series.previous_retire_after)),
+            trusted_pem_bundle: Some(bundle).filter(|b| !b.is_empty()),
+            phase: Some(series.phase().to_string()),
+            rotation_due: Some(self.rotation_due),
+        }
+        .encode()
     }
 }
 
