@@ -126,6 +126,9 @@ pub struct Settings {
     /// Requests per second; 0 disables the limiter.
     pub rate_limit_rps: f64,
     pub rate_limit_burst: u32,
+    /// The provider's `default_tags`: set on every certificate the provider
+    /// generates, under the resource's own tags (which win on a shared key).
+    pub default_tags: BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -147,6 +150,7 @@ impl Default for Settings {
             skip_credentials_validation: false,
             rate_limit_rps: DEFAULT_RATE_LIMIT_RPS,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
+            default_tags: BTreeMap::new(),
         }
     }
 }

@@ -23,7 +23,7 @@ impl RotatingClientCertificate {
                 None => failed(Value::Null, Vec::new()),
             };
         }
-        let args = Args::from_config(&req.config);
+        let args = self.args(&req.config);
         let planned_private = Private::decode(&req.planned_private);
         let mut planned = planned_private.plan.clone().unwrap_or_default();
         let base = project(prior.as_ref(), &args);
@@ -49,7 +49,7 @@ impl RotatingClientCertificate {
         }
         let changed_in_place = prior
             .as_ref()
-            .is_some_and(|p| p.description != base.description || p.tags != base.tags);
+            .is_some_and(|p| p.description != base.description || p.tags_all != base.tags_all);
         let actions = rotation::apply_actions(
             &base.series,
             &planned.steps,
@@ -133,7 +133,7 @@ pub(super) async fn perform(
             Action::Step(Step::Generate { .. }) => {
                 let description = state.description.clone().unwrap_or_default();
                 client
-                    .generate_certificate(&description, &state.tags)
+                    .generate_certificate(&description, &state.tags_all)
                     .await
                     .map(|c| Outcome::Generated(Live::from_api(&c)))
                     .map_err(|e| e.to_diagnostic("Cannot generate a client certificate"))
@@ -182,14 +182,16 @@ pub(super) async fn update_in_place(
     {
         state.description = p.description.clone();
         state.tags = p.tags.clone();
+        state.tags_all = p.tags_all.clone();
         return Err(e.to_diagnostic(&format!(
             "Cannot update the description of client certificate {id}"
         )));
     }
-    if p.tags != state.tags
-        && let Err(e) = client.update_tags(id, &p.tags, &state.tags).await
+    if p.tags_all != state.tags_all
+        && let Err(e) = client.update_tags(id, &p.tags_all, &state.tags_all).await
     {
         state.tags = p.tags.clone();
+        state.tags_all = p.tags_all.clone();
         return Err(e.to_diagnostic(&format!(
             "Cannot update the tags of client certificate {id}"
         )));

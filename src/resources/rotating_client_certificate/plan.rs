@@ -80,7 +80,7 @@ impl RotatingClientCertificate {
             }
             return resp;
         }
-        let args = Args::from_config(&req.config);
+        let args = self.args(&req.config);
         let prior = if req.prior_state.is_null() {
             None
         } else {
@@ -233,6 +233,7 @@ pub(super) fn project(prior: Option<&State>, args: &Args) -> State {
     s.overlap = args.overlap.clone();
     if let Some(t) = &args.tags {
         s.tags = t.clone();
+        s.tags_all = merged_tags(&args.default_tags, t);
     }
     if let Some(t) = &args.rotation_triggers {
         s.rotation_triggers = t.clone();
@@ -337,6 +338,7 @@ pub(super) fn mark_unknown_args(v: &mut Value, args: &Args, config: &Value) {
     }
     if args.tags.is_none() {
         v.set("tags", config.get("tags").clone());
+        v.set("tags_all", Value::Unknown);
     }
     if args.rotation_triggers.is_none() {
         v.set("rotation_triggers", config.get("rotation_triggers").clone());

@@ -44,7 +44,11 @@ impl RotatingClientCertificate {
             rotate_before: Some(DEFAULT_ROTATE_BEFORE.to_string()),
             promote_after: Some(DEFAULT_PROMOTE_AFTER.to_string()),
             overlap: Some(DEFAULT_OVERLAP.to_string()),
-            tags: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
+            tags: current
+                .as_ref()
+                .map(|c| own_tags(&c.tags, &self.default_tags(), &BTreeMap::new()))
+                .unwrap_or_default(),
+            tags_all: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
             rotation_triggers: None,
             retire_guard: true,
             series: Series {
@@ -130,7 +134,8 @@ impl RotatingClientCertificate {
         }
         if let Some(c) = newest {
             state.description = c.description;
-            state.tags = c.tags;
+            state.tags = own_tags(&c.tags, &self.default_tags(), &state.tags);
+            state.tags_all = c.tags;
         }
         let now = self.context.now();
         state.rotation_due = state.series.rotation_due(now, state.rotate_before_secs());
