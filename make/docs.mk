@@ -1,5 +1,5 @@
 # Documentation targets: docs/ is generated from the provider's schema
-# descriptions, examples/ and templates/ (tools/docgen.rs). Included by the
+# descriptions, examples/ and templates/ (tools/docgen/). Included by the
 # GNUmakefile; usable alone with `make -f make/docs.mk generate`.
 
 CARGO ?= cargo

@@ -977,27 +977,20 @@ impl Client {
         path: &str,
     ) -> Result<Option<String>, ApiError> {
         let sdk = self.sdk().await;
-        let mut position: Option<String> = None;
-        loop {
-            let page = sdk
-                .client
-                .get_resources()
-                .rest_api_id(rest_api_id)
-                .limit(500)
-                .set_position(position.clone())
-                .send()
-                .await
-                .map_err(|e| Self::map(sdk, "GetResources", e))?;
+        let mut pages = sdk
+            .client
+            .get_resources()
+            .rest_api_id(rest_api_id)
+            .limit(PAGE_LIMIT)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Self::map(sdk, "GetResources", e))?;
             if let Some(r) = page.items().iter().find(|r| r.path() == Some(path)) {
                 return Ok(r.id().map(str::to_string));
             }
-            match page.position() {
-                Some(p) if !p.is_empty() && position.as_deref() != Some(p) => {
-                    position = Some(p.to_string());
-                }
-                _ => return Ok(None),
-            }
         }
+        Ok(None)
     }
 
     /// The stage's variables, so a test invocation resolves the integration URI

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use apigw_emulator::{Config, Emulator, Throttle, parse_duration};
+use apigw_emulator::{Config, Emulator, Throttle};
 use clap::Parser;
 
 /// A local AWS API Gateway control plane: client certificates, REST APIs, deployments,
@@ -45,7 +45,7 @@ struct Args {
 }
 
 fn parse_validity(s: &str) -> Result<u64, String> {
-    match parse_duration(s) {
+    match rotation::parse_duration(s) {
         Ok(0) => Err("certificate validity must be longer than 0 seconds".to_owned()),
         Ok(v) => Ok(v),
         Err(e) => Err(e.to_string()),

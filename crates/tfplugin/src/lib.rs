@@ -64,7 +64,10 @@ pub trait Provider: Send + Sync + 'static {
     async fn validate(&self, _config: &Value) -> Diagnostics {
         Vec::new()
     }
-    /// ConfigureProvider. Must be cheap: clients are built lazily on first use.
+    /// ConfigureProvider: settle the configuration once per provider process, and
+    /// report here what is wrong with it. It may do I/O (resolve credentials, ask
+    /// an identity service) and is bounded only by the caller's own timeouts;
+    /// Terraform waits for it before any plan or apply of this provider.
     async fn configure(&self, config: &Value) -> Diagnostics;
 }
 

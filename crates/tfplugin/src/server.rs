@@ -3,8 +3,8 @@
 //!
 //! Terraform launches the provider 3-5 times per command, so everything
 //! before the handshake line is kept minimal: read the environment, make one
-//! P-256 key, bind the socket, print. Provider state (AWS clients and the like)
-//! is built lazily by the provider itself.
+//! P-256 key, bind the socket, print. The provider's own state is built after
+//! the handshake: in ConfigureProvider or on first use, as the provider decides.
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Answer, Ctx, MethodKey, api_mut, api_ref, opt_bool, opt_string, page, string_map};
+use super::fields::{opt_bool, opt_string, page, string_map};
+use super::{Answer, Ctx, MethodKey, api_mut, api_ref};
 use crate::awserr::AwsError;
 use crate::dataplane::{self, Target};
 use crate::model::{ApiMethod, ApiResource, Integration, Inventory, RestApi};
