@@ -28,7 +28,11 @@ does not do what the cycle expects.
 
 Environment: BENCH_QUICK=1 (N=10, throttled N=10, one repetition),
 BENCH_N, BENCH_THROTTLED_N (comma-separated), BENCH_REPS, BENCH_CONFIGS
-(comma-separated subset of the four above), APIGW_AWS_PROVIDER_MIRROR (the
+(comma-separated subset of the four above), BENCH_SKIP (case names such as
+aws-1000 or apigw-60-throttled), BENCH_CASE_REPS (repetitions for some cases
+only, e.g. `aws=1,apigw-1000=3`: a configuration or a case name, the case name
+winning; such a case runs in the first repetitions only and the header says
+how many samples each of its medians has), APIGW_AWS_PROVIDER_MIRROR (the
 directory holding registry.terraform.io/hashicorp/aws/5.100.0; default
 /opt/tf-plugins).
 """
@@ -147,8 +151,9 @@ resource "terraform_data" "c" {
 
 
 def env_list(name, default):
+    """A comma-separated list of numbers; set but empty means none."""
     v = os.environ.get(name)
-    return [int(x) for x in v.split(",") if x.strip()] if v else default
+    return default if v is None else [int(x) for x in v.split(",") if x.strip()]
 
 
 def median(xs):
@@ -177,6 +182,7 @@ class Case:
         with open(os.path.join(self.dir, "main.tf"), "w") as f:
             f.write(template % {"url": url, "n": n, "version": AWS_VERSION})
         self.samples = {c: [] for c in ("create", "plan", "rotate")}
+        self.reps = None  # None: every repetition
 
     def write_payload(self, payload):
         with open(os.path.join(self.dir, "payload.json"), "w") as f:
@@ -212,6 +218,7 @@ class Case:
         if problem:
             sys.exit(f"{self.name}: {command} ({' '.join(args)}): {problem}\n{run.output[-4000:]}")
         sample = {"seconds": run.seconds, "provider_peak_rss_kib": run.peak_kib or None,
+                  "provider_peak_anon_kib": run.peak_anon_kib or None,
                   "provider_processes": run.providers,
                   "provider_cpu_seconds": run.provider_cpu if run.providers else None}
         if self.emu:
@@ -380,11 +387,15 @@ def summarize(cases):
                     continue
                 s = c.samples[command]
                 entry = {"median_seconds": median([x["seconds"] for x in s]),
+                         "samples": len(s),
                          "seconds": [round(x["seconds"], 3) for x in s],
                          "state_bytes": s[-1]["state_bytes"]}
                 rss = [x["provider_peak_rss_kib"] for x in s if x["provider_peak_rss_kib"]]
                 if rss:
                     entry["provider_peak_rss_kib"] = max(rss)
+                anon = [x.get("provider_peak_anon_kib") for x in s if x.get("provider_peak_anon_kib")]
+                if anon:
+                    entry["provider_peak_anon_kib"] = max(anon)
                 cpu = [x["provider_cpu_seconds"] for x in s if x["provider_cpu_seconds"] is not None]
                 if cpu:
                     entry["provider_cpu_seconds"] = median(cpu)
@@ -399,7 +410,8 @@ def summarize(cases):
 def render(rows, meta, markdown=False):
     head = ["N", "command", "apigw s", "aws s", "floor s", "floor-bytes s", "aws ÷ apigw",
             "apigw ÷ floor", "apigw ÷ floor-bytes", "API calls apigw / aws",
-            "peak RSS MiB apigw / aws", "provider CPU s apigw / aws"]
+            "peak RSS MiB apigw / aws", "of it anon MiB apigw / aws",
+            "provider CPU s apigw / aws"]
     table = []
     for r in rows:
         t = lambda c: r.get(c, {}).get("median_seconds")  # noqa: E731
@@ -420,6 +432,7 @@ def render(rows, meta, markdown=False):
             fmt_ratio(t("aws"), t("apigw")), fmt_ratio(t("apigw"), t("floor")),
             fmt_ratio(t("apigw"), t("floor-bytes")), calls,
             pair("provider_peak_rss_kib", lambda v: f"{v / 1024:.1f}"),
+            pair("provider_peak_anon_kib", lambda v: f"{v / 1024:.1f}"),
             pair("provider_cpu_seconds", fmt_s),
         ])
     if markdown:
@@ -433,13 +446,25 @@ def render(rows, meta, markdown=False):
     return "\n".join(lines)
 
 
-def header(meta):
+def samples_line(meta, cases):
+    """How many samples each median has (cases run in fewer repetitions, or
+    not yet in the current one, are listed)."""
+    counts = {c.name: len(c.samples["plan"]) for c in cases}
+    most = max(counts.values(), default=0)
+    fewer = [f"{name}: {k}" for name, k in counts.items() if k < most]
+    return (f"samples per median: {most}"
+            + (f", except {', '.join(fewer)}" if fewer else " for every case"))
+
+
+def header(meta, cases):
     p = meta["probe"]
     load = meta["load"]
     return "\n".join([
         f"make bench: {meta['finished']}, {meta['repetitions']} of {meta['repetitions_planned']} "
-        f"interleaved repetition(s), "
+        f"interleaved repetition(s) complete (each row: median of its samples, listed in the JSON)"
+        f"{'; skipped: ' + ', '.join(meta['skipped']) if meta.get('skipped') else ''}, "
         f"medians{' (QUICK: not for the record)' if meta['quick'] else ''}",
+        samples_line(meta, cases),
         f"load average (1/5/15 min): start {' '.join(map(str, load['start']))}, "
         f"end {' '.join(map(str, load['end']))}, highest 1-min seen {load['max_1m']}; "
         f"{os.cpu_count()} CPUs",
@@ -528,13 +553,25 @@ def main():
                 root, p["attributes"], p["apigw_state_bytes_per_instance_stable"], env)
         else:
             meta["floor_bytes_per_instance"] = None
+        skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+        meta["skipped"] = sorted(skip)
+        case_reps = {}
+        for item in filter(None, os.environ.get("BENCH_CASE_REPS", "").split(",")):
+            key, _, value = item.partition("=")
+            if not value.strip().isdigit():
+                sys.exit(f"BENCH_CASE_REPS: {item!r} is not NAME=COUNT (e.g. aws=1,apigw-1000=3)")
+            case_reps[key.strip()] = int(value)
+        meta["case_repetitions"] = case_reps
         for n in ns:
             for config in configs:
-                cases.append(Case(root, config, n, False, args.emulator, env))
+                if f"{config}-{n}" not in skip:
+                    cases.append(Case(root, config, n, False, args.emulator, env))
         for n in throttled_ns:
             for config in ("apigw", "aws"):
-                if config in configs:
+                if config in configs and f"{config}-{n}-throttled" not in skip:
                     cases.append(Case(root, config, n, True, args.emulator, env))
+        for c in cases:
+            c.reps = case_reps.get(c.name, case_reps.get(c.config))
         for c in cases:
             if payload is not None and c.config == "floor-bytes":
                 c.write_payload(payload)
@@ -553,18 +590,21 @@ def main():
                 with open(os.path.join(args.out, name), "w") as f:
                     json.dump({"meta": meta, "rows": rows}, f, indent=1)
             with open(os.path.join(args.out, "latest.md"), "w") as f:
-                f.write(header(meta) + "\n\n" + render(rows, meta, markdown=True) + "\n")
+                f.write(header(meta, cases) + "\n\n" + render(rows, meta, markdown=True) + "\n")
             return rows
 
         for rep in range(reps):
             for c in cases:
+                if c.reps is not None and rep >= c.reps:
+                    continue
                 print(f"bench: repetition {rep + 1}/{reps}: {c.name} "
                       f"({datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} UTC)",
                       file=sys.stderr)
                 c.cycle()
                 max_1m = max(max_1m, benchlib.loadavg()[0])
+                rows = write(rep)
             rows = write(rep + 1)
-        print(header(meta) + "\n\n" + render(rows, meta))
+        print(header(meta, cases) + "\n\n" + render(rows, meta))
         print(f"\nwritten: {os.path.join(args.out, f'bench-{stamp}.json')} (and latest.json, latest.md)")
     finally:
         for c in cases:

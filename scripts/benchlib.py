@@ -87,6 +87,9 @@ class ProviderPeak(threading.Thread):
         self.pid = pid
         self.interval = interval
         self.peak_kib = 0
+        # Highest anonymous RSS seen (heap and stacks, without the mapped
+        # binary): the part the provider's own data structures account for.
+        self.peak_anon_kib = 0
         self.processes = set()
         # CPU time (user + system, clock ticks) last seen per provider process.
         self.cpu_ticks = {}
@@ -117,6 +120,8 @@ class ProviderPeak(threading.Thread):
                         if line.startswith("VmHWM:"):
                             self.processes.add(kid)
                             self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                        elif line.startswith("RssAnon:"):
+                            self.peak_anon_kib = max(self.peak_anon_kib, int(line.split()[1]))
                             break
                 with open(f"/proc/{kid}/stat") as f:
                     # Fields after the parenthesised name; utime and stime are 14 and 15.
@@ -133,11 +138,13 @@ class ProviderPeak(threading.Thread):
 class Run:
     """One finished terraform command."""
 
-    def __init__(self, seconds, returncode, output, peak_kib, providers, provider_cpu):
+    def __init__(self, seconds, returncode, output, peak_kib, providers, provider_cpu,
+                 peak_anon_kib=0):
         self.seconds = seconds
         self.returncode = returncode
         self.output = output
         self.peak_kib = peak_kib
+        self.peak_anon_kib = peak_anon_kib
         self.providers = providers
         self.provider_cpu = provider_cpu
 
@@ -155,7 +162,8 @@ def terraform(args, cwd, env):
     watcher.done.set()
     watcher.join()
     cpu = sum(watcher.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
-    return Run(seconds, proc.returncode, output, watcher.peak_kib, len(watcher.processes), cpu)
+    return Run(seconds, proc.returncode, output, watcher.peak_kib, len(watcher.processes), cpu,
+               watcher.peak_anon_kib)
 
 
 def loadavg():
