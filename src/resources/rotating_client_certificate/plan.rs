@@ -409,28 +409,33 @@ impl RotatingClientCertificate {
         let Ok(client) = self.context.client() else {
             return out;
         };
-        for c in live {
-            match client.stages_using(&c.id).await {
-                Ok(stages) if !stages.is_empty() => {
-                    let names: Vec<String> = stages.iter().map(stage_label).collect();
-                    out.push(Diagnostic::warning(
-                        format!("Client certificate {} is still presented by a stage", c.id),
-                        format!(
-                            "{} still presents client certificate {}, so retire_guard will refuse to delete it and the destroy stops there, deleting nothing in use. Switch those stages to another certificate, or remove them, first.",
-                            names.join(", "),
-                            c.id
-                        ),
-                    ));
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    out.push(e.to_diagnostic(&format!(
-                        "Cannot check which stages present client certificate {}",
-                        c.id
-                    )));
-                    break;
-                }
+        // One pass over the process's stage inventory for every certificate.
+        let stages = match client.stage_usage().await {
+            Ok(stages) => stages,
+            Err(e) => {
+                out.push(
+                    e.to_diagnostic("Cannot check which stages present the series' certificates"),
+                );
+                return out;
             }
+        };
+        for c in live {
+            let names: Vec<String> = stages
+                .iter()
+                .filter(|s| s.client_certificate_id.as_deref() == Some(c.id.as_str()))
+                .map(stage_label)
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            out.push(Diagnostic::warning(
+                format!("Client certificate {} is still presented by a stage", c.id),
+                format!(
+                    "{} still presents client certificate {}, so retire_guard will refuse to delete it and the destroy stops there, deleting nothing in use. Switch those stages to another certificate, or remove them, first.",
+                    names.join(", "),
+                    c.id
+                ),
+            ));
         }
         out
     }

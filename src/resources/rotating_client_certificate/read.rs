@@ -36,6 +36,7 @@ impl RotatingClientCertificate {
             }
         }
         let now = self.context.now();
+        let defaults = self.default_tags();
         let current = found.first().cloned();
         let previous = found.get(1).cloned();
         let mut state = State {
@@ -46,7 +47,7 @@ impl RotatingClientCertificate {
             overlap: Some(DEFAULT_OVERLAP.to_string()),
             tags: current
                 .as_ref()
-                .map(|c| own_tags(&c.tags, &self.default_tags(), &BTreeMap::new()))
+                .map(|c| own_tags(&c.tags, &defaults, &BTreeMap::new()))
                 .unwrap_or_default(),
             tags_all: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
             rotation_triggers: None,
