@@ -434,7 +434,7 @@ pub fn provider_schema() -> Schema {
                      provider does, so a busy account slows a large configuration down \
                      instead of failing it. GenerateClientCertificate is never retried after \
                      a failure that may have created the certificate: the provider looks for \
-                     it instead. Zero disables these retries. Defaults to 3.",
+                     it instead. Zero disables these retries. Defaults to 6.",
                 ),
                 Attribute::optional(
                     "operation_timeout",
