@@ -434,7 +434,7 @@ pub fn provider_schema() -> Schema {
                      provider does, so a busy account slows a large configuration down \
                      instead of failing it. GenerateClientCertificate is never retried after \
                      a failure that may have created the certificate: the provider looks for \
-                     it instead. Zero disables these retries. Defaults to 3.",
+                     it instead. Zero disables these retries. Defaults to 6.",
                 ),
                 Attribute::optional(
                     "operation_timeout",
@@ -480,6 +480,27 @@ pub fn provider_schema() -> Schema {
                 NestedBlock {
                     type_name: "assume_role_with_web_identity".to_string(),
                     block: web_identity,
+                    nesting: Nesting::Single,
+                    min_items: 0,
+                    max_items: 0,
+                },
+                NestedBlock {
+                    type_name: "default_tags".to_string(),
+                    block: Block {
+                        description: "Tags set on every certificate this provider generates, \
+                                      merged under each resource's own `tags` (a resource tag \
+                                      wins on a shared key), as in the AWS provider. The merged \
+                                      set is the resource's `tags_all`."
+                            .to_string(),
+                        attributes: vec![Attribute::optional(
+                            "tags",
+                            Type::Map(Box::new(Type::String)),
+                            "The tags, for instance an owner tag the policy plugin checks. \
+                             Changing them updates every live certificate in place.",
+                        )],
+                        blocks: Vec::new(),
+                        deprecated: false,
+                    },
                     nesting: Nesting::Single,
                     min_items: 0,
                     max_items: 0,
@@ -694,6 +715,26 @@ pub fn parse_config(config: &Value, env: &dyn Env) -> Result<Settings, Diagnosti
             );
         } else {
             s.rate_limit_burst = burst as u32;
+        }
+    }
+
+    // default_tags
+    let dt = config.get("default_tags");
+    if let Value::Object(_) = dt {
+        let tags = dt.get("tags");
+        match tags {
+            Value::Null => {}
+            v => match v.as_string_map() {
+                Some(m) => s.default_tags = m,
+                None => diags.push(
+                    Diagnostic::error(
+                        "Invalid default_tags",
+                        "default_tags.tags must be a map of known strings: every value, \
+                         including null elements, is needed at configure time.",
+                    )
+                    .at_path(AttributePath::attr("default_tags").then_attr("tags")),
+                ),
+            },
         }
     }
 

@@ -145,7 +145,7 @@ fn a_fleet_converges_in_one_apply_per_step_under_throttling_and_server_errors() 
     let proxy = Proxy::start(
         &emu.url(),
         Arc::new(|_: &str, _: &str, n| {
-            if n % 10 == 9 {
+            if proxy::one_in(n, 10) {
                 Action::Fail500
             } else {
                 Action::Forward
@@ -187,9 +187,9 @@ resource "apigw_stage_client_certificate" "fleet" {{
         let out = tf.apply_result();
         assert!(
             out.status.success(),
-            "{step}: the fleet must converge in one apply:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "{step}: the fleet must converge in one apply:\n{}\n[last lines of the output]\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            common::tail(&String::from_utf8_lossy(&out.stdout), 60)
         );
     };
     let failed = || {

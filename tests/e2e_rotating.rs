@@ -629,6 +629,48 @@ fn maps_with_unknown_elements_plan_and_apply_on_create_and_update() {
     assert!(tf.plan_json().is_empty(), "converged");
 }
 
+#[test]
+fn provider_default_tags_merge_under_the_resource_tags_into_tags_all() {
+    let (emu, tf) = setup("tags = { env = \"staging\", team = \"payments\" }");
+    let provider = |owner: &str| {
+        common::provider_hcl(Some(&emu.url())).replace(
+            "provider \"apigw\" {\n",
+            &format!(
+                "provider \"apigw\" {{\n  default_tags {{\n    tags = {{ owner = \"{owner}\", env = \"prod\" }}\n  }}\n"
+            ),
+        )
+    };
+    tf.write("provider.tf", &provider("platform"));
+    tf.apply();
+    let st = state(&tf);
+    let want = serde_json::json!({"owner": "platform", "env": "staging", "team": "payments"});
+    assert_eq!(st["tags_all"], want, "the resource's env wins");
+    assert_eq!(
+        st["tags"],
+        serde_json::json!({"env": "staging", "team": "payments"})
+    );
+    let carried = |emu: &Emulator| {
+        let certs = emu.certificates();
+        assert_eq!(certs.len(), 1);
+        serde_json::to_value(&certs[0].tags).unwrap_or_default()
+    };
+    assert_eq!(carried(&emu), want, "the certificate carries tags_all");
+    assert_empty_and_silent(&tf.plan_json());
+
+    // A changed default tag updates the live certificate in place.
+    tf.write("provider.tf", &provider("edge"));
+    let plan = tf.plan_json();
+    assert_eq!(plan.actions(ADDR), ["update"]);
+    assert_eq!(plan.after(ADDR, "tags_all")["owner"], "edge");
+    tf.apply();
+    assert_eq!(carried(&emu)["owner"], "edge");
+    assert_eq!(
+        state(&tf)["current_certificate_id"],
+        st["current_certificate_id"]
+    );
+    assert_empty_and_silent(&tf.plan_json());
+}
+
 // ------------------------------------------------------------------ 9
 
 #[test]

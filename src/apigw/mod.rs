@@ -127,6 +127,9 @@ pub struct Settings {
     /// Requests per second; 0 disables the limiter.
     pub rate_limit_rps: f64,
     pub rate_limit_burst: u32,
+    /// The provider's `default_tags`: set on every certificate the provider
+    /// generates, under the resource's own tags (which win on a shared key).
+    pub default_tags: BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -148,11 +151,15 @@ impl Default for Settings {
             skip_credentials_validation: false,
             rate_limit_rps: DEFAULT_RATE_LIMIT_RPS,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
+            default_tags: BTreeMap::new(),
         }
     }
 }
 
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+/// Retries of a server error, timeout or dropped connection. Six keep a call
+/// alive through a tenth of requests failing (one chance in ten million of
+/// seven failures in a row) while a real outage is reported within a minute.
+pub const DEFAULT_MAX_RETRIES: u32 = 6;
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_RATE_LIMIT_RPS: f64 = 10.0;

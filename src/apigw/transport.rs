@@ -41,6 +41,8 @@ use super::RateLimiter;
 /// Retries of a throttled request: the AWS provider's default budget, enough
 /// to outlast a busy account at 10 requests per second.
 pub const THROTTLE_RETRIES: u32 = 25;
+/// Retries of the credential chain's calls: a person waits on a sign-in.
+const CHAIN_RETRIES: u32 = 3;
 /// The longest wait between two throttled attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
 /// The first backoff step; doubled per attempt, with full jitter.
@@ -60,11 +62,12 @@ pub fn retry_config(max_retries: u32) -> RetryConfig {
 
 /// The retries of the credential chain's own calls (SSO portal, STS from
 /// the environment's web identity, instance metadata), which cannot carry
-/// [`RetryBudget`]: `max_retries` for every failure, throttling included, so
-/// a sign-in service that is down is reported in seconds.
+/// [`RetryBudget`]: at most [`CHAIN_RETRIES`] (or `max_retries`, if lower)
+/// for every failure, throttling included, so a sign-in service that is down
+/// is reported in seconds.
 pub fn chain_retry_config(max_retries: u32) -> RetryConfig {
     RetryConfig::standard()
-        .with_max_attempts(max_retries.saturating_add(1))
+        .with_max_attempts(max_retries.min(CHAIN_RETRIES).saturating_add(1))
         .with_initial_backoff(INITIAL_BACKOFF)
         .with_max_backoff(MAX_BACKOFF)
 }

@@ -244,6 +244,13 @@ pub struct Tf {
     unset: Vec<String>,
 }
 
+/// The last `lines` lines of `text`: where terraform prints its errors, without
+/// a fleet's whole plan in front of them.
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
 /// `required_providers` plus the provider block pointing at `endpoint`.
 pub fn provider_hcl(endpoint: Option<&str>) -> String {
     let mut s = format!(

@@ -24,6 +24,18 @@ pub enum Action {
 /// Decides per request: (method, path, n-th request overall).
 pub type Rule = Arc<dyn Fn(&str, &str, usize) -> Action + Send + Sync>;
 
+/// Whether the `n`-th request is one of a scattered `1 in every` share.
+/// `n % every` would not do: when concurrent operations take turns through
+/// the rate limit, the same operation gets every `every`-th slot and fails on
+/// each retry, which is no busy service's pattern. A fixed mix of `n`
+/// (splitmix64) keeps the failures reproducible and uncorrelated.
+pub fn one_in(n: usize, every: u64) -> bool {
+    let mut z = (n as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)).is_multiple_of(every)
+}
+
 pub struct Proxy {
     url: String,
     stop: Arc<AtomicBool>,

@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use rotation::{DEFAULT_OVERLAP, DEFAULT_PROMOTE_AFTER, DEFAULT_ROTATE_BEFORE};
 use serde_json::{Value, json};
 
 /// Writes a plan with `resources` resource instances (rounded up to a multiple of 10).
@@ -97,8 +98,8 @@ pub fn write_plan<W: Write>(
         }
         let rot_id = format!("r{i:07}");
         let rot_values = json!({
-            "id": rot_id, "description": "Managed by Terraform", "rotate_before": "60d", "promote_after": "0s",
-            "overlap": "7d", "tags": tags, "rotation_triggers": {}, "retire_guard": true,
+            "id": rot_id, "description": "Managed by Terraform", "rotate_before": DEFAULT_ROTATE_BEFORE, "promote_after": DEFAULT_PROMOTE_AFTER,
+            "overlap": DEFAULT_OVERLAP, "tags": tags, "rotation_triggers": {}, "retire_guard": true,
             "pending_certificate_id": null, "current_certificate_id": rot_id, "previous_certificate_id": null,
             "current_expiration_date": date(265), "previous_retire_after": null,
             "trusted_pem_bundle": pem, "phase": "stable", "rotation_due": false,
@@ -154,7 +155,7 @@ pub fn write_plan<W: Write>(
         configs.push(config(
             &rot,
             "apigw_rotating_client_certificate",
-            json!({"rotate_before": {"constant_value": "60d"}}),
+            json!({"rotate_before": {"constant_value": DEFAULT_ROTATE_BEFORE}}),
         ));
         configs.push(config(&att, "apigw_stage_client_certificate", json!({
             "client_certificate_id": {"references": [format!("{rot}.current_certificate_id"), rot.clone()]},

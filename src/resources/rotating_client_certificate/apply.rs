@@ -23,7 +23,7 @@ impl RotatingClientCertificate {
                 None => failed(Value::Null, Vec::new()),
             };
         }
-        let args = Args::from_config(&req.config);
+        let args = self.args(&req.config);
         let planned_private = Private::decode(&req.planned_private);
         let mut planned = planned_private.plan.clone().unwrap_or_default();
         let base = project(prior.as_ref(), &args);
@@ -49,7 +49,7 @@ impl RotatingClientCertificate {
         }
         let changed_in_place = prior
             .as_ref()
-            .is_some_and(|p| p.description != base.description || p.tags != base.tags);
+            .is_some_and(|p| p.description != base.description || p.tags_all != base.tags_all);
         let actions = rotation::apply_actions(
             &base.series,
             &planned.steps,
@@ -136,7 +136,7 @@ pub(super) async fn perform(
                 // generation left if the apply is killed before it returns.
                 let series = (!state.id.is_empty()).then_some(state.id.as_str());
                 client
-                    .generate(&description, &state.tags, series)
+                    .generate(&description, &state.tags_all, series)
                     .await
                     .map(|g| Outcome::Generated(Live::from_api(&g.certificate)))
                     .map_err(|e| e.to_diagnostic("Cannot generate a client certificate"))
@@ -194,14 +194,16 @@ pub(super) async fn update_in_place(
     {
         state.description = p.description.clone();
         state.tags = p.tags.clone();
+        state.tags_all = p.tags_all.clone();
         return Err(e.to_diagnostic(&format!(
             "Cannot update the description of client certificate {id}"
         )));
     }
-    if p.tags != state.tags
-        && let Err(e) = client.update_tags(id, &p.tags, &state.tags).await
+    if p.tags_all != state.tags_all
+        && let Err(e) = client.update_tags(id, &p.tags_all, &state.tags_all).await
     {
         state.tags = p.tags.clone();
+        state.tags_all = p.tags_all.clone();
         return Err(e.to_diagnostic(&format!(
             "Cannot update the tags of client certificate {id}"
         )));

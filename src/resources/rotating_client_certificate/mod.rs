@@ -63,6 +63,22 @@ impl RotatingClientCertificate {
     pub fn new(context: Context) -> Arc<Self> {
         Arc::new(RotatingClientCertificate { context })
     }
+
+    /// The provider's `default_tags` (none before configuration).
+    fn default_tags(&self) -> BTreeMap<String, String> {
+        self.context
+            .client()
+            .map(|c| c.settings().default_tags.clone())
+            .unwrap_or_default()
+    }
+
+    /// The configuration's arguments, with the provider's `default_tags`.
+    fn args(&self, config: &Value) -> Args {
+        Args {
+            default_tags: self.default_tags(),
+            ..Args::from_config(config)
+        }
+    }
 }
 
 mod apply;

@@ -50,6 +50,9 @@ pub(super) struct State {
     pub(super) promote_after: Option<String>,
     pub(super) overlap: Option<String>,
     pub(super) tags: BTreeMap<String, String>,
+    /// `tags` merged over the provider's `default_tags`: what the
+    /// certificates carry.
+    pub(super) tags_all: BTreeMap<String, String>,
     pub(super) rotation_triggers: Option<BTreeMap<String, String>>,
     pub(super) retire_guard: bool,
     /// The slots and their dates.
@@ -132,6 +135,8 @@ impl State {
             rotate_before: a.rotate_before,
             promote_after: a.promote_after,
             overlap: a.overlap,
+            // States written before `tags_all` existed: the tags alone.
+            tags_all: a.tags_all.or_else(|| a.tags.clone()).unwrap_or_default(),
             tags: a.tags.unwrap_or_default(),
             rotation_triggers: a.rotation_triggers,
             retire_guard: a.retire_guard.unwrap_or(true),
@@ -156,6 +161,7 @@ impl State {
             promote_after: self.promote_after.clone(),
             overlap: self.overlap.clone(),
             tags: Some(self.tags.clone()),
+            tags_all: Some(self.tags_all.clone()),
             rotation_triggers: self.rotation_triggers.clone(),
             retire_guard: Some(self.retire_guard),
             pending_certificate_id: id(&series.pending),
@@ -182,4 +188,29 @@ pub(super) fn split_bundle(bundle: &str) -> Vec<String> {
         rest = tail;
     }
     out
+}
+
+/// `tags` over `defaults`: a resource tag wins on a shared key.
+pub(super) fn merged_tags(
+    defaults: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut all = defaults.clone();
+    all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    all
+}
+
+/// The resource's own tags among those a certificate carries: a tag equal
+/// to a default tag comes from the provider, unless the configuration set
+/// it too (`configured`).
+pub(super) fn own_tags(
+    carried: &BTreeMap<String, String>,
+    defaults: &BTreeMap<String, String>,
+    configured: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    carried
+        .iter()
+        .filter(|(k, v)| defaults.get(*k) != Some(*v) || configured.get(*k) == Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }

@@ -117,6 +117,7 @@ pub(super) fn from_aws(req: &MoveStateRequest, now: i64) -> Result<(State, Priva
         rotate_before: Some(DEFAULT_ROTATE_BEFORE.to_string()),
         promote_after: Some(DEFAULT_PROMOTE_AFTER.to_string()),
         overlap: Some(DEFAULT_OVERLAP.to_string()),
+        tags_all: tags.clone(),
         tags,
         rotation_triggers: None,
         retire_guard: true,

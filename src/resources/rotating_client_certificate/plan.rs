@@ -84,7 +84,7 @@ impl RotatingClientCertificate {
             }
             return resp;
         }
-        let args = Args::from_config(&req.config);
+        let args = self.args(&req.config);
         let prior = if req.prior_state.is_null() {
             None
         } else {
@@ -265,6 +265,7 @@ pub(super) fn project(prior: Option<&State>, args: &Args) -> State {
     s.overlap = args.overlap.clone();
     if let Some(t) = &args.tags {
         s.tags = t.clone();
+        s.tags_all = merged_tags(&args.default_tags, t);
     }
     if let Some(t) = &args.rotation_triggers {
         s.rotation_triggers = t.clone();
@@ -370,6 +371,7 @@ pub(super) fn mark_unknown_args(v: &mut Value, args: &Args, config: &Value) {
     }
     if args.tags.is_none() {
         v.set("tags", config.get("tags").clone());
+        v.set("tags_all", Value::Unknown);
     }
     if args.rotation_triggers.is_none() {
         v.set("rotation_triggers", config.get("rotation_triggers").clone());
@@ -440,28 +442,33 @@ impl RotatingClientCertificate {
         let Ok(client) = self.context.client() else {
             return out;
         };
-        for c in live {
-            match client.stages_using(&c.id).await {
-                Ok(stages) if !stages.is_empty() => {
-                    let names: Vec<String> = stages.iter().map(stage_label).collect();
-                    out.push(Diagnostic::warning(
-                        format!("Client certificate {} is still presented by a stage", c.id),
-                        format!(
-                            "{} still presents client certificate {}, so retire_guard will refuse to delete it and the destroy stops there, deleting nothing in use. Switch those stages to another certificate, or remove them, first.",
-                            names.join(", "),
-                            c.id
-                        ),
-                    ));
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    out.push(e.to_diagnostic(&format!(
-                        "Cannot check which stages present client certificate {}",
-                        c.id
-                    )));
-                    break;
-                }
+        // One pass over the process's stage inventory for every certificate.
+        let stages = match client.stage_usage().await {
+            Ok(stages) => stages,
+            Err(e) => {
+                out.push(
+                    e.to_diagnostic("Cannot check which stages present the series' certificates"),
+                );
+                return out;
             }
+        };
+        for c in live {
+            let names: Vec<String> = stages
+                .iter()
+                .filter(|s| s.client_certificate_id.as_deref() == Some(c.id.as_str()))
+                .map(stage_label)
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            out.push(Diagnostic::warning(
+                format!("Client certificate {} is still presented by a stage", c.id),
+                format!(
+                    "{} still presents client certificate {}, so retire_guard will refuse to delete it and the destroy stops there, deleting nothing in use. Switch those stages to another certificate, or remove them, first.",
+                    names.join(", "),
+                    c.id
+                ),
+            ));
         }
         out
     }

@@ -36,6 +36,7 @@ impl RotatingClientCertificate {
             }
         }
         let now = self.context.now();
+        let defaults = self.default_tags();
         let current = found.first().cloned();
         let previous = found.get(1).cloned();
         let mut state = State {
@@ -44,7 +45,11 @@ impl RotatingClientCertificate {
             rotate_before: Some(DEFAULT_ROTATE_BEFORE.to_string()),
             promote_after: Some(DEFAULT_PROMOTE_AFTER.to_string()),
             overlap: Some(DEFAULT_OVERLAP.to_string()),
-            tags: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
+            tags: current
+                .as_ref()
+                .map(|c| own_tags(&c.tags, &defaults, &BTreeMap::new()))
+                .unwrap_or_default(),
+            tags_all: current.as_ref().map(|c| c.tags.clone()).unwrap_or_default(),
             rotation_triggers: None,
             retire_guard: true,
             series: Series {
@@ -131,7 +136,8 @@ impl RotatingClientCertificate {
         }
         if let Some(c) = newest {
             state.description = c.description;
-            state.tags = c.tags;
+            state.tags = own_tags(&c.tags, &self.default_tags(), &state.tags);
+            state.tags_all = c.tags;
         }
         if !state.id.is_empty() {
             let held: Vec<&str> = state.series.live().iter().map(|c| c.id.as_str()).collect();

@@ -32,6 +32,9 @@ tfplugin::model! {
         pub(super) tags: Option<BTreeMap<String, String>> = optional_computed(
             "Tags set on every certificate the series generates. Changes are applied in place to the live certificates. Defaults to no tags.",
         ),
+        pub(super) tags_all: Option<BTreeMap<String, String>> = computed(
+            "Every tag the series' certificates carry: the provider's `default_tags` merged under `tags` (a resource tag wins on a shared key).",
+        ),
         pub(super) rotation_triggers: Option<BTreeMap<String, String>> = optional(
             "Arbitrary values; a change of their values forces a rotation at the next apply, for instance after a suspected compromise, or paired with a resource that changes on a schedule. Adding them to a series that had none (or removing them) only records them, so adding triggers across a fleet does not rotate every certificate at once. If a pending certificate already exists, the rotation in progress satisfies the change. If the new certificate cannot be generated, the old values stay in state, so the next plan still rotates. The first values set after an import are recorded without rotating. Values must be strings: a null element is an error.",
         ),
@@ -101,6 +104,8 @@ pub(super) struct Args {
     /// `Some(None)`: null in configuration.
     pub(super) rotation_triggers: Option<Option<BTreeMap<String, String>>>,
     pub(super) retire_guard: Option<bool>,
+    /// The provider's `default_tags` (not configuration: set by the resource).
+    pub(super) default_tags: BTreeMap<String, String>,
 }
 
 impl Args {
@@ -133,6 +138,7 @@ impl Args {
                 Value::Null => Some(true),
                 v => v.as_bool(),
             },
+            default_tags: BTreeMap::new(),
         }
     }
 

@@ -75,6 +75,9 @@ pub(super) fn upgrade(
             for name in DROPPED_IN_V2 {
                 obj.remove(name);
             }
+            // Before provider default_tags, the certificates carried `tags`.
+            let tags = obj.get("tags").cloned().unwrap_or(serde_json::Value::Null);
+            obj.entry("tags_all").or_insert(tags);
             obj.insert(
                 "trusted_pem_bundle".into(),
                 if bundle.is_empty() {
