@@ -587,11 +587,16 @@ impl Client {
         if series.is_none() && dead.is_empty() {
             return Ok(Vec::new());
         }
-        let list = self.list_certificates().await?;
+        // Read in place under the cache lock: every refresh asks, so copying
+        // the whole listing (PEMs included) here made a plan quadratic in N.
+        let guard = self.certificates().await?;
+        let empty = BTreeMap::new();
+        let list = guard.as_ref().unwrap_or(&empty).values();
         let mut out: Vec<String> = Vec::new();
+        let mut settled = Vec::new();
         if let Some(series) = series {
             out.extend(
-                list.iter()
+                list.clone()
                     .filter(|c| c.mark.series.as_deref() == Some(series))
                     .filter(|c| c.mark.attempt.as_ref().is_none_or(|t| !live.contains(t)))
                     .map(|c| c.id.clone()),
@@ -600,7 +605,7 @@ impl Client {
         for file in &dead {
             let mut pending = false;
             for a in &file.attempts {
-                let found = list.iter().find(|c| {
+                let found = list.clone().find(|c| {
                     a.id.as_deref() == Some(c.id.as_str())
                         || c.mark.attempt.as_deref() == Some(a.token.as_str())
                 });
@@ -616,8 +621,12 @@ impl Client {
                 }
             }
             if !pending {
-                journal::Journal::forget(&file.path);
+                settled.push(&file.path);
             }
+        }
+        drop(guard);
+        for path in settled {
+            journal::Journal::forget(path);
         }
         out.retain(|id| !held.contains(&id.as_str()));
         out.sort();

@@ -2,7 +2,7 @@
 //! rule like "changing `name` replaces the resource" is declared once on the
 //! attribute and not re-coded in every resource's `plan`.
 
-use crate::schema::{Attribute, PlanModifier};
+use crate::schema::{Attribute, PlanModifier, Schema};
 use crate::{AttributePath, PlanRequest, PlanResponse, Resource, Value};
 
 /// Plans a change with `resource`, applying its schema's plan modifiers:
@@ -11,8 +11,18 @@ use crate::{AttributePath, PlanRequest, PlanResponse, Resource, Value};
 /// differs from the prior state's are added to the replacement paths. The
 /// protocol layer plans every resource through this; tests of a resource
 /// call it to see what Terraform will see.
-pub async fn plan(resource: &dyn Resource, mut req: PlanRequest) -> PlanResponse {
-    let schema = resource.schema();
+pub async fn plan(resource: &dyn Resource, req: PlanRequest) -> PlanResponse {
+    plan_with_schema(resource, &resource.schema(), req).await
+}
+
+/// [`plan`] with the resource's schema built once by the caller: the
+/// protocol layer keeps it for the provider's lifetime instead of building
+/// it again for every instance Terraform plans.
+pub async fn plan_with_schema(
+    resource: &dyn Resource,
+    schema: &Schema,
+    mut req: PlanRequest,
+) -> PlanResponse {
     let attributes = &schema.block.attributes;
     if !req.proposed_new_state.is_null() {
         req.proposed_new_state = before_plan(

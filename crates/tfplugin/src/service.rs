@@ -23,7 +23,8 @@ type RpcResult<T> = Result<Response<T>, Status>;
 
 struct ResourceEntry {
     resource: Arc<dyn Resource>,
-    version: i64,
+    /// Built once: every PlanResourceChange needs its plan modifiers.
+    schema: super::Schema,
     ty: Type,
 }
 
@@ -51,8 +52,8 @@ impl ProviderService {
                 (
                     r.type_name().to_string(),
                     ResourceEntry {
-                        version: schema.version,
                         ty: schema.value_type(),
+                        schema,
                         resource: r,
                     },
                 )
@@ -321,7 +322,7 @@ impl pb::provider_server::Provider for ProviderService {
             resource_schemas: self
                 .resources
                 .iter()
-                .map(|(n, e)| (n.clone(), convert::schema(&e.resource.schema())))
+                .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
                 .collect(),
             data_source_schemas: self
                 .data_sources
@@ -513,8 +514,9 @@ impl pb::provider_server::Provider for ProviderService {
                 "proposed new state",
             )?;
             let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
-            let work = crate::plan::plan(
+            let work = crate::plan::plan_with_schema(
                 &*entry.resource,
+                &entry.schema,
                 PlanRequest {
                     prior_state: prior,
                     proposed_new_state: proposed,
@@ -861,13 +863,13 @@ fn upgrade_state(
     req: &pb::upgrade_resource_state::Request,
 ) -> Result<Option<pb::DynamicValue>, Diagnostic> {
     let entry = svc.resource(&req.type_name)?;
-    if req.version > entry.version {
+    if req.version > entry.schema.version {
         return Err(Diagnostic::error(
             "State written by a newer provider",
             format!(
                 "The stored state of this {} has schema version {}, but this provider \
                  release understands versions up to {}. Upgrade the provider.",
-                req.type_name, req.version, entry.version
+                req.type_name, req.version, entry.schema.version
             ),
         ));
     }
