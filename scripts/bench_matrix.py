@@ -28,7 +28,11 @@ does not do what the cycle expects.
 
 Environment: BENCH_QUICK=1 (N=10, throttled N=10, one repetition),
 BENCH_N, BENCH_THROTTLED_N (comma-separated), BENCH_REPS, BENCH_CONFIGS
-(comma-separated subset of the four above), BENCH_SKIP (case names such as
+(comma-separated subset of the four above), BENCH_COMMANDS (comma-separated
+subset of create,plan,rotate to time; default all three: with create left
+out, each case creates its objects once, untimed, and every repetition times
+its commands on that same state, so `BENCH_COMMANDS=plan` repeats the steady
+plan without paying for a create per sample), BENCH_SKIP (case names such as
 aws-1000 or apigw-60-throttled), BENCH_CASE_REPS (repetitions for some cases
 only, e.g. `aws=1,apigw-1000=3`: a configuration or a case name, the case name
 winning; such a case runs in the first repetitions only and the header says
@@ -53,6 +57,7 @@ import benchlib  # noqa: E402
 AWS_VERSION = "5.100.0"
 AGE_INTO_WINDOW = 310 * 86400
 CONFIGS = ("apigw", "aws", "floor", "floor-bytes")
+COMMANDS = ("create", "plan", "rotate")
 THROTTLE = {"rps": 10, "burst": 40}
 APPLY_RE = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
 
@@ -183,6 +188,7 @@ class Case:
             f.write(template % {"url": url, "n": n, "version": AWS_VERSION})
         self.samples = {c: [] for c in ("create", "plan", "rotate")}
         self.reps = None  # None: every repetition
+        self.created = False  # holds the steady state a plan-only cycle reuses
 
     def write_payload(self, payload):
         with open(os.path.join(self.dir, "payload.json"), "w") as f:
@@ -211,7 +217,7 @@ class Case:
         calls = sum(self.emu.admin("GET", "calls").values())
         return calls, len(self.emu.admin("GET", "requests"))
 
-    def _command(self, command, args, expect):
+    def _command(self, command, args, expect, record=True):
         before = self._calls()
         run = benchlib.terraform(args, self.dir, self.env)
         problem = expect(run)
@@ -227,7 +233,8 @@ class Case:
             log = self.emu.admin("GET", "requests")[before[1]:]
             sample["throttled_answers"] = sum(1 for r in log if r.get("status") == 429)
         sample["state_bytes"] = self.state_bytes()
-        self.samples[command].append(sample)
+        if record:
+            self.samples[command].append(sample)
 
     def _applied(self, added, changed, destroyed):
         def check(run):
@@ -240,24 +247,32 @@ class Case:
             return None
         return check
 
-    def cycle(self):
-        if self.emu:
-            self.emu.admin("POST", "reset")
-        for f in ("terraform.tfstate", "terraform.tfstate.backup"):
-            try:
-                os.remove(os.path.join(self.dir, f))
-            except FileNotFoundError:
-                pass
+    def cycle(self, commands=COMMANDS):
         n = self.n
         apply = ["apply", "-auto-approve", "-input=false", "-no-color"]
         extra_create = 1 if self.config == "aws" else 0
-        self._command("create", apply, self._applied(n + extra_create, 0, 0))
+        if "create" in commands or not self.created:
+            if self.emu:
+                self.emu.admin("POST", "reset")
+            for f in ("terraform.tfstate", "terraform.tfstate.backup"):
+                try:
+                    os.remove(os.path.join(self.dir, f))
+                except FileNotFoundError:
+                    pass
+            self._command("create", apply, self._applied(n + extra_create, 0, 0),
+                          record="create" in commands)
+            self.created = True
 
         def steady(run):
             return None if run.returncode == 0 else (
                 "the steady plan is not empty" if run.returncode == 2 else f"exit code {run.returncode}")
-        self._command("plan", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], steady)
-
+        if "plan" in commands:
+            self._command("plan", ["plan", "-input=false", "-no-color", "-detailed-exitcode"],
+                          steady)
+        if "rotate" not in commands:
+            return
+        # The rotated state is not the steady one the next repetition expects.
+        self.created = False
         if self.config == "apigw":
             self.emu.admin("POST", "age", {"seconds": AGE_INTO_WINDOW})
             self._command("rotate", apply, self._applied(0, n, 0))
@@ -403,7 +418,8 @@ def summarize(cases):
                     entry["api_calls"] = median([x["api_calls"] for x in s])
                     entry["throttled_answers"] = median([x["throttled_answers"] for x in s])
                 row[config] = entry
-            rows.append(row)
+            if any(c in row for c in CONFIGS):
+                rows.append(row)
     return rows
 
 
@@ -471,6 +487,9 @@ def header(meta, cases):
         f"provider binary: {meta['provider']['profile']} profile, "
         f"{meta['provider']['bytes'] / 2**20:.1f} MiB; {meta['terraform']}; "
         f"hashicorp/aws {AWS_VERSION}",
+        *([f"commands timed: {', '.join(meta['commands'])} (each case created once, untimed; "
+           f"every repetition on that state)"]
+          if "create" not in meta.get("commands", COMMANDS) else []),
         f"state bytes per instance: apigw {p['apigw_state_bytes_per_instance_stable']} stable "
         f"({p['apigw_instance_json_bytes_stable']} as compact JSON, "
         f"{p['apigw_attributes_stable']} attributes), "
@@ -498,6 +517,11 @@ def main():
     unknown = set(configs) - set(CONFIGS)
     if unknown:
         sys.exit(f"BENCH_CONFIGS: unknown {sorted(unknown)}; expected a subset of {','.join(CONFIGS)}")
+    commands = [c for c in os.environ.get("BENCH_COMMANDS", ",".join(COMMANDS)).split(",") if c]
+    unknown = set(commands) - set(COMMANDS)
+    if unknown or not commands:
+        sys.exit(f"BENCH_COMMANDS: {sorted(unknown) or 'empty'}; expected a subset of "
+                 f"{','.join(COMMANDS)}")
     if shutil.which("terraform") is None:
         sys.exit("terraform is not on PATH (Terraform 1.11 is tested)")
     aws_mirror = os.environ.get("APIGW_AWS_PROVIDER_MIRROR", "/opt/tf-plugins")
@@ -538,6 +562,7 @@ def main():
     cases = []
     meta = {"started": started.isoformat(timespec="seconds"), "quick": quick,
             "repetitions": reps, "n": ns, "throttled_n": throttled_ns, "configs": configs,
+            "commands": commands,
             "throttle": THROTTLE,
             "provider": {"binary": provider_bin, "profile": args.provider_profile,
                          "bytes": os.path.getsize(provider_bin)},
@@ -600,7 +625,7 @@ def main():
                 print(f"bench: repetition {rep + 1}/{reps}: {c.name} "
                       f"({datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} UTC)",
                       file=sys.stderr)
-                c.cycle()
+                c.cycle(commands)
                 max_1m = max(max_1m, benchlib.loadavg()[0])
                 rows = write(rep)
             rows = write(rep + 1)
