@@ -321,3 +321,228 @@ output "orphaned" {
     assert_eq!(recorded.len(), 1);
     assert!(!recorded.contains(&left));
 }
+
+/// What is killed while GenerateClientCertificate's answer is in flight.
+#[derive(Clone, Copy, Debug)]
+enum Kill {
+    Terraform,
+    Provider,
+}
+
+/// The direct children of `pid` (from every thread's list).
+fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            out.extend(
+                list.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
+        }
+    }
+    out
+}
+
+fn is_provider(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| String::from_utf8_lossy(&c).contains("terraform-provider-apigw"))
+        .unwrap_or(false)
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie has no cmdline: it has ended.
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| !c.is_empty())
+}
+
+fn sigkill(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+}
+
+/// Ends the provider process a killed terraform left, by PID, if it is
+/// still there.
+struct ReapProvider(Option<u32>);
+
+impl Drop for ReapProvider {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0
+            && alive(pid)
+            && is_provider(pid)
+        {
+            sigkill(pid);
+        }
+    }
+}
+
+/// Runs `terraform apply` with GenerateClientCertificate answering 60 s
+/// after the certificate was stored, and SIGKILLs `kill` as soon as the
+/// certificate exists. Returns the certificate the interrupted apply left.
+fn interrupt_generation(emu: &Emulator, tf: &Tf, kill: Kill) -> String {
+    let before = existing(emu);
+    emu.fault(apigw_emulator::FaultSpec {
+        operation: "GenerateClientCertificate".into(),
+        count: 1,
+        status: None,
+        code: None,
+        message: None,
+        latency_ms: Some(60_000),
+        drop_connection: false,
+        after_commit: true,
+    });
+    let mut child = tf
+        .command(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run terraform apply: {e}"));
+    let tf_pid = child.id();
+    let mut reap = ReapProvider(None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let stray = loop {
+        // The provider serving the apply: the one running when the
+        // certificate appears.
+        let providers: Vec<u32> = children(tf_pid)
+            .into_iter()
+            .filter(|p| is_provider(*p))
+            .collect();
+        if let Some(p) = providers.last() {
+            reap.0 = Some(*p);
+        }
+        let new: Vec<String> = existing(emu).difference(&before).cloned().collect();
+        if let [id] = &new[..] {
+            break id.clone();
+        }
+        if std::time::Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the apply never generated a certificate (new: {new:?})");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let provider = reap
+        .0
+        .unwrap_or_else(|| panic!("no provider process under terraform ({tf_pid})"));
+    match kill {
+        Kill::Terraform => {
+            let _ = child.kill();
+            let _ = child.wait();
+            // With terraform gone, the provider stops too (and with it the
+            // lock on its attempt journal).
+            let gone = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while alive(provider) && std::time::Instant::now() < gone {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            assert!(
+                !alive(provider),
+                "provider {provider} outlived terraform by 10 s"
+            );
+        }
+        Kill::Provider => {
+            sigkill(provider);
+            let status = child
+                .wait()
+                .unwrap_or_else(|e| panic!("cannot wait for terraform: {e}"));
+            assert!(
+                !status.success(),
+                "the apply must fail once its provider died"
+            );
+        }
+    }
+    emu.clear_faults();
+    stray
+}
+
+/// The next plan says it deletes `stray`; the apply that follows leaves no
+/// certificate that no state records.
+fn next_apply_cleans_up(emu: &Emulator, tf: &Tf, stray: &str, when: &str) {
+    assert!(
+        !recorded(tf).contains(stray),
+        "{when}: {stray} was recorded"
+    );
+    let plan = tf.plan_json();
+    let said: Vec<String> = plan
+        .warnings()
+        .iter()
+        .map(|w| format!("{} {}", w["summary"], w["detail"]))
+        .collect();
+    assert!(
+        said.iter().any(
+            |w| w.contains(&format!("Deleting client certificate {stray}"))
+                && w.contains("interrupted")
+        ),
+        "{when}: the plan must say it deletes {stray}: {said:?}"
+    );
+    tf.apply();
+    assert!(
+        !existing(emu).contains(stray),
+        "{when}: {stray} still exists"
+    );
+    assert_no_orphans(emu, tf, when);
+}
+
+fn killed_during(kill: Kill, rotation: bool) {
+    let emu = Emulator::start();
+    let tf = Tf::bare();
+    tf.write("provider.tf", &provider(&emu.url()));
+    let config = |v: &str| {
+        format!(
+            "resource \"apigw_rotating_client_certificate\" \"c\" {{\n  rotation_triggers = {{ v = \"{v}\" }}\n}}\n\n\
+             resource \"apigw_rotating_client_certificate\" \"sibling\" {{}}\n"
+        )
+    };
+    tf.write("main.tf", &config("1"));
+    tf.init();
+    if rotation {
+        tf.apply();
+        tf.write("main.tf", &config("2"));
+    } else {
+        // The sibling exists; only c is created by the interrupted apply.
+        tf.run_ok(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-target=apigw_rotating_client_certificate.sibling",
+        ]);
+    }
+    let stray = interrupt_generation(&emu, &tf, kill);
+    let when = format!(
+        "after {kill:?} was killed during a {}",
+        if rotation { "rotation" } else { "create" }
+    );
+    next_apply_cleans_up(&emu, &tf, &stray, &when);
+    // The step the kill interrupted was done again by that apply.
+    let c = tf
+        .state_values("apigw_rotating_client_certificate.c")
+        .unwrap_or_else(|| panic!("{when}: c is not in the state"));
+    if rotation {
+        assert_eq!(c["rotation_triggers"]["v"], "2", "{when}");
+        assert!(
+            c["pending_certificate_id"].is_string() || c["previous_certificate_id"].is_string(),
+            "{when}: the rotation was not done: {c}"
+        );
+    }
+    assert_eq!(existing(&emu).len(), recorded(&tf).len());
+}
+
+#[test]
+fn terraform_killed_while_a_create_generates_leaves_no_orphan() {
+    killed_during(Kill::Terraform, false);
+}
+
+#[test]
+fn provider_killed_while_a_create_generates_leaves_no_orphan() {
+    killed_during(Kill::Provider, false);
+}
+
+#[test]
+fn terraform_killed_while_a_rotation_generates_leaves_no_orphan() {
+    killed_during(Kill::Terraform, true);
+}
+
+#[test]
+fn provider_killed_while_a_rotation_generates_leaves_no_orphan() {
+    killed_during(Kill::Provider, true);
+}

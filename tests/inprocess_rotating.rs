@@ -358,6 +358,7 @@ async fn every_api_call_failing_once_leaves_state_matching_and_converges() {
                     message: Some("injected".to_string()),
                     latency_ms: None,
                     drop_connection: false,
+                    after_commit: false,
                 })
                 .unwrap_or_else(|e| panic!("{case}: {e}"));
             let failed = step.run(&mut w).await;

@@ -12,6 +12,7 @@
 
 pub mod credentials;
 mod error;
+pub mod journal;
 mod profile;
 mod ratelimit;
 pub mod transport;
@@ -510,11 +511,32 @@ impl Client {
         series: Option<&str>,
     ) -> Result<Generated, ApiError> {
         let token = attempt_token();
+        let journal = journal::journal();
+        // On disk before the request leaves: if this process dies while the
+        // answer is in flight, the next one knows the attempt was ours and
+        // that nobody is still waiting for it.
+        journal.begin(&token, series);
+        let result = self
+            .generate_journaled(description, tags, series, &token)
+            .await;
+        journal.done(&token);
+        result
+    }
+
+    async fn generate_journaled(
+        &self,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+        series: Option<&str>,
+        token: &str,
+    ) -> Result<Generated, ApiError> {
+        let journal = journal::journal();
         let mut tries = 0;
         loop {
             tries += 1;
-            let err = match self.generate_once(description, tags, series, &token).await {
+            let err = match self.generate_once(description, tags, series, token).await {
                 Ok(cert) => {
+                    journal.made(token, &cert.id);
                     return Ok(Generated {
                         certificate: self.confirm(cert).await,
                         recovered: false,
@@ -525,8 +547,9 @@ impl Client {
                 Err(e) => e,
             };
             tracing::warn!(error = %err, "no answer to GenerateClientCertificate; looking for its certificate");
-            match self.find_attempt(&token).await {
+            match self.find_attempt(token).await {
                 Ok(Some(cert)) => {
+                    journal.made(token, &cert.id);
                     tracing::warn!(certificate_id = %cert.id, "adopted the certificate whose answer was lost");
                     return Ok(Generated {
                         certificate: self.confirm(cert).await,
@@ -540,6 +563,59 @@ impl Client {
                 Err(_) => return Err(err),
             }
         }
+    }
+
+    /// Certificates an interrupted apply generated that no state records and
+    /// no running process is still generating (see [`journal`]): with
+    /// `series`, those marked as that series' (however their generation
+    /// ended); without, those the journal of this working directory lists as
+    /// unfinished by a process that is gone and that belong to no series
+    /// (a create's). Journal files with nothing left to track are removed.
+    pub async fn strays(
+        &self,
+        series: Option<&str>,
+        held: &[&str],
+    ) -> Result<Vec<String>, ApiError> {
+        let (dead, live) = journal::journal().scan();
+        if series.is_none() && dead.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = self.list_certificates().await?;
+        let mut out: Vec<String> = Vec::new();
+        if let Some(series) = series {
+            out.extend(
+                list.iter()
+                    .filter(|c| c.mark.series.as_deref() == Some(series))
+                    .filter(|c| c.mark.attempt.as_ref().is_none_or(|t| !live.contains(t)))
+                    .map(|c| c.id.clone()),
+            );
+        }
+        for file in &dead {
+            let mut pending = false;
+            for a in &file.attempts {
+                let found = list.iter().find(|c| {
+                    a.id.as_deref() == Some(c.id.as_str())
+                        || c.mark.attempt.as_deref() == Some(a.token.as_str())
+                });
+                match found {
+                    Some(c) => {
+                        pending = true;
+                        if series.is_none() && a.series.is_none() && c.mark.series.is_none() {
+                            out.push(c.id.clone());
+                        }
+                    }
+                    // Sent just before the process ended, it may still commit.
+                    None => pending |= file.age < journal::SETTLE,
+                }
+            }
+            if !pending {
+                journal::Journal::forget(&file.path);
+            }
+        }
+        out.retain(|id| !held.contains(&id.as_str()));
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// Removes the attempt mark from a certificate the caller now holds: a

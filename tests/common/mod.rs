@@ -107,6 +107,7 @@ impl Emulator {
             message: None,
             latency_ms: None,
             drop_connection: false,
+            after_commit: false,
         });
     }
 

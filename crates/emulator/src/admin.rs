@@ -89,7 +89,7 @@ async fn get_faults(State(emu): State<Emulator>) -> Response {
 }
 
 const FAULTS_USAGE: &str = "expected a fault {\"operation\", \"count\", \"status\", \"code\", \"message\", \
-     \"latency_ms\", \"drop_connection\"}, a list of faults, or {\"throttle\": {\"rps\", \"burst\"} | null}";
+     \"latency_ms\", \"drop_connection\", \"after_commit\"}, a list of faults, or {\"throttle\": {\"rps\", \"burst\"} | null}";
 
 async fn post_faults(State(emu): State<Emulator>, body: Bytes) -> Response {
     let value: Value = match parse(&body) {

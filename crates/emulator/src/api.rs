@@ -319,21 +319,47 @@ async fn pipeline(
         }
         control.plan_faults(route.operation())
     };
-    if !plan.latency.is_zero() {
-        tokio::time::sleep(plan.latency).await;
+    if !plan.after_commit {
+        if !plan.latency.is_zero() {
+            tokio::time::sleep(plan.latency).await;
+        }
+        if plan.drop_connection {
+            return Ok(Outcome::Drop);
+        }
+        if let Some(err) = plan.error {
+            return Err(err);
+        }
     }
-    if plan.drop_connection {
-        return Ok(Outcome::Drop);
+    let answer = handle(emu, route, &verified.region, &body, parts, seq).await;
+    if plan.after_commit {
+        if !plan.latency.is_zero() {
+            tokio::time::sleep(plan.latency).await;
+        }
+        if plan.drop_connection {
+            return Ok(Outcome::Drop);
+        }
+        if let Some(err) = plan.error {
+            return Err(err);
+        }
     }
-    if let Some(err) = plan.error {
-        return Err(err);
-    }
+    answer
+}
+
+/// Handles a verified call that no fault stopped.
+async fn handle(
+    emu: &Emulator,
+    route: &Route,
+    region: &str,
+    body: &[u8],
+    parts: &axum::http::request::Parts,
+    seq: u64,
+) -> Result<Outcome, AwsError> {
     let query = parse_query(parts.uri.query());
     let ctx = Ctx {
         emu,
         query: &query,
-        body: &body,
-        region: &verified.region,
+        body,
+        region,
     };
     if *route == Route::GetCallerIdentity {
         return get_caller_identity(&ctx).map(Outcome::Xml);

@@ -94,6 +94,11 @@ pub struct FaultSpec {
     /// Close the connection without any answer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drop_connection: bool,
+    /// Handle the call (and commit what it changes) first; then wait
+    /// `latency_ms`, drop the connection or answer with `status`: an answer
+    /// lost or late after the change was made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_commit: bool,
 }
 
 fn one() -> u32 {
@@ -133,6 +138,8 @@ pub struct FaultPlan {
     pub latency: Duration,
     pub error: Option<AwsError>,
     pub drop_connection: bool,
+    /// The call is handled before the latency, error or drop apply.
+    pub after_commit: bool,
 }
 
 /// One line of the request log.
@@ -274,6 +281,7 @@ impl Control {
                 plan.drop_connection = true;
                 decided = true;
             }
+            plan.after_commit |= fault.after_commit;
             fault.count -= 1;
         }
         self.faults.retain(|f| f.count > 0);
@@ -356,6 +364,7 @@ mod tests {
             message: None,
             latency_ms: latency,
             drop_connection: false,
+            after_commit: false,
         }
     }
 

@@ -26,6 +26,7 @@ fn fault(operation: &str, count: u32, status: Option<u16>, code: Option<&str>) -
         message: None,
         latency_ms: None,
         drop_connection: false,
+        after_commit: false,
     }
 }
 
@@ -776,6 +777,7 @@ async fn faults_fail_delay_and_drop_then_clear() {
     // A dropped connection is retried by the SDK as a transient failure.
     emu.add_fault(FaultSpec {
         drop_connection: true,
+        after_commit: false,
         ..fault("GetClientCertificates", 1, None, None)
     })
     .unwrap();
@@ -797,6 +799,26 @@ async fn faults_fail_delay_and_drop_then_clear() {
     .unwrap();
     sdk.get_client_certificates().send().await.unwrap();
 
+    // After the commit: the certificate is stored, then the answer is late
+    // (a client that gives up first never learns of it).
+    let before = emu.certificates().len();
+    emu.add_fault(FaultSpec {
+        latency_ms: Some(300),
+        after_commit: true,
+        ..fault("GenerateClientCertificate", 1, None, None)
+    })
+    .unwrap();
+    let late = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        sdk.generate_client_certificate().send(),
+    )
+    .await;
+    assert!(late.is_err(), "the answer must still be in flight");
+    assert_eq!(
+        emu.certificates().len(),
+        before + 1,
+        "stored before the answer"
+    );
     // Faults are visible and clearable through the admin API too.
     let (status, _, body) = raw(
         emu.addr(),

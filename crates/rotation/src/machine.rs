@@ -90,6 +90,13 @@ pub struct Facts {
     /// ("stage \"prod\" of REST API \"payments\" (a1b2c3)"), as found when
     /// its retirement came due. While one does, it is not deleted.
     pub previous_presented_by: Vec<String>,
+    /// Certificates generated for this series by an apply that was
+    /// interrupted before any state recorded them (killed, or its answer
+    /// never reached Terraform), and that no live process is still
+    /// generating. Nobody ever received their PEM, so no trust store holds
+    /// them: they are deleted, first in the apply, and the interrupted step
+    /// is decided afresh.
+    pub strays: Vec<String>,
 }
 
 /// The user's rotation settings, in seconds.
@@ -218,6 +225,9 @@ pub enum Step {
     Generate { into: Slot, reason: RotateReason },
     /// Pending becomes current; the old current (if any) moves to previous.
     Promote { id: String },
+    /// Delete a certificate an interrupted apply generated and no state
+    /// records ([`Facts::strays`]). It holds no slot.
+    Discard { id: String },
     /// Delete the certificate in `slot`.
     Retire {
         slot: Slot,
@@ -437,7 +447,13 @@ pub fn decide(now: i64, facts: &Facts, policy: &Policy) -> Decision {
     // a slot this apply refills runs first, so a failed delete can never
     // leave two certificates for one slot; then generate or promote; then any
     // other retirement, so nothing is deleted before its successor exists.
-    let steps: Vec<Step> = first.into_iter().chain(main).chain(last).collect();
+    // Strays go before anything else: they may hold the quota the
+    // generation needs, and deleting them changes no slot.
+    let strays = facts
+        .strays
+        .iter()
+        .map(|id| Step::Discard { id: id.clone() });
+    let steps: Vec<Step> = strays.chain(first).chain(main).chain(last).collect();
 
     let layout = Layout::of(facts, &steps, now, policy);
     let explained = steps
@@ -763,6 +779,15 @@ fn explain(now: i64, facts: &Facts, policy: &Policy, layout: &Layout, step: Step
                 format!("Pending certificate {id} becomes current. {why}{old} {next}"),
             )
         }
+        Step::Discard { id } => (
+            format!("Deleting client certificate {id} left by an interrupted apply"),
+            format!(
+                "Client certificate {id} was generated for this series by an apply that was \
+                 interrupted (killed, or its answer lost) before Terraform recorded it. No \
+                 state holds it and no backend was given it, so this apply deletes it before \
+                 anything else; the step it was generated for is decided again below. {next}"
+            ),
+        ),
         Step::Retire {
             slot, id, reason, ..
         } => {
@@ -830,6 +855,7 @@ mod tests {
             .map(|e| match &e.step {
                 Step::Generate { into, reason } => format!("generate:{}:{reason:?}", into.name()),
                 Step::Promote { id } => format!("promote:{id}"),
+                Step::Discard { id } => format!("discard:{id}"),
                 Step::Retire {
                     slot,
                     id,
@@ -967,6 +993,83 @@ mod tests {
             assert_eq!(kinds(&d), *want, "now = retire {:+}", now - after);
             let phase = if want.is_empty() { "overlap" } else { "stable" };
             assert_eq!(d.layout.phase(), phase);
+        }
+    }
+
+    #[test]
+    fn strays_of_an_interrupted_apply_are_deleted_first_and_the_step_decided_again() {
+        let stray = |f: Facts| Facts {
+            strays: vec!["s1".into()],
+            ..f
+        };
+        let due = T0 + 310 * DAY;
+        let with_promote = Policy {
+            promote_after: 2 * DAY as u64,
+            ..Policy::default()
+        };
+        let cases: &[(&str, Facts, i64, &Policy, &[&str])] = &[
+            (
+                "interrupted create",
+                stray(Facts::default()),
+                T0,
+                &Policy::default(),
+                &["discard:s1", "generate:current:Create"],
+            ),
+            (
+                "interrupted rotation into current",
+                stray(stable()),
+                due,
+                &Policy::default(),
+                &["discard:s1", "generate:current:Due"],
+            ),
+            (
+                "interrupted rotation into pending",
+                stray(stable()),
+                due,
+                &with_promote,
+                &["discard:s1", "generate:pending:Due"],
+            ),
+            (
+                "nothing else due",
+                stray(stable()),
+                T0 + DAY,
+                &Policy::default(),
+                &["discard:s1"],
+            ),
+            (
+                "before a retirement that frees the previous slot",
+                stray(Facts {
+                    previous: Some(cert("a", T0 - 300 * DAY)),
+                    previous_retire_after: Some(due + DAY),
+                    ..stable()
+                }),
+                due,
+                &Policy::default(),
+                &[
+                    "discard:s1",
+                    "retire:previous:a:SlotNeeded:frees",
+                    "generate:current:Due",
+                ],
+            ),
+        ];
+        for (name, facts, now, policy, want) in cases {
+            let d = decide(*now, facts, policy);
+            assert_eq!(kinds(&d), *want, "{name}");
+            let e = &d.steps[0];
+            assert!(
+                e.summary.contains("s1") && e.detail.contains("interrupted"),
+                "{name}: {e:?}"
+            );
+            // A stray holds no slot: the layout is the one without it.
+            let without = decide(
+                *now,
+                &Facts {
+                    strays: Vec::new(),
+                    ..facts.clone()
+                },
+                policy,
+            );
+            assert_eq!(d.layout, without.layout, "{name}");
         }
     }
 

@@ -194,6 +194,7 @@ impl<C: Certificate> Series<C> {
             triggers_changed,
             vanished,
             previous_presented_by: Vec::new(),
+            strays: Vec::new(),
         }
     }
 
@@ -226,6 +227,7 @@ impl<C: Certificate> Series<C> {
                     self.clear(*slot);
                 }
             }
+            (Step::Discard { .. }, _) => {}
         }
     }
 
@@ -261,7 +263,9 @@ pub fn apply_actions<C: Certificate>(
     let mut actions = Vec::new();
     if retire_guard {
         actions.extend(steps.iter().filter_map(|s| match s {
-            Step::Retire { id, .. } => Some(Action::CheckUnused { id: id.clone() }),
+            Step::Retire { id, .. } | Step::Discard { id } => {
+                Some(Action::CheckUnused { id: id.clone() })
+            }
             _ => None,
         }));
     }
@@ -458,12 +462,21 @@ mod tests {
         s.facts(false, Vec::new())
     }
 
+    /// An interrupted apply left certificate "s" for this series.
+    fn with_stray(s: &Series<Cert>) -> Facts {
+        crate::Facts {
+            strays: vec!["s".into()],
+            ..plain(s)
+        }
+    }
+
     fn kind(a: &Action) -> String {
         match a {
             Action::CheckUnused { id } => format!("check {id}"),
             Action::UpdateInPlace { id } => format!("update {id}"),
             Action::Step(Step::Generate { into, .. }) => format!("generate {}", into.name()),
             Action::Step(Step::Promote { id }) => format!("promote {id}"),
+            Action::Step(Step::Discard { id }) => format!("discard {id}"),
             Action::Step(Step::Retire { slot, id, .. }) => format!("retire {} {id}", slot.name()),
         }
     }
@@ -477,6 +490,41 @@ mod tests {
             ..Policy::default()
         };
         vec![
+            Scenario {
+                name: "create after an interrupted create",
+                series: Series::default(),
+                facts: with_stray,
+                policy: Policy::default(),
+                now: T0,
+                update_in_place: false,
+                destroy: false,
+                actions: &["check s", "discard s", "generate current"],
+                after: vec![
+                    slots(None, None, None),
+                    slots(None, None, None),
+                    slots(None, None, None),
+                    slots(None, Some("n1"), None),
+                ],
+            },
+            Scenario {
+                name: "rotate after an interrupted rotation",
+                series: Series {
+                    current: Some(b()),
+                    ..Series::default()
+                },
+                facts: with_stray,
+                policy: with_promote,
+                now: due,
+                update_in_place: false,
+                destroy: false,
+                actions: &["check s", "discard s", "generate pending"],
+                after: vec![
+                    slots(None, Some("b"), None),
+                    slots(None, Some("b"), None),
+                    slots(None, Some("b"), None),
+                    slots(Some("n1"), Some("b"), None),
+                ],
+            },
             Scenario {
                 name: "create",
                 series: Series::default(),
@@ -757,15 +805,20 @@ mod tests {
 
     #[test]
     fn triggers_are_used_up_only_by_the_rotation_they_forced() {
-        let s = &scenarios()[8];
-        assert_eq!(s.name, "rotate because the triggers changed");
+        let all = scenarios();
+        let named = |n: &str| {
+            all.iter()
+                .find(|s| s.name == n)
+                .unwrap_or_else(|| panic!("{n}"))
+        };
+        let s = named("rotate because the triggers changed");
         let actions = actions_of(s);
         let (failed, _) = run(&s.series, actions.clone(), Some(0), s.now);
         assert!(!failed.triggers_consumed());
         let (done, _) = run(&s.series, actions, None, s.now);
         assert!(done.triggers_consumed());
         // A failure in an apply without a triggered rotation changes nothing.
-        let s = &scenarios()[1];
+        let s = named("rotate with an in-place update");
         let (failed, _) = run(&s.series, actions_of(s), Some(0), s.now);
         assert!(failed.triggers_consumed());
     }

@@ -363,6 +363,19 @@ fn run(
                 on_term.send_replace(true);
             }
         });
+        // Terraform killed (SIGKILL, a crash) never says Shutdown: the
+        // provider goes with it instead of living on with its work half
+        // done and its locks held (the attempt journal's among them).
+        let parent = std::os::unix::process::parent_id();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if std::os::unix::process::parent_id() != parent {
+                    tracing::warn!("Terraform is gone; the provider stops");
+                    std::process::exit(1);
+                }
+            }
+        });
 
         let service = ProviderService::new(Arc::new(provider));
         let mut signal = shutdown.subscribe();

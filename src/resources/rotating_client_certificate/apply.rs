@@ -132,12 +132,24 @@ pub(super) async fn perform(
                 .map(|()| Outcome::Done),
             Action::Step(Step::Generate { .. }) => {
                 let description = state.description.clone().unwrap_or_default();
+                // The series mark lets the next refresh find what this
+                // generation left if the apply is killed before it returns.
+                let series = (!state.id.is_empty()).then_some(state.id.as_str());
                 client
-                    .generate_certificate(&description, &state.tags_all)
+                    .generate(&description, &state.tags_all, series)
                     .await
-                    .map(|c| Outcome::Generated(Live::from_api(&c)))
+                    .map(|g| Outcome::Generated(Live::from_api(&g.certificate)))
                     .map_err(|e| e.to_diagnostic("Cannot generate a client certificate"))
             }
+            Action::Step(Step::Discard { id }) => client
+                .delete_certificate(id)
+                .await
+                .map(|()| Outcome::Done)
+                .map_err(|e| {
+                    e.to_diagnostic(&format!(
+                        "Cannot delete client certificate {id}, left by an interrupted apply"
+                    ))
+                }),
             Action::Step(Step::Promote { .. }) => Ok(Outcome::Done),
             Action::Step(Step::Retire { slot, id, .. }) => client
                 .delete_certificate(id)

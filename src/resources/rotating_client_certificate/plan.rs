@@ -43,6 +43,10 @@ pub(super) struct Private {
     /// decide on the same facts.
     #[serde(default, rename = "s", skip_serializing_if = "Option::is_none")]
     pub(super) previous_stages: Option<PresentedBy>,
+    /// Certificates of this series that an interrupted apply generated and
+    /// no state records, found by the last refresh ([`rotation::Facts::strays`]).
+    #[serde(default, rename = "o", skip_serializing_if = "Vec::is_empty")]
+    pub(super) strays: Vec<String>,
 }
 
 /// Which stages present one certificate.
@@ -92,7 +96,23 @@ impl RotatingClientCertificate {
                 }
             }
         };
-        let private = Private::decode(&req.prior_private);
+        let mut private = Private::decode(&req.prior_private);
+        if prior.is_none() {
+            // A create has no series yet: what a killed create left is known
+            // only to this working directory's attempt journal.
+            // Without a usable client the create fails at apply, saying why.
+            if let Ok(client) = self.context.client() {
+                match client.strays(None, &[]).await {
+                    Ok(ids) => private.strays = ids,
+                    Err(e) => resp.diagnostics.push(Diagnostic::warning(
+                        "Cannot look for certificates an interrupted apply left",
+                        format!(
+                            "The attempt journal lists a client certificate generation that a provider process that is gone never finished, but the certificates could not be listed to find it: {e}. The next plan looks again; until then the data source apigw_client_certificates reports it in orphaned_certificate_ids."
+                        ),
+                    )),
+                }
+            }
+        }
         // Before the first certificate exists, API Gateway's fixed validity.
         let validity = prior
             .as_ref()
@@ -129,6 +149,7 @@ impl RotatingClientCertificate {
                 }),
                 vanished: private.vanished.clone(),
                 adopt_triggers: private.adopt_triggers,
+                strays: private.strays.clone(),
                 previous_stages: private.previous_stages.clone(),
                 ..Private::default()
             }
@@ -205,6 +226,17 @@ impl RotatingClientCertificate {
             &decision,
             prior.is_none(),
         );
+        if prior.is_some()
+            && resp.planned_state == req.prior_state
+            && decision
+                .steps
+                .iter()
+                .any(|e| matches!(e.step, Step::Discard { .. }))
+        {
+            // Only strays to delete: Terraform runs no apply for a plan
+            // without changes, so the phase is left for the apply to report.
+            resp.planned_state.set("phase", Value::Unknown);
+        }
         resp.planned_private = Private {
             plan: Some(PlannedSteps {
                 at,
@@ -257,6 +289,7 @@ pub(super) fn facts(prior: Option<&State>, base: &State, args: &Args, private: &
     let mut facts = base
         .series
         .facts(triggers_changed, private.vanished.clone());
+    facts.strays = private.strays.clone();
     if base.retire_guard
         && let (Some(prev), Some(seen)) = (&facts.previous, &private.previous_stages)
         && prev.id == seen.id

@@ -100,6 +100,7 @@ impl RotatingClientCertificate {
         let mut private = Private::decode(&req.private);
         private.vanished.clear();
         private.plan = None;
+        private.strays.clear();
         let mut newest: Option<Certificate> = None;
         for slot in [Slot::Pending, Slot::Current, Slot::Previous] {
             let Some(live) = state.series.slot(slot).cloned() else {
@@ -137,6 +138,19 @@ impl RotatingClientCertificate {
             state.description = c.description;
             state.tags = own_tags(&c.tags, &self.default_tags(), &state.tags);
             state.tags_all = c.tags;
+        }
+        if !state.id.is_empty() {
+            let held: Vec<&str> = state.series.live().iter().map(|c| c.id.as_str()).collect();
+            match client.strays(Some(&state.id), &held).await {
+                Ok(ids) => private.strays = ids,
+                Err(e) => {
+                    resp.diagnostics.push(e.to_diagnostic(&format!(
+                        "Cannot look for certificates of series {} that an interrupted apply left",
+                        state.id
+                    )));
+                    return resp;
+                }
+            }
         }
         let now = self.context.now();
         state.rotation_due = state.series.rotation_due(now, state.rotate_before_secs());
