@@ -302,7 +302,10 @@ output "orphaned" {
         .block_on(
             aws.generate_client_certificate()
                 .description("Managed by Terraform")
-                .tags("terraform-provider-apigw:attempt", "0123456789abcdef")
+                .tags(
+                    terraform_provider_apigw::apigw::ATTEMPT_TAG,
+                    "0123456789abcdef",
+                )
                 .send(),
         )
         .unwrap_or_else(|e| panic!("cannot generate: {e:?}"))

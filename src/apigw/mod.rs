@@ -51,14 +51,7 @@ pub struct Certificate {
     pub mark: Mark,
 }
 
-/// Prefix of the tags the provider owns: they are kept out of `tags`, so
-/// configurations never see or fight them.
-pub const MARK_PREFIX: &str = "terraform-provider-apigw:";
-/// The rotation series a generated certificate belongs to.
-pub const SERIES_TAG: &str = "terraform-provider-apigw:series";
-/// A token unique to one generation attempt, to recognise its certificate
-/// when the answer was lost.
-pub const ATTEMPT_TAG: &str = "terraform-provider-apigw:attempt";
+pub use rotation::{ATTEMPT_TAG, MARK_PREFIX, SERIES_TAG};
 
 /// The provider's marks on a certificate it generated.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -653,11 +646,12 @@ impl Client {
 
     /// Certificates this provider generated whose generation no caller
     /// received: they carry an attempt mark and were created at least
-    /// `grace` seconds before `now` (younger ones may still be in flight).
-    pub fn unrecorded(certs: &[Certificate], now: i64, grace: i64) -> Vec<&Certificate> {
+    /// [`rotation::UNRECORDED_GRACE`] before `now` (younger ones may still be
+    /// in flight).
+    pub fn unrecorded(certs: &[Certificate], now: i64) -> Vec<&Certificate> {
         certs
             .iter()
-            .filter(|c| c.mark.attempt.is_some() && c.created.saturating_add(grace) <= now)
+            .filter(|c| c.mark.attempt.is_some() && rotation::is_unrecorded(now, c.created))
             .collect()
     }
 
