@@ -229,8 +229,9 @@ impl World {
             .collect()
     }
 
-    /// A plan on the current state decides nothing.
-    async fn assert_converged(&mut self, case: &str) {
+    /// `terraform plan`: a refresh of the current state, then a plan on
+    /// what it found. Neither is recorded.
+    async fn refresh_and_plan(&self) -> (tfplugin::ReadResponse, tfplugin::PlanResponse) {
         let r = self.resource();
         let read = r
             .read(ReadRequest {
@@ -239,16 +240,22 @@ impl World {
                 stop: StopToken::never(),
             })
             .await;
-        assert!(errors(&read.diagnostics).is_empty(), "{case}");
         let plan = r
             .plan(PlanRequest {
                 prior_state: read.new_state.clone(),
                 proposed_new_state: self.config.clone(),
                 config: self.config.clone(),
-                prior_private: read.private,
+                prior_private: read.private.clone(),
                 stop: StopToken::never(),
             })
             .await;
+        (read, plan)
+    }
+
+    /// A plan on the current state decides nothing.
+    async fn assert_converged(&mut self, case: &str) {
+        let (read, plan) = self.refresh_and_plan().await;
+        assert!(errors(&read.diagnostics).is_empty(), "{case}");
         assert!(
             plan.diagnostics.is_empty(),
             "{case}: a step is still due: {:?}",
@@ -441,25 +448,9 @@ async fn a_deletion_whose_answer_was_lost_is_not_reported_as_deleted_outside_ter
     w.emu.clear_faults();
     w.max_retries = Settings::default().max_retries;
 
-    let r = w.resource();
-    let read = r
-        .read(ReadRequest {
-            current_state: w.state.clone(),
-            private: w.private.clone(),
-            stop: StopToken::never(),
-        })
-        .await;
+    let (read, plan) = w.refresh_and_plan().await;
     assert_eq!(errors(&read.diagnostics), Vec::<String>::new());
     assert_eq!(read.new_state.get("previous_certificate_id"), &Value::Null);
-    let plan = r
-        .plan(PlanRequest {
-            prior_state: read.new_state.clone(),
-            proposed_new_state: w.config.clone(),
-            config: w.config.clone(),
-            prior_private: read.private.clone(),
-            stop: StopToken::never(),
-        })
-        .await;
     let said: Vec<String> = plan
         .diagnostics
         .iter()

@@ -82,23 +82,15 @@ fn finding(region: &str, quota: usize, cert: &AttemptMarked, now: i64) -> Findin
         )
     };
     Finding {
-        rule_id: RULE.id.to_string(),
-        severity: RULE.default_severity,
-        title: RULE.title.to_string(),
-        address: cert.address.clone(),
-        resource_type: Kind::AwsCertificate.type_name().to_string(),
         certificate_id: Some(id.clone()),
-        certificate_address: None,
-        expiration_date: None,
-        rotation_due_date: None,
-        days_left: None,
-        attribute: None,
-        value: None,
-        fingerprint: String::new(),
-        suppressed: None,
-        expired_exception: None,
-        message,
         fix,
+        ..Finding::located(
+            &RULE,
+            RULE.default_severity,
+            cert.address.clone(),
+            Kind::AwsCertificate.type_name(),
+            message,
+        )
     }
 }
 
