@@ -318,62 +318,57 @@ async fn scan_region(
             eprintln!("apigw-policy scan: [{n}/{total}] {region}: {msg}");
         }
     };
-    let mut certificates = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        limiter.acquire().await;
-        counter.add("GetClientCertificates");
-        let page = client
-            .get_client_certificates()
-            .limit(PAGE_LIMIT)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| fail(region, "GetClientCertificates", e))?;
-        for c in page.items() {
-            certificates.push(LiveCertificate {
-                id: c.client_certificate_id().unwrap_or_default().to_string(),
-                description: c.description().map(str::to_string),
-                created: c.created_date().map_or(0, |d| d.secs()),
-                expires: c.expiration_date().map_or(0, |d| d.secs()),
-                tags: c
-                    .tags()
-                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default(),
-            });
-        }
-        match page.position() {
-            // A service repeating the token would loop forever; stop instead.
-            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                position = Some(p.to_string())
-            }
-            _ => break,
-        }
-    }
+    let certificates = paged(
+        limiter,
+        counter,
+        "GetClientCertificates",
+        |position| async move {
+            let page = client
+                .get_client_certificates()
+                .limit(PAGE_LIMIT)
+                .set_position(position)
+                .send()
+                .await
+                .map_err(|e| fail(region, "GetClientCertificates", e))?;
+            let items = page
+                .items()
+                .iter()
+                .map(|c| LiveCertificate {
+                    id: c.client_certificate_id().unwrap_or_default().to_string(),
+                    description: c.description().map(str::to_string),
+                    created: c.created_date().map_or(0, |d| d.secs()),
+                    expires: c.expiration_date().map_or(0, |d| d.secs()),
+                    tags: c
+                        .tags()
+                        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                        .unwrap_or_default(),
+                })
+                .collect();
+            Ok((items, page.position().map(str::to_string)))
+        },
+    )
+    .await?;
     say(format!("{} client certificates", certificates.len()));
-    let mut apis: Vec<(String, String)> = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        limiter.acquire().await;
-        counter.add("GetRestApis");
-        let page = client
-            .get_rest_apis()
-            .limit(PAGE_LIMIT)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| fail(region, "GetRestApis", e))?;
-        apis.extend(page.items().iter().filter_map(|a| {
-            a.id()
-                .map(|id| (id.to_string(), a.name().unwrap_or_default().to_string()))
-        }));
-        match page.position() {
-            Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                position = Some(p.to_string())
-            }
-            _ => break,
-        }
-    }
+    let apis: Vec<(String, String)> =
+        paged(limiter, counter, "GetRestApis", |position| async move {
+            let page = client
+                .get_rest_apis()
+                .limit(PAGE_LIMIT)
+                .set_position(position)
+                .send()
+                .await
+                .map_err(|e| fail(region, "GetRestApis", e))?;
+            let items = page
+                .items()
+                .iter()
+                .filter_map(|a| {
+                    a.id()
+                        .map(|id| (id.to_string(), a.name().unwrap_or_default().to_string()))
+                })
+                .collect();
+            Ok((items, page.position().map(str::to_string)))
+        })
+        .await?;
     let mut stages = Vec::new();
     for (i, (api_id, api_name)) in apis.iter().enumerate() {
         limiter.acquire().await;
@@ -415,6 +410,34 @@ async fn scan_region(
         certificates,
         stages,
     })
+}
+
+/// Every page of a paged listing, one rate-limited, counted call per page:
+/// `fetch` gets the position to start from and answers the page's items and
+/// the next position.
+async fn paged<T, F, Fut>(
+    limiter: &RateLimiter,
+    counter: &mut Counter,
+    operation: &'static str,
+    mut fetch: F,
+) -> Result<Vec<T>, ScanError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ScanError>>,
+{
+    let mut all = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        limiter.acquire().await;
+        counter.add(operation);
+        let (items, next) = fetch(position.clone()).await?;
+        all.extend(items);
+        match next {
+            // A service repeating the token would loop forever; stop instead.
+            Some(p) if !p.is_empty() && Some(&p) != position.as_ref() => position = Some(p),
+            _ => return Ok(all),
+        }
+    }
 }
 
 fn attrs(values: Value) -> Attrs {

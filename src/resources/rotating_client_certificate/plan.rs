@@ -142,10 +142,10 @@ impl RotatingClientCertificate {
                 .as_ref()
                 .and_then(|p| p.rotation_triggers.as_ref())
                 .is_some_and(|t| !t.is_empty());
-        let policy = policy.filter(|_| !triggers_unknown);
-        let Some(policy) = policy else {
-            // Unknown durations or triggers: nothing can be decided before
-            // apply.
+        // Unknown durations (no policy) or unknown triggers: nothing can be
+        // decided before apply.
+        let decidable = if triggers_unknown { None } else { policy };
+        let Some(policy) = decidable else {
             resp.planned_state = deferred_plan(&base, &args, &req.config);
             // Apply decides with the facts this plan would have used.
             resp.planned_private = Private {
