@@ -608,6 +608,8 @@ impl Client {
                     None => pending |= file.age < journal::SETTLE,
                 }
             }
+            // Kept for the refresh that finds the certificate gone.
+            pending |= !file.deletes.is_empty() && file.age < journal::DELETE_MEMORY;
             if !pending {
                 journal::Journal::forget(&file.path);
             }
@@ -616,6 +618,17 @@ impl Client {
         out.sort();
         out.dedup();
         Ok(out)
+    }
+
+    /// Whether a provider process that is gone sent DeleteClientCertificate
+    /// for `id` and never got the answer: a certificate found missing after
+    /// a killed apply that it deleted itself.
+    pub fn deletion_interrupted(id: &str) -> bool {
+        journal::journal()
+            .scan()
+            .0
+            .iter()
+            .any(|f| f.deletes.iter().any(|d| d == id))
     }
 
     /// Removes the attempt mark from a certificate the caller now holds: a
@@ -815,14 +828,16 @@ impl Client {
     /// DeleteClientCertificate; NotFound counts as success.
     pub async fn delete_certificate(&self, id: &str) -> Result<(), ApiError> {
         let sdk = self.sdk().await;
-        match sdk
+        let journal = journal::journal();
+        let token = journal.begin_delete(id);
+        let answer = sdk
             .client
             .delete_client_certificate()
             .client_certificate_id(id)
             .send()
-            .await
-            .map_err(|e| Self::map(sdk, "DeleteClientCertificate", e))
-        {
+            .await;
+        journal.done(&token);
+        match answer.map_err(|e| Self::map(sdk, "DeleteClientCertificate", e)) {
             Ok(_) => tracing::info!(certificate_id = %id, "deleted client certificate"),
             Err(e) if e.is_not_found() => {
                 tracing::info!(certificate_id = %id, "client certificate already gone");

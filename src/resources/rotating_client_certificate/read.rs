@@ -123,7 +123,8 @@ impl RotatingClientCertificate {
                 }
                 Ok(None) => {
                     state.series.clear(slot);
-                    if deleting.contains(&live.id) {
+                    if deleting.contains(&live.id) || apigw::Client::deletion_interrupted(&live.id)
+                    {
                         tracing::info!(certificate_id = %live.id, "the deletion an earlier apply sent without an answer took effect");
                     } else {
                         private.vanished.push((slot, live.id.clone()));
