@@ -302,7 +302,10 @@ output "orphaned" {
         .block_on(
             aws.generate_client_certificate()
                 .description("Managed by Terraform")
-                .tags("terraform-provider-apigw:attempt", "0123456789abcdef")
+                .tags(
+                    terraform_provider_apigw::apigw::ATTEMPT_TAG,
+                    "0123456789abcdef",
+                )
                 .send(),
         )
         .unwrap_or_else(|e| panic!("cannot generate: {e:?}"))
@@ -381,8 +384,28 @@ impl Drop for ReapProvider {
 /// certificate exists. Returns the certificate the interrupted apply left.
 fn interrupt_generation(emu: &Emulator, tf: &Tf, kill: Kill) -> String {
     let before = existing(emu);
+    interrupt(emu, tf, kill, "GenerateClientCertificate", |now| match &now
+        .difference(&before)
+        .cloned()
+        .collect::<Vec<_>>()[..]
+    {
+        [id] => Some(id.clone()),
+        _ => None,
+    })
+}
+
+/// Runs `terraform apply` with `operation` answering 60 s after it took
+/// effect, and SIGKILLs `kill` as soon as `done` (given the certificates
+/// that exist) says it did. Returns what `done` said.
+fn interrupt(
+    emu: &Emulator,
+    tf: &Tf,
+    kill: Kill,
+    operation: &str,
+    done: impl Fn(&BTreeSet<String>) -> Option<String>,
+) -> String {
     emu.fault(apigw_emulator::FaultSpec {
-        operation: "GenerateClientCertificate".into(),
+        operation: operation.into(),
         count: 1,
         status: None,
         code: None,
@@ -410,14 +433,13 @@ fn interrupt_generation(emu: &Emulator, tf: &Tf, kill: Kill) -> String {
         if let Some(p) = providers.last() {
             reap.0 = Some(*p);
         }
-        let new: Vec<String> = existing(emu).difference(&before).cloned().collect();
-        if let [id] = &new[..] {
-            break id.clone();
+        if let Some(found) = done(&existing(emu)) {
+            break found;
         }
         if std::time::Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the apply never generated a certificate (new: {new:?})");
+            panic!("the apply never got {operation} through");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
@@ -545,4 +567,61 @@ fn terraform_killed_while_a_rotation_generates_leaves_no_orphan() {
 #[test]
 fn provider_killed_while_a_rotation_generates_leaves_no_orphan() {
     killed_during(Kill::Provider, true);
+}
+
+/// Terraform killed while the retirement's DeleteClientCertificate has taken
+/// effect but not answered: the next plan knows the apply deleted it (the
+/// attempt journal says so) and does not report it as deleted outside
+/// Terraform; the series converges.
+#[test]
+fn terraform_killed_while_a_retirement_deletes_is_not_reported_as_drift() {
+    let emu = Emulator::start();
+    let tf = Tf::bare();
+    tf.write("provider.tf", &provider(&emu.url()));
+    let config = |v: &str| {
+        format!(
+            "resource \"apigw_rotating_client_certificate\" \"c\" {{\n  overlap = \"2s\"\n  rotation_triggers = {{ v = \"{v}\" }}\n}}\n"
+        )
+    };
+    tf.write("main.tf", &config("1"));
+    tf.init();
+    tf.apply();
+    tf.write("main.tf", &config("2"));
+    tf.apply();
+    let c = tf
+        .state_values("apigw_rotating_client_certificate.c")
+        .unwrap_or_else(|| panic!("c is not in the state"));
+    let previous = c["previous_certificate_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the rotation left no previous certificate: {c}"))
+        .to_string();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+
+    let gone = interrupt(
+        &emu,
+        &tf,
+        Kill::Terraform,
+        "DeleteClientCertificate",
+        |now| (!now.contains(&previous)).then(|| previous.clone()),
+    );
+    assert!(
+        recorded(&tf).contains(&gone),
+        "the killed apply recorded nothing"
+    );
+    let plan = tf.plan_json();
+    let said: Vec<String> = plan
+        .warnings()
+        .iter()
+        .map(|w| format!("{} {}", w["summary"], w["detail"]))
+        .collect();
+    assert!(
+        said.iter().all(|w| !w.contains("outside Terraform")),
+        "the apply's own deletion reported as drift: {said:?}"
+    );
+    tf.apply();
+    let c = tf
+        .state_values("apigw_rotating_client_certificate.c")
+        .unwrap_or_else(|| panic!("c is not in the state"));
+    assert!(c["previous_certificate_id"].is_null(), "{c}");
+    assert_eq!(existing(&emu), recorded(&tf));
 }

@@ -5,28 +5,12 @@
 //! The mirror is the directory holding `registry.terraform.io/hashicorp/aws/5.100.0`;
 //! `APIGW_AWS_PROVIDER_MIRROR` overrides the default `/opt/tf-plugins`.
 
+#[path = "common/aws.rs"]
+mod aws;
 mod common;
 
-use std::path::PathBuf;
-
+use aws::{AWS_ADDRESS, AWS_VERSION, aws_mirror, aws_provider_hcl, rest_api_hcl};
 use common::{Emulator, Tf};
-
-const AWS_VERSION: &str = "5.100.0";
-
-fn aws_mirror() -> PathBuf {
-    let mirror = std::env::var_os("APIGW_AWS_PROVIDER_MIRROR")
-        .map_or_else(|| PathBuf::from("/opt/tf-plugins"), PathBuf::from);
-    let dir = mirror.join(format!("registry.terraform.io/hashicorp/aws/{AWS_VERSION}"));
-    assert!(
-        dir.is_dir(),
-        "{} does not exist: this test needs hashicorp/aws {AWS_VERSION} in a Terraform \
-         filesystem mirror. Set APIGW_AWS_PROVIDER_MIRROR to the directory holding \
-         registry.terraform.io/hashicorp/aws/{AWS_VERSION}, or fill one with \
-         `terraform providers mirror DIR` from a configuration requiring that version.",
-        dir.display()
-    );
-    mirror
-}
 
 /// A working directory that installs hashicorp/aws from its mirror only.
 fn aws_tf(emu: &Emulator) -> Tf {
@@ -36,78 +20,34 @@ fn aws_tf(emu: &Emulator) -> Tf {
         &rc,
         format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    \
-             include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
+             include = [\"{AWS_ADDRESS}\"]\n  }}\n}}\n",
             aws_mirror().display()
         ),
     )
-    .unwrap();
+    .unwrap_or_else(|e| panic!("cannot write CLI config: {e}"));
     tf.set_env("TF_CLI_CONFIG_FILE", &rc.display().to_string());
     tf.write(
         "provider.tf",
         &format!(
-            r#"terraform {{
-  required_providers {{
-    aws = {{
-      source  = "hashicorp/aws"
-      version = "{AWS_VERSION}"
-    }}
-  }}
-}}
-
-provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {{
-    apigateway = "{}"
-  }}
-}}
-"#,
-            emu.url()
+            "terraform {{\n  required_providers {{\n    aws = {{ source = \"hashicorp/aws\", version = \"{AWS_VERSION}\" }}\n  }}\n}}\n\n{}",
+            aws_provider_hcl(&emu.url(), "")
         ),
     );
     tf
 }
 
-const CONFIG: &str = r#"
+/// A client certificate, the REST API, and a stage presenting the certificate.
+fn config() -> String {
+    let mut hcl = String::from(
+        r#"
 resource "aws_api_gateway_client_certificate" "backend" {
   description = "presented to the payments backend"
 }
-
-resource "aws_api_gateway_rest_api" "api" {
-  name = "payments"
-}
-
-resource "aws_api_gateway_resource" "health" {
-  rest_api_id = aws_api_gateway_rest_api.api.id
-  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
-  path_part   = "health"
-}
-
-resource "aws_api_gateway_method" "get" {
-  rest_api_id   = aws_api_gateway_rest_api.api.id
-  resource_id   = aws_api_gateway_resource.health.id
-  http_method   = "GET"
-  authorization = "NONE"
-}
-
-resource "aws_api_gateway_integration" "backend" {
-  rest_api_id             = aws_api_gateway_rest_api.api.id
-  resource_id             = aws_api_gateway_resource.health.id
-  http_method             = aws_api_gateway_method.get.http_method
-  type                    = "HTTP_PROXY"
-  integration_http_method = "GET"
-  uri                     = "https://$${stageVariables.backend}/healthz"
-}
-
-resource "aws_api_gateway_deployment" "v1" {
-  rest_api_id = aws_api_gateway_rest_api.api.id
-  depends_on  = [aws_api_gateway_integration.backend]
-}
-
+"#,
+    );
+    hcl.push_str(&rest_api_hcl("https://$${stageVariables.backend}/healthz"));
+    hcl.push_str(
+        r#"
 resource "aws_api_gateway_stage" "prod" {
   rest_api_id           = aws_api_gateway_rest_api.api.id
   deployment_id         = aws_api_gateway_deployment.v1.id
@@ -117,13 +57,16 @@ resource "aws_api_gateway_stage" "prod" {
     backend = "127.0.0.1:9"
   }
 }
-"#;
+"#,
+    );
+    hcl
+}
 
 #[test]
 fn hashicorp_aws_applies_replans_empty_and_destroys_an_http_proxy_stage() {
     let emu = Emulator::start();
     let tf = aws_tf(&emu);
-    tf.write("main.tf", CONFIG);
+    tf.write("main.tf", &config());
     tf.init();
     tf.apply();
 

@@ -8,30 +8,13 @@
 //! The mirror is the directory holding `registry.terraform.io/hashicorp/aws/5.100.0`;
 //! `APIGW_AWS_PROVIDER_MIRROR` overrides the default `/opt/tf-plugins`.
 
+#[path = "common/aws.rs"]
+mod aws;
 mod common;
 
-use std::path::PathBuf;
-
+use aws::{AWS_ADDRESS, AWS_VERSION, aws_mirror, aws_provider_hcl, rest_api_hcl};
 use common::{Emulator, PROVIDER_ADDRESS, PROVIDER_SOURCE, PROVIDER_VERSION, Tf, mirror_dir};
 use serde_json::json;
-
-const AWS_VERSION: &str = "5.100.0";
-const AWS_ADDRESS: &str = "registry.terraform.io/hashicorp/aws";
-
-fn aws_mirror() -> PathBuf {
-    let mirror = std::env::var_os("APIGW_AWS_PROVIDER_MIRROR")
-        .map_or_else(|| PathBuf::from("/opt/tf-plugins"), PathBuf::from);
-    let dir = mirror.join(format!("{AWS_ADDRESS}/{AWS_VERSION}"));
-    assert!(
-        dir.is_dir(),
-        "{} does not exist: this test needs hashicorp/aws {AWS_VERSION} in a Terraform \
-         filesystem mirror. Set APIGW_AWS_PROVIDER_MIRROR to the directory holding \
-         {AWS_ADDRESS}/{AWS_VERSION}, or fill one with `terraform providers mirror DIR` \
-         from a configuration requiring that version.",
-        dir.display()
-    );
-    mirror
-}
 
 /// A working directory installing this provider and hashicorp/aws, each from
 /// its own filesystem mirror, with both providers pointed at the emulator.
@@ -60,65 +43,21 @@ fn both_providers(emu: &Emulator) -> Tf {
   }}
 }}
 
-provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {{
-    apigateway = "{url}"
-  }}
-  default_tags {{
-    tags = {{ env = "prod" }}
-  }}
-}}
-
+{aws}
 provider "apigw" {{
   region   = "us-east-1"
   endpoint = "{url}"
 }}
 "#,
-            url = emu.url()
+            url = emu.url(),
+            aws = aws_provider_hcl(
+                &emu.url(),
+                "  default_tags {\n    tags = { env = \"prod\" }\n  }\n"
+            )
         ),
     );
     tf
 }
-
-/// The REST API and its stage stay with hashicorp/aws throughout.
-const API: &str = r#"
-resource "aws_api_gateway_rest_api" "api" {
-  name = "payments"
-}
-
-resource "aws_api_gateway_resource" "health" {
-  rest_api_id = aws_api_gateway_rest_api.api.id
-  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
-  path_part   = "health"
-}
-
-resource "aws_api_gateway_method" "get" {
-  rest_api_id   = aws_api_gateway_rest_api.api.id
-  resource_id   = aws_api_gateway_resource.health.id
-  http_method   = "GET"
-  authorization = "NONE"
-}
-
-resource "aws_api_gateway_integration" "backend" {
-  rest_api_id             = aws_api_gateway_rest_api.api.id
-  resource_id             = aws_api_gateway_resource.health.id
-  http_method             = aws_api_gateway_method.get.http_method
-  type                    = "HTTP_PROXY"
-  integration_http_method = "GET"
-  uri                     = "https://backend.example.internal/healthz"
-}
-
-resource "aws_api_gateway_deployment" "v1" {
-  rest_api_id = aws_api_gateway_rest_api.api.id
-  depends_on  = [aws_api_gateway_integration.backend]
-}
-"#;
 
 /// Before: everything in hashicorp/aws.
 const BEFORE: &str = r#"
@@ -207,7 +146,11 @@ fn empty_plan(tf: &Tf, what: &str) {
 fn a_certificate_made_by_hashicorp_aws_moves_into_a_rotating_certificate_keeping_its_id() {
     let emu = Emulator::start();
     let tf = both_providers(&emu);
-    tf.write("api.tf", API);
+    // The REST API and its stage stay with hashicorp/aws throughout.
+    tf.write(
+        "api.tf",
+        &rest_api_hcl("https://backend.example.internal/healthz"),
+    );
     tf.write("main.tf", BEFORE);
     tf.init();
     tf.apply();

@@ -37,6 +37,8 @@ struct World {
     config: Value,
     state: Value,
     private: Vec<u8>,
+    /// The provider's `max_retries`.
+    max_retries: u32,
 }
 
 fn errors(d: &Diagnostics) -> Vec<String> {
@@ -84,6 +86,7 @@ impl World {
             config: config(settings),
             state: Value::Null,
             private: Vec::new(),
+            max_retries: Settings::default().max_retries,
         };
         w.delete_outside(&probe.id).await;
         w
@@ -104,6 +107,7 @@ impl World {
         let settings = Settings {
             region: Some(REGION.to_string()),
             endpoint: Some(self.emu.url()),
+            max_retries: self.max_retries,
             ..Settings::default()
         };
         context.set_client(apigw::Client::with_credentials(
@@ -225,8 +229,9 @@ impl World {
             .collect()
     }
 
-    /// A plan on the current state decides nothing.
-    async fn assert_converged(&mut self, case: &str) {
+    /// `terraform plan`: a refresh of the current state, then a plan on
+    /// what it found. Neither is recorded.
+    async fn refresh_and_plan(&self) -> (tfplugin::ReadResponse, tfplugin::PlanResponse) {
         let r = self.resource();
         let read = r
             .read(ReadRequest {
@@ -235,16 +240,22 @@ impl World {
                 stop: StopToken::never(),
             })
             .await;
-        assert!(errors(&read.diagnostics).is_empty(), "{case}");
         let plan = r
             .plan(PlanRequest {
                 prior_state: read.new_state.clone(),
                 proposed_new_state: self.config.clone(),
                 config: self.config.clone(),
-                prior_private: read.private,
+                prior_private: read.private.clone(),
                 stop: StopToken::never(),
             })
             .await;
+        (read, plan)
+    }
+
+    /// A plan on the current state decides nothing.
+    async fn assert_converged(&mut self, case: &str) {
+        let (read, plan) = self.refresh_and_plan().await;
+        assert!(errors(&read.diagnostics).is_empty(), "{case}");
         assert!(
             plan.diagnostics.is_empty(),
             "{case}: a step is still due: {:?}",
@@ -394,4 +405,63 @@ async fn every_api_call_failing_once_leaves_state_matching_and_converges() {
         }
     }
     assert!(cases >= 8, "only {cases} fault cases ran");
+}
+
+/// A retirement whose DeleteClientCertificate took effect but whose answer
+/// never arrived: the apply fails and keeps the certificate recorded (it
+/// cannot know), and the next refresh, finding it gone, knows the apply
+/// deleted it: no "deleted outside Terraform" warning, and the series
+/// converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_whose_answer_was_lost_is_not_reported_as_deleted_outside_terraform() {
+    let mut w = Step::Retire.prepare().await;
+    let previous = w
+        .state
+        .get("previous_certificate_id")
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("a previous certificate to retire: {:?}", w.state));
+    w.max_retries = 0;
+    w.emu
+        .add_fault(FaultSpec {
+            operation: "DeleteClientCertificate".to_string(),
+            count: 1,
+            status: Some(500),
+            code: None,
+            message: Some("injected after the deletion".to_string()),
+            latency_ms: None,
+            drop_connection: false,
+            after_commit: true,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let failed = Step::Retire.run(&mut w).await;
+    assert!(!failed.is_empty(), "the apply must fail: no answer came");
+    assert_eq!(
+        w.state.get("previous_certificate_id").as_str(),
+        Some(previous.as_str()),
+        "an unanswered deletion keeps the certificate recorded"
+    );
+    assert!(
+        !w.live_ids().contains(&previous),
+        "the deletion took effect"
+    );
+    w.emu.clear_faults();
+    w.max_retries = Settings::default().max_retries;
+
+    let (read, plan) = w.refresh_and_plan().await;
+    assert_eq!(errors(&read.diagnostics), Vec::<String>::new());
+    assert_eq!(read.new_state.get("previous_certificate_id"), &Value::Null);
+    let said: Vec<String> = plan
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.summary, d.detail))
+        .collect();
+    assert!(
+        said.iter().all(|d| !d.contains("outside Terraform")),
+        "the apply's own deletion reported as drift: {said:?}"
+    );
+    w.state = read.new_state;
+    w.private = read.private;
+    w.assert_consistent("after the refresh").await;
+    w.assert_converged("after the refresh").await;
 }

@@ -12,6 +12,10 @@
 //! whose attempts are left alone. The file only exists while something is
 //! in flight; it is removed when the last attempt finishes.
 //!
+//! DeleteClientCertificate calls are journaled the same way, so that the
+//! refresh after a killed apply can tell the apply's own deletion from one
+//! made outside Terraform.
+//!
 //! Without a writable working directory the journal is off: generation
 //! works as before, and only the series mark finds what an interrupted
 //! rotation left.
@@ -42,8 +46,11 @@ enum Line {
     /// The certificate the attempt created (its answer arrived, or it was
     /// found by its token).
     Made { token: String, id: String },
-    /// The caller holds the certificate (or the attempt failed cleanly).
+    /// The caller holds the certificate (or the attempt failed cleanly), or
+    /// the deletion was answered.
     Done { token: String },
+    /// Written before DeleteClientCertificate is sent.
+    Delete { token: String, id: String },
 }
 
 /// An attempt a process that is gone left unfinished.
@@ -60,6 +67,8 @@ pub struct Abandoned {
 pub struct DeadFile {
     pub path: PathBuf,
     pub attempts: Vec<Abandoned>,
+    /// Certificates whose deletion was sent and never answered.
+    pub deletes: Vec<String>,
     /// Since its last write (wall-clock time on this machine).
     pub age: Duration,
 }
@@ -102,6 +111,30 @@ impl Journal {
     /// that cannot be written is logged and skipped: it must not stop the
     /// apply.
     pub fn begin(&self, token: &str, series: Option<&str>) {
+        self.open_entry(
+            token,
+            &Line::Generate {
+                token: token.to_string(),
+                series: series.map(str::to_string),
+            },
+        );
+    }
+
+    /// Records that certificate `id` is about to be deleted; the answer ends
+    /// it with [`Journal::done`] on the token returned.
+    pub fn begin_delete(&self, id: &str) -> String {
+        let token = format!("delete:{id}");
+        self.open_entry(
+            &token,
+            &Line::Delete {
+                token: token.clone(),
+                id: id.to_string(),
+            },
+        );
+        token
+    }
+
+    fn open_entry(&self, token: &str, line: &Line) {
         let Ok(mut own) = self.own.lock() else {
             return;
         };
@@ -110,13 +143,7 @@ impl Journal {
         }
         if let Some(o) = own.as_mut() {
             o.open.insert(token.to_string());
-            write_line(
-                o,
-                &Line::Generate {
-                    token: token.to_string(),
-                    series: series.map(str::to_string),
-                },
-            );
+            write_line(o, line);
         }
     }
 
@@ -219,7 +246,7 @@ impl Journal {
             let Ok(file) = File::open(&path) else {
                 continue;
             };
-            let attempts = read_attempts(&path);
+            let (attempts, deletes) = read_attempts(&path);
             match file.try_lock_shared() {
                 Ok(()) => {
                     // Unknown counts as just written: kept longer, never lost.
@@ -232,6 +259,7 @@ impl Journal {
                     dead.push(DeadFile {
                         path,
                         attempts,
+                        deletes,
                         age,
                     });
                 }
@@ -255,6 +283,10 @@ impl Journal {
 /// a request sent just before the process ended may still commit.
 pub const SETTLE: Duration = Duration::from_secs(600);
 
+/// How long a dead process's unanswered deletions are remembered: long
+/// enough for the next plan of the interrupted configuration.
+pub const DELETE_MEMORY: Duration = Duration::from_secs(7 * 86_400);
+
 fn write_line(o: &mut Own, line: &Line) {
     let mut text = serde_json::to_string(line).unwrap_or_default();
     text.push('\n');
@@ -268,10 +300,12 @@ fn write_line(o: &mut Own, line: &Line) {
     }
 }
 
-/// The unfinished attempts of one file (a torn last line is skipped).
-fn read_attempts(path: &Path) -> Vec<Abandoned> {
+/// The unfinished attempts and unanswered deletions of one file (a torn last
+/// line is skipped).
+fn read_attempts(path: &Path) -> (Vec<Abandoned>, Vec<String>) {
     let text = fs::read_to_string(path).unwrap_or_default();
     let mut open: BTreeMap<String, Abandoned> = BTreeMap::new();
+    let mut deletes: BTreeMap<String, String> = BTreeMap::new();
     for line in text.lines() {
         match serde_json::from_str::<Line>(line) {
             Ok(Line::Generate { token, series }) => {
@@ -289,13 +323,20 @@ fn read_attempts(path: &Path) -> Vec<Abandoned> {
                     a.id = Some(id);
                 }
             }
+            Ok(Line::Delete { token, id }) => {
+                deletes.insert(token, id);
+            }
             Ok(Line::Done { token }) => {
                 open.remove(&token);
+                deletes.remove(&token);
             }
             Err(_) => {}
         }
     }
-    open.into_values().collect()
+    (
+        open.into_values().collect(),
+        deletes.into_values().collect(),
+    )
 }
 
 #[cfg(test)]
@@ -361,6 +402,33 @@ mod tests {
         let (dead, live) = other.scan();
         assert!(live.is_empty());
         assert_eq!(dead.len(), 1, "only the dead file is left");
+        Journal::forget(&left);
+        assert_eq!(fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_dead_journal_lists_the_deletions_it_sent_without_an_answer() {
+        let dir = tempdir("delete");
+        let mine = Journal::at(Some(dir.clone()));
+        let answered = mine.begin_delete("c1");
+        let unanswered = mine.begin_delete("c2");
+        mine.done(&answered);
+        let other = Journal::at(Some(dir.clone()));
+        let (dead, _) = other.scan();
+        assert!(dead.is_empty(), "a live process's deletions are its own");
+
+        // The same lines with nobody holding the lock: a killed process.
+        let lines = fs::read_to_string(&mine.own.lock().unwrap().as_ref().unwrap().path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let left = dir.join(format!("gone.{EXT}"));
+        fs::write(&left, lines).unwrap_or_else(|e| panic!("{e}"));
+        let (dead, _) = other.scan();
+        assert_eq!(dead.len(), 1);
+        assert!(dead[0].attempts.is_empty());
+        assert_eq!(dead[0].deletes, vec!["c2".to_string()]);
+
+        mine.done(&unanswered);
         Journal::forget(&left);
         assert_eq!(fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
         let _ = fs::remove_dir_all(&dir);

@@ -51,14 +51,7 @@ pub struct Certificate {
     pub mark: Mark,
 }
 
-/// Prefix of the tags the provider owns: they are kept out of `tags`, so
-/// configurations never see or fight them.
-pub const MARK_PREFIX: &str = "terraform-provider-apigw:";
-/// The rotation series a generated certificate belongs to.
-pub const SERIES_TAG: &str = "terraform-provider-apigw:series";
-/// A token unique to one generation attempt, to recognise its certificate
-/// when the answer was lost.
-pub const ATTEMPT_TAG: &str = "terraform-provider-apigw:attempt";
+pub use rotation::{ATTEMPT_TAG, MARK_PREFIX, SERIES_TAG};
 
 /// The provider's marks on a certificate it generated.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -620,6 +613,8 @@ impl Client {
                     None => pending |= file.age < journal::SETTLE,
                 }
             }
+            // Kept for the refresh that finds the certificate gone.
+            pending |= !file.deletes.is_empty() && file.age < journal::DELETE_MEMORY;
             if !pending {
                 settled.push(&file.path);
             }
@@ -632,6 +627,17 @@ impl Client {
         out.sort();
         out.dedup();
         Ok(out)
+    }
+
+    /// Whether a provider process that is gone sent DeleteClientCertificate
+    /// for `id` and never got the answer: a certificate found missing after
+    /// a killed apply that it deleted itself.
+    pub fn deletion_interrupted(id: &str) -> bool {
+        journal::journal()
+            .scan()
+            .0
+            .iter()
+            .any(|f| f.deletes.iter().any(|d| d == id))
     }
 
     /// Removes the attempt mark from a certificate the caller now holds: a
@@ -662,11 +668,12 @@ impl Client {
 
     /// Certificates this provider generated whose generation no caller
     /// received: they carry an attempt mark and were created at least
-    /// `grace` seconds before `now` (younger ones may still be in flight).
-    pub fn unrecorded(certs: &[Certificate], now: i64, grace: i64) -> Vec<&Certificate> {
+    /// [`rotation::UNRECORDED_GRACE`] before `now` (younger ones may still be
+    /// in flight).
+    pub fn unrecorded(certs: &[Certificate], now: i64) -> Vec<&Certificate> {
         certs
             .iter()
-            .filter(|c| c.mark.attempt.is_some() && c.created.saturating_add(grace) <= now)
+            .filter(|c| c.mark.attempt.is_some() && rotation::is_unrecorded(now, c.created))
             .collect()
     }
 
@@ -830,14 +837,16 @@ impl Client {
     /// DeleteClientCertificate; NotFound counts as success.
     pub async fn delete_certificate(&self, id: &str) -> Result<(), ApiError> {
         let sdk = self.sdk().await;
-        match sdk
+        let journal = journal::journal();
+        let token = journal.begin_delete(id);
+        let answer = sdk
             .client
             .delete_client_certificate()
             .client_certificate_id(id)
             .send()
-            .await
-            .map_err(|e| Self::map(sdk, "DeleteClientCertificate", e))
-        {
+            .await;
+        journal.done(&token);
+        match answer.map_err(|e| Self::map(sdk, "DeleteClientCertificate", e)) {
             Ok(_) => tracing::info!(certificate_id = %id, "deleted client certificate"),
             Err(e) if e.is_not_found() => {
                 tracing::info!(certificate_id = %id, "client certificate already gone");

@@ -115,13 +115,16 @@ tfplugin::model! {
              expiration first.",
         ),
         orphaned_certificate_ids: Option<Vec<String>> = computed(
-            "IDs of the matching certificates that this provider generated but no \
-             apply received: an apply was interrupted (killed, or its machine \
-             lost) after API Gateway created the certificate. They still carry \
-             the provider's `terraform-provider-apigw:attempt` tag; certificates \
-             created in the last 10 minutes are left out, as their apply may \
-             still be running. No configuration records them: delete them once \
-             no stage presents them.",
+            &format!(
+                "IDs of the matching certificates that this provider generated but no \
+                 apply received: an apply was interrupted (killed, or its machine \
+                 lost) after API Gateway created the certificate. They still carry \
+                 the provider's `{}` tag; certificates created in the last {} \
+                 minutes are left out, as their apply may still be running. No \
+                 configuration records them: delete them once no stage presents them.",
+                rotation::ATTEMPT_TAG,
+                rotation::UNRECORDED_GRACE / 60,
+            ),
         ),
     }
 }
@@ -213,9 +216,6 @@ impl DataSource for ClientCertificates {
     }
 }
 
-/// How long a marked certificate may be in flight before it counts as orphaned.
-const ORPHAN_GRACE_SECS: i64 = 600;
-
 fn parse_window(s: &str) -> Result<u64, Diagnostic> {
     rotation::parse_duration(s).map_err(|e| {
         Diagnostic::error(
@@ -266,12 +266,8 @@ impl Report {
                 due_date: rotation::rotation_due_date(c.expires, window),
                 due: rotation::is_due(now, c.expires, window),
                 expired: rotation::is_expired(now, c.expires),
-                orphaned: !crate::apigw::Client::unrecorded(
-                    std::slice::from_ref(c),
-                    now,
-                    ORPHAN_GRACE_SECS,
-                )
-                .is_empty(),
+                orphaned: !crate::apigw::Client::unrecorded(std::slice::from_ref(c), now)
+                    .is_empty(),
                 days_left: rotation::days_left(now, c.expires),
                 stages: stages.map(|_| {
                     let mut v = by_cert.get(c.id.as_str()).cloned().unwrap_or_default();
@@ -385,8 +381,8 @@ mod tests {
         };
         let certs = vec![
             cert("recorded", 100, &[]),
-            marked("interrupted", NOW - ORPHAN_GRACE_SECS),
-            marked("in-flight", NOW - ORPHAN_GRACE_SECS + 1),
+            marked("interrupted", NOW - rotation::UNRECORDED_GRACE),
+            marked("in-flight", NOW - rotation::UNRECORDED_GRACE + 1),
         ];
         let v = Report::build(&certs, None, &BTreeMap::new(), window(), NOW).to_value();
         assert_eq!(ids(&v, "orphaned_certificate_ids"), ["interrupted"]);

@@ -16,6 +16,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::awserr::AwsError;
+use crate::control::FaultPlan;
 use crate::model::Inventory;
 use crate::server::DropConnection;
 use crate::{Emulator, now_ms};
@@ -319,30 +320,27 @@ async fn pipeline(
         }
         control.plan_faults(route.operation())
     };
-    if !plan.after_commit {
-        if !plan.latency.is_zero() {
-            tokio::time::sleep(plan.latency).await;
-        }
-        if plan.drop_connection {
-            return Ok(Outcome::Drop);
-        }
-        if let Some(err) = plan.error {
-            return Err(err);
-        }
-    }
-    let answer = handle(emu, route, &verified.region, &body, parts, seq).await;
     if plan.after_commit {
-        if !plan.latency.is_zero() {
-            tokio::time::sleep(plan.latency).await;
-        }
-        if plan.drop_connection {
-            return Ok(Outcome::Drop);
-        }
-        if let Some(err) = plan.error {
-            return Err(err);
+        let answer = handle(emu, route, &verified.region, &body, parts, seq).await;
+        disrupt(plan).await.unwrap_or(answer)
+    } else {
+        match disrupt(plan).await {
+            Some(disrupted) => disrupted,
+            None => handle(emu, route, &verified.region, &body, parts, seq).await,
         }
     }
-    answer
+}
+
+/// What the faults do to one answer: its delay, then a dropped connection or
+/// an error in its place (`None`: the answer goes out).
+async fn disrupt(plan: FaultPlan) -> Option<Result<Outcome, AwsError>> {
+    if !plan.latency.is_zero() {
+        tokio::time::sleep(plan.latency).await;
+    }
+    if plan.drop_connection {
+        return Some(Ok(Outcome::Drop));
+    }
+    plan.error.map(Err)
 }
 
 /// Handles a verified call that no fault stopped.

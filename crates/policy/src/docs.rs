@@ -90,8 +90,8 @@ Calls go through a client-side rate limit (`--rate-limit`, default 10 per second
 calls back off and retry; progress goes to stderr (`--quiet` silences it). Resources are named by \
 ARN, so exceptions can match `arn:aws:apigateway:eu-west-1::/clientcertificates/*`. It applies \
 APIGW001 (to certificates a stage presents), APIGW004, APIGW005 and APIGW007, plus APIGW008 \
-(unused certificates) and APIGW009 (quota headroom), with the same formats, baselines and exit \
-codes as `check`; the KPIs add unused certificates, per region, certificates, stages and \
+(unused certificates), APIGW009 (quota headroom) and APIGW010 (certificates orphaned by an \
+interrupted apply), with the same formats, baselines and exit codes as `check`; the KPIs add unused certificates, per region, certificates, stages and \
 headroom against the quota, and the remediation time of marked series.\n\n\
 ```sh\n\
 apigw-policy scan --region eu-west-1 --region us-east-1 --format html > certificates.html\n\

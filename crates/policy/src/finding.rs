@@ -75,19 +75,38 @@ impl Finding {
         )
     }
 
-    /// A finding with only the always-present fields set.
+    /// A finding on a resource of the input, with only the always-present
+    /// fields set.
     pub fn new(
         rule: &crate::rules::RuleDef,
         severity: Severity,
         resource: &crate::input::Resource,
         message: String,
     ) -> Finding {
+        Finding::located(
+            rule,
+            severity,
+            resource.address.clone(),
+            resource.kind.type_name(),
+            message,
+        )
+    }
+
+    /// A finding at any address (a live certificate, a region), with only
+    /// the always-present fields set and the rule's own fix.
+    pub fn located(
+        rule: &crate::rules::RuleDef,
+        severity: Severity,
+        address: String,
+        resource_type: &str,
+        message: String,
+    ) -> Finding {
         Finding {
             rule_id: rule.id.to_string(),
             severity,
             title: rule.title.to_string(),
-            address: resource.address.clone(),
-            resource_type: resource.kind.type_name().to_string(),
+            address,
+            resource_type: resource_type.to_string(),
             certificate_id: None,
             certificate_address: None,
             expiration_date: None,

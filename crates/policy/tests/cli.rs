@@ -683,7 +683,7 @@ fn sarif_report_is_sarif_2_1_0_with_rules_and_results() {
         ids,
         [
             "APIGW001", "APIGW002", "APIGW003", "APIGW004", "APIGW005", "APIGW006", "APIGW007",
-            "APIGW008", "APIGW009"
+            "APIGW008", "APIGW009", "APIGW010"
         ]
     );
     assert_eq!(

@@ -70,10 +70,28 @@ impl Emu {
                 .generate_client_certificate()
                 .description("series")
                 .tags("owner", "team-orders")
-                .tags(terraform_provider_apigw::apigw::SERIES_TAG, series)
+                .tags(rotation::SERIES_TAG, series)
                 .send()
                 .await
                 .expect("GenerateClientCertificate");
+            out.client_certificate_id().expect("id").to_string()
+        })
+    }
+
+    /// A certificate as the provider's generation leaves it until its apply records
+    /// it: marked with an attempt token (and the series, when given).
+    fn attempt(&self, region: &str, series: Option<&str>) -> String {
+        let c = self.client(region);
+        self.rt.block_on(async {
+            let mut req = c
+                .generate_client_certificate()
+                .description("series")
+                .tags("owner", "team-orders")
+                .tags(rotation::ATTEMPT_TAG, "0123456789abcdef");
+            if let Some(s) = series {
+                req = req.tags(rotation::SERIES_TAG, s);
+            }
+            let out = req.send().await.expect("GenerateClientCertificate");
             out.client_certificate_id().expect("id").to_string()
         })
     }
@@ -491,5 +509,129 @@ fn a_scan_measures_the_remediation_time_of_rotated_series() {
     assert!(
         text.contains("remediation time: mean 35.0 days from rotation window to switch over 1 replaced certificate"),
         "{text}"
+    );
+}
+
+/// Certificates an interrupted apply left: still carrying the attempt mark a day
+/// later. One still in flight, and one whose apply recorded it (mark removed), are not
+/// orphans; one a stage presents is reported without advice to delete it.
+#[test]
+fn a_scan_reports_certificates_orphaned_by_an_interrupted_apply() {
+    let emu = Emu::start();
+    let orphan = emu.attempt("us-east-1", Some("orders-backend"));
+    let presented = emu.attempt("us-east-1", None);
+    let in_flight = emu.attempt("us-east-1", Some("orders-backend"));
+    let recorded = emu.marked("us-east-1", "orders-backend");
+    emu.age(&[&orphan, &presented, &recorded], 1);
+    emu.api("us-east-1", "orders", &[("prod", Some(&presented))]);
+
+    let out = scan(
+        &emu.url(),
+        &["--region", "us-east-1", "--format", "json", "--quiet"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out);
+    let orphans: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "APIGW010")
+        .collect();
+    let mut ids: Vec<&str> = orphans
+        .iter()
+        .filter_map(|f| f.certificate_id.as_deref())
+        .collect();
+    ids.sort();
+    let mut expected = vec![orphan.as_str(), presented.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected, "not {in_flight} nor {recorded}: {orphans:?}");
+    let of = |id: &str| {
+        orphans
+            .iter()
+            .find(|f| f.certificate_id.as_deref() == Some(id))
+            .expect("finding")
+    };
+    let f = of(&orphan);
+    assert_eq!(f.severity, Severity::Medium);
+    assert_eq!(
+        f.address,
+        format!("arn:aws:apigateway:us-east-1::/clientcertificates/{orphan}")
+    );
+    assert!(
+        f.message.contains(&format!(
+            "Certificate {orphan} in us-east-1 (of series orders-backend) was created 1d"
+        )),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.fix.contains(&format!(
+            "aws apigateway delete-client-certificate --region us-east-1 --client-certificate-id {orphan}"
+        )),
+        "{}",
+        f.fix
+    );
+    let p = of(&presented);
+    assert!(
+        p.message.contains("(without a series tag)")
+            && p.message.contains("Stages present it: orders (")
+            && p.message.contains(") stage prod."),
+        "{}",
+        p.message
+    );
+    assert!(!p.fix.contains("delete-client-certificate"), "{}", p.fix);
+
+    // Configured like every rule: severity raised, and an exception for the presented one.
+    let dir = std::env::temp_dir().join(format!("apigw-policy-orphans-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cfg = dir.join("policy.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[rules.APIGW010]\nseverity = \"high\"\n\n[[exceptions]]\nrule = \"APIGW010\"\n\
+             address = \"arn:aws:apigateway:us-east-1::/clientcertificates/{presented}\"\n\
+             reason = \"attached by hand; the owners move the stage first\"\n\
+             expires = \"2099-01-01T00:00:00Z\"\n"
+        ),
+    )
+    .expect("config");
+    let out = scan(
+        &emu.url(),
+        &[
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "--quiet",
+            "--config",
+            cfg.to_str().expect("path"),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = report(&out);
+    let got: Vec<(&str, Severity, bool)> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "APIGW010")
+        .map(|f| {
+            (
+                f.certificate_id.as_deref().unwrap_or_default(),
+                f.severity,
+                f.suppressed.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got.contains(&(orphan.as_str(), Severity::High, false)),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(presented.as_str(), Severity::High, true)),
+        "{got:?}"
     );
 }

@@ -5,6 +5,7 @@
 mod due;
 mod duration;
 mod machine;
+mod mark;
 mod series;
 mod timestamp;
 
@@ -14,6 +15,7 @@ pub use machine::{
     Cert, DEFAULT_OVERLAP, DEFAULT_PROMOTE_AFTER, DEFAULT_ROTATE_BEFORE, Decision, Explained,
     Facts, Layout, Planned, Policy, PolicyError, RetireReason, RotateReason, Slot, Step, decide,
 };
+pub use mark::{ATTEMPT_TAG, MARK_PREFIX, SERIES_TAG, UNRECORDED_GRACE, is_unrecorded};
 pub use series::{
     Action, Certificate, Outcome, Run, Series, Triggers, apply_actions, destroy_actions, phase,
     triggers_changed,

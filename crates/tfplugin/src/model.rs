@@ -244,75 +244,63 @@ fn known(v: &Value, what: &str) -> Result<(), FieldError> {
     }
 }
 
-impl Field for String {
-    fn tf_type() -> Type {
-        Type::String
-    }
-    fn from_value(v: &Value) -> Result<Self, FieldError> {
-        known(v, "string")?;
-        v.as_str()
-            .map(str::to_string)
-            .ok_or_else(|| FieldError::new("a string", v))
-    }
-    fn to_value(&self) -> Value {
-        Value::string(self)
-    }
+/// `Field` for a primitive: its Terraform type, the kind of value named when
+/// another kind arrives, how to read it (`None`: not that kind) and how to
+/// write it.
+macro_rules! primitive_field {
+    ($t:ty, $tf:expr, $kind:literal, $expected:literal, $read:expr, $write:expr) => {
+        impl Field for $t {
+            fn tf_type() -> Type {
+                $tf
+            }
+            fn from_value(v: &Value) -> Result<Self, FieldError> {
+                known(v, $kind)?;
+                let read: fn(&Value) -> Option<$t> = $read;
+                read(v).ok_or_else(|| FieldError::new($expected, v))
+            }
+            fn to_value(&self) -> Value {
+                let write: fn(&$t) -> Value = $write;
+                write(self)
+            }
+        }
+    };
 }
 
-impl Field for bool {
-    fn tf_type() -> Type {
-        Type::Bool
-    }
-    fn from_value(v: &Value) -> Result<Self, FieldError> {
-        known(v, "bool")?;
-        v.as_bool().ok_or_else(|| FieldError::new("a bool", v))
-    }
-    fn to_value(&self) -> Value {
-        Value::Bool(*self)
-    }
-}
-
-impl Field for Number {
-    fn tf_type() -> Type {
-        Type::Number
-    }
-    fn from_value(v: &Value) -> Result<Self, FieldError> {
-        known(v, "number")?;
-        v.as_number()
-            .cloned()
-            .ok_or_else(|| FieldError::new("a number", v))
-    }
-    fn to_value(&self) -> Value {
-        Value::Number(self.clone())
-    }
-}
-
-impl Field for i64 {
-    fn tf_type() -> Type {
-        Type::Number
-    }
-    fn from_value(v: &Value) -> Result<Self, FieldError> {
-        known(v, "number")?;
-        v.as_i64()
-            .ok_or_else(|| FieldError::new("a whole number that fits 64 bits", v))
-    }
-    fn to_value(&self) -> Value {
-        Value::number(*self)
-    }
-}
-
-impl Field for f64 {
-    fn tf_type() -> Type {
-        Type::Number
-    }
-    fn from_value(v: &Value) -> Result<Self, FieldError> {
-        known(v, "number")?;
-        v.as_f64().ok_or_else(|| FieldError::new("a number", v))
-    }
-    fn to_value(&self) -> Value {
-        Value::number(*self)
-    }
-}
+primitive_field!(
+    String,
+    Type::String,
+    "string",
+    "a string",
+    |v| v.as_str().map(str::to_string),
+    |s| Value::string(s)
+);
+primitive_field!(bool, Type::Bool, "bool", "a bool", Value::as_bool, |b| {
+    Value::Bool(*b)
+});
+primitive_field!(
+    Number,
+    Type::Number,
+    "number",
+    "a number",
+    |v| v.as_number().cloned(),
+    |n| Value::Number(n.clone())
+);
+primitive_field!(
+    i64,
+    Type::Number,
+    "number",
+    "a whole number that fits 64 bits",
+    Value::as_i64,
+    |n| Value::number(*n)
+);
+primitive_field!(
+    f64,
+    Type::Number,
+    "number",
+    "a number",
+    Value::as_f64,
+    |n| Value::number(*n)
+);
 
 /// Any value as it is (a nested block's value, a `dynamic` attribute).
 impl Field for Value {

@@ -555,8 +555,10 @@ impl pb::provider_server::Provider for ProviderService {
             let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
             let planned = decode(req.planned_state.as_ref(), &entry.ty, "planned state")?;
             let config = decode(req.config.as_ref(), &entry.ty, "resource configuration")?;
-            // Apply is never abandoned half-way: the resource sees the token and
-            // decides where it can stop without losing track of what exists.
+            // StopProvider does not cancel this call: the resource sees the
+            // token and decides where it can stop without losing track of
+            // what exists, and Terraform waits for the answer. Only a
+            // terraform that is gone (killed) leaves an apply unanswered.
             let r = entry
                 .resource
                 .apply(ApplyRequest {

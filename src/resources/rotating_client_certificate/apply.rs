@@ -19,7 +19,10 @@ impl RotatingClientCertificate {
         };
         if req.planned_state.is_null() {
             return match prior {
-                Some(p) => self.destroy(&client, p, &req.stop).await,
+                Some(p) => {
+                    self.destroy(&client, p, &req.planned_private, &req.stop)
+                        .await
+                }
                 None => failed(Value::Null, Vec::new()),
             };
         }
@@ -58,6 +61,7 @@ impl RotatingClientCertificate {
         );
         let mut state = base;
         let mut run = Run::new(state.series.clone(), actions, policy.overlap);
+        let mut deleting = planned_private.deleting.clone();
         let diagnostics = perform(
             &client,
             &mut run,
@@ -65,6 +69,7 @@ impl RotatingClientCertificate {
             prior.as_ref(),
             self.context.now(),
             &req.stop,
+            &mut deleting,
         )
         .await;
         state.series = run.series.clone();
@@ -83,6 +88,7 @@ impl RotatingClientCertificate {
             new_state: state.to_value(),
             private: Private {
                 observed_at: Some(planned.at),
+                deleting,
                 ..Private::default()
             }
             .encode(),
@@ -94,25 +100,41 @@ impl RotatingClientCertificate {
         &self,
         client: &apigw::Client,
         prior: State,
+        planned_private: &[u8],
         stop: &StopToken,
     ) -> ApplyResponse {
         let actions = rotation::destroy_actions(&prior.series, prior.retire_guard);
         let mut state = prior;
         let mut run = Run::new(state.series.clone(), actions, 0);
-        let diagnostics =
-            perform(client, &mut run, &mut state, None, self.context.now(), stop).await;
+        let mut private = Private::decode(planned_private);
+        let diagnostics = perform(
+            client,
+            &mut run,
+            &mut state,
+            None,
+            self.context.now(),
+            stop,
+            &mut private.deleting,
+        )
+        .await;
         if diagnostics.is_empty() {
             return failed(Value::Null, diagnostics);
         }
         state.series = run.series;
-        failed(state.to_value(), diagnostics)
+        ApplyResponse {
+            new_state: state.to_value(),
+            private: private.encode(),
+            diagnostics,
+        }
     }
 }
 
 /// Performs the actions of `run` in order, feeding each outcome back into
 /// it, and stops at the first failure or when Terraform asks to stop. The
-/// run's series is then exactly what exists. `state` carries the arguments
-/// the calls need; a failed in-place update restores `prior`'s values there.
+/// run's series is then exactly what exists, but for a deletion whose outcome
+/// is unknown: that certificate stays recorded and is added to `deleting`,
+/// for the next refresh to settle. `state` carries the arguments the calls
+/// need; a failed in-place update restores `prior`'s values there.
 pub(super) async fn perform(
     client: &apigw::Client,
     run: &mut Run<Live>,
@@ -120,6 +142,7 @@ pub(super) async fn perform(
     prior: Option<&State>,
     now: i64,
     stop: &StopToken,
+    deleting: &mut Vec<String>,
 ) -> Diagnostics {
     while let Some(action) = run.next().cloned() {
         if stop.is_stopped() && !matches!(action, Action::CheckUnused { .. }) {
@@ -141,8 +164,7 @@ pub(super) async fn perform(
                     .map(|g| Outcome::Generated(Live::from_api(&g.certificate)))
                     .map_err(|e| e.to_diagnostic("Cannot generate a client certificate"))
             }
-            Action::Step(Step::Discard { id }) => client
-                .delete_certificate(id)
+            Action::Step(Step::Discard { id }) => delete(client, id, deleting)
                 .await
                 .map(|()| Outcome::Done)
                 .map_err(|e| {
@@ -151,8 +173,7 @@ pub(super) async fn perform(
                     ))
                 }),
             Action::Step(Step::Promote { .. }) => Ok(Outcome::Done),
-            Action::Step(Step::Retire { slot, id, .. }) => client
-                .delete_certificate(id)
+            Action::Step(Step::Retire { slot, id, .. }) => delete(client, id, deleting)
                 .await
                 .map(|()| Outcome::Done)
                 .map_err(|e| {
@@ -175,6 +196,27 @@ pub(super) async fn perform(
         }
     }
     Vec::new()
+}
+
+/// DeleteClientCertificate, noting in `deleting` a certificate whose deletion
+/// may have taken effect although no answer said so (see [`perform`]).
+async fn delete(
+    client: &apigw::Client,
+    id: &str,
+    deleting: &mut Vec<String>,
+) -> Result<(), apigw::ApiError> {
+    match client.delete_certificate(id).await {
+        Ok(()) => {
+            deleting.retain(|d| d != id);
+            Ok(())
+        }
+        Err(e) => {
+            if e.is_ambiguous() && !deleting.iter().any(|d| d == id) {
+                deleting.push(id.to_string());
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Sets the changed description and tags on one live certificate. The new

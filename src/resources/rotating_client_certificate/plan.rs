@@ -47,6 +47,13 @@ pub(super) struct Private {
     /// no state records, found by the last refresh ([`rotation::Facts::strays`]).
     #[serde(default, rename = "o", skip_serializing_if = "Vec::is_empty")]
     pub(super) strays: Vec<String>,
+    /// Certificates of this series whose DeleteClientCertificate an apply
+    /// sent without learning the outcome (the answer was lost, or every
+    /// retry failed). If the next refresh finds one gone, the apply deleted
+    /// it, and it is not reported as deleted outside Terraform. Carried
+    /// through plan and apply until a refresh settles it.
+    #[serde(default, rename = "d", skip_serializing_if = "Vec::is_empty")]
+    pub(super) deleting: Vec<String>,
 }
 
 /// Which stages present one certificate.
@@ -135,10 +142,10 @@ impl RotatingClientCertificate {
                 .as_ref()
                 .and_then(|p| p.rotation_triggers.as_ref())
                 .is_some_and(|t| !t.is_empty());
-        let policy = policy.filter(|_| !triggers_unknown);
-        let Some(policy) = policy else {
-            // Unknown durations or triggers: nothing can be decided before
-            // apply.
+        // Unknown durations (no policy) or unknown triggers: nothing can be
+        // decided before apply.
+        let decidable = if triggers_unknown { None } else { policy };
+        let Some(policy) = decidable else {
             resp.planned_state = deferred_plan(&base, &args, &req.config);
             // Apply decides with the facts this plan would have used.
             resp.planned_private = Private {
@@ -151,6 +158,7 @@ impl RotatingClientCertificate {
                 adopt_triggers: private.adopt_triggers,
                 strays: private.strays.clone(),
                 previous_stages: private.previous_stages.clone(),
+                deleting: private.deleting.clone(),
                 ..Private::default()
             }
             .encode();
@@ -243,6 +251,7 @@ impl RotatingClientCertificate {
                 steps: decision.steps.iter().map(|e| e.step.clone()).collect(),
                 deferred: false,
             }),
+            deleting: private.deleting.clone(),
             ..Private::default()
         }
         .encode();

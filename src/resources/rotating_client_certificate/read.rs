@@ -101,6 +101,7 @@ impl RotatingClientCertificate {
         private.vanished.clear();
         private.plan = None;
         private.strays.clear();
+        let deleting = std::mem::take(&mut private.deleting);
         let mut newest: Option<Certificate> = None;
         for slot in [Slot::Pending, Slot::Current, Slot::Previous] {
             let Some(live) = state.series.slot(slot).cloned() else {
@@ -122,7 +123,12 @@ impl RotatingClientCertificate {
                 }
                 Ok(None) => {
                     state.series.clear(slot);
-                    private.vanished.push((slot, live.id.clone()));
+                    if deleting.contains(&live.id) || apigw::Client::deletion_interrupted(&live.id)
+                    {
+                        tracing::info!(certificate_id = %live.id, "the deletion an earlier apply sent without an answer took effect");
+                    } else {
+                        private.vanished.push((slot, live.id.clone()));
+                    }
                 }
                 Err(e) => {
                     resp.diagnostics.push(e.to_diagnostic(&format!(

@@ -43,25 +43,13 @@ fn check(ctx: &Context) -> Vec<Finding> {
             r.quota,
             r.unused.len()
         );
-        out.push(Finding {
-            rule_id: RULE.id.to_string(),
+        out.push(Finding::located(
+            &RULE,
             severity,
-            title: RULE.title.to_string(),
-            address: format!("arn:aws:apigateway:{}::/clientcertificates", r.region),
-            resource_type: "region".to_string(),
-            certificate_id: None,
-            certificate_address: None,
-            expiration_date: None,
-            rotation_due_date: None,
-            days_left: None,
-            attribute: None,
-            value: None,
-            fingerprint: String::new(),
-            suppressed: None,
-            expired_exception: None,
+            format!("arn:aws:apigateway:{}::/clientcertificates", r.region),
+            "region",
             message,
-            fix: RULE.fix.to_string(),
-        });
+        ));
     }
     out
 }

@@ -16,6 +16,7 @@ pub mod apigw006_rotation_bounds;
 pub mod apigw007_unreadable_value;
 pub mod apigw008_unused_certificate;
 pub mod apigw009_quota_headroom;
+pub mod apigw010_orphaned_certificate;
 
 /// What a rule gets to look at.
 pub struct Context<'a, 'd> {
@@ -49,6 +50,7 @@ pub const ALL: &[&RuleDef] = &[
     &apigw007_unreadable_value::RULE,
     &apigw008_unused_certificate::RULE,
     &apigw009_quota_headroom::RULE,
+    &apigw010_orphaned_certificate::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleDef> {
