@@ -254,7 +254,11 @@ fn authenticates(tf: &Tf) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "apply failed:\n{}", tail(&text));
+    assert!(
+        out.status.success(),
+        "apply failed:\n{}",
+        common::tail(&text, 60)
+    );
     assert_eq!(
         tf.output("descriptions"),
         serde_json::json!(["seen-through-the-chain"])
@@ -273,11 +277,6 @@ fn assert_no_secrets(text: &str) {
             "a secret leaked into the output: {secret}"
         );
     }
-}
-
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
 fn script(tf: &Tf, name: &str, body: &str) -> String {

@@ -123,7 +123,9 @@ impl Journal {
     /// Records that certificate `id` is about to be deleted; the answer ends
     /// it with [`Journal::done`] on the token returned.
     pub fn begin_delete(&self, id: &str) -> String {
-        let token = format!("delete:{id}");
+        // Unique per call: two deletions of one certificate in flight at
+        // once each keep their own line.
+        let token = format!("delete:{}", super::attempt_token());
         self.open_entry(
             &token,
             &Line::Delete {

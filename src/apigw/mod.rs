@@ -18,7 +18,7 @@ mod ratelimit;
 pub mod transport;
 
 use crate::clock::Clock;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -182,6 +182,9 @@ struct Inner {
     /// REST API names learned by any call, for messages that name a stage.
     api_names: StdMutex<HashMap<String, String>>,
     inventory_passes: AtomicU32,
+    /// Certificates a killed create left that a create plan of this process
+    /// has taken on ([`Client::strays`]).
+    claimed_strays: StdMutex<BTreeSet<String>>,
     /// The provider's clock (for messages about expiry).
     clock: Clock,
 }
@@ -272,6 +275,7 @@ impl Client {
                 stages: Mutex::new(None),
                 api_names: StdMutex::new(HashMap::new()),
                 inventory_passes: AtomicU32::new(0),
+                claimed_strays: StdMutex::default(),
                 clock,
             }),
         }
@@ -493,6 +497,7 @@ impl Client {
     /// and adopted, or, when it does not exist, generation is tried again
     /// within `max_retries`. So a lost answer never leaves a second,
     /// unrecorded certificate.
+    #[cfg(test)]
     pub async fn generate_certificate(
         &self,
         description: &str,
@@ -591,7 +596,11 @@ impl Client {
             out.extend(
                 list.clone()
                     .filter(|c| c.mark.series.as_deref() == Some(series))
-                    .filter(|c| c.mark.attempt.as_ref().is_none_or(|t| !live.contains(t)))
+                    // Only a certificate no caller ever held: a confirmed one
+                    // (no attempt mark) may be in a state this one does not
+                    // know, such as a newer one after a state rollback, and
+                    // in trust stores; it is never deleted from here.
+                    .filter(|c| c.mark.attempt.as_ref().is_some_and(|t| !live.contains(t)))
                     .map(|c| c.id.clone()),
             );
         }
@@ -626,6 +635,14 @@ impl Client {
         out.retain(|id| !held.contains(&id.as_str()));
         out.sort();
         out.dedup();
+        if series.is_none() {
+            // A create's strays belong to no resource: the first create this
+            // process plans takes them, so that sixty new resources do not
+            // each plan to delete the same certificates.
+            if let Ok(mut claimed) = self.inner.claimed_strays.lock() {
+                out.retain(|id| claimed.insert(id.clone()));
+            }
+        }
         Ok(out)
     }
 
@@ -731,6 +748,7 @@ impl Client {
 
     /// Certificates marked as belonging to `series`, from the shared
     /// listing: what an interrupted apply may have left behind.
+    #[cfg(test)]
     pub async fn find_series(&self, series: &str) -> Result<Vec<Certificate>, ApiError> {
         Ok(self
             .list_certificates()

@@ -688,6 +688,14 @@ impl Plan {
             .collect()
     }
 
+    /// Each warning as "summary detail", for assertions on what was said.
+    pub fn warning_texts(&self) -> Vec<String> {
+        self.warnings()
+            .iter()
+            .map(|w| format!("{} {}", w["summary"], w["detail"]))
+            .collect()
+    }
+
     pub fn errors(&self) -> Vec<&Value> {
         self.diagnostics
             .iter()

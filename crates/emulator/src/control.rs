@@ -250,14 +250,22 @@ impl Control {
     pub fn plan_faults(&mut self, operation: &str) -> FaultPlan {
         let mut plan = FaultPlan::default();
         let mut decided = false;
+        // One call is disrupted either before or after it commits: the first
+        // matching fault decides, and faults of the other kind wait (unspent)
+        // for a later call.
+        let mut after_commit: Option<bool> = None;
         for fault in &mut self.faults {
             if fault.operation != "*" && fault.operation != operation {
+                continue;
+            }
+            if after_commit.is_some_and(|a| a != fault.after_commit) {
                 continue;
             }
             let fails = fault.status.is_some() || fault.drop_connection;
             if fails && decided {
                 continue;
             }
+            after_commit = Some(fault.after_commit);
             if let Some(ms) = fault.latency_ms {
                 plan.latency += Duration::from_millis(ms);
             }
@@ -281,7 +289,7 @@ impl Control {
                 plan.drop_connection = true;
                 decided = true;
             }
-            plan.after_commit |= fault.after_commit;
+            plan.after_commit = fault.after_commit;
             fault.count -= 1;
         }
         self.faults.retain(|f| f.count > 0);
@@ -366,6 +374,26 @@ mod tests {
             drop_connection: false,
             after_commit: false,
         }
+    }
+
+    #[test]
+    fn a_fault_after_the_commit_does_not_move_another_fault_after_it() {
+        let mut c = Control::new(None);
+        c.add_fault(FaultSpec {
+            after_commit: true,
+            ..fault("DeleteClientCertificate", 1, Some(500), None)
+        });
+        c.add_fault(fault("DeleteClientCertificate", 1, None, Some(50)));
+        let first = c.plan_faults("DeleteClientCertificate");
+        assert!(first.after_commit && first.error.is_some());
+        assert!(
+            first.latency.is_zero(),
+            "the latency before the commit waits"
+        );
+        let second = c.plan_faults("DeleteClientCertificate");
+        assert!(!second.after_commit && second.error.is_none());
+        assert_eq!(second.latency, Duration::from_millis(50));
+        assert!(c.plan_faults("DeleteClientCertificate").latency.is_zero());
     }
 
     #[test]

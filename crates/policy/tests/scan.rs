@@ -200,6 +200,27 @@ fn scan(url: &str, args: &[&str]) -> Output {
         .expect("apigw-policy runs")
 }
 
+/// `scan` with `--format json --quiet` and a policy file holding `toml`,
+/// for `regions`; the file is removed afterwards.
+fn scan_with_config(url: &str, regions: &[&str], toml: &str) -> Output {
+    let dir = std::env::temp_dir().join(format!(
+        "apigw-policy-scan-{}-{}",
+        std::process::id(),
+        NEXT_DIR.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cfg = dir.join("policy.toml");
+    std::fs::write(&cfg, toml).expect("config");
+    let mut args: Vec<&str> = regions.iter().flat_map(|r| ["--region", r]).collect();
+    args.extend(["--format", "json", "--quiet", "--config"]);
+    args.push(cfg.to_str().expect("path"));
+    let out = scan(url, &args);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+static NEXT_DIR: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn report(out: &Output) -> JsonReport {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -318,25 +339,11 @@ fn three_regions_list_expiring_unused_and_untagged_certificates_with_kpis() {
     assert!(!r.findings.iter().any(|f| f.rule_id == "APIGW009"));
 
     // Quota headroom against a tighter policy: us-east-1 at its (configured) quota.
-    let dir = std::env::temp_dir().join(format!("apigw-policy-scan-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let cfg = dir.join("policy.toml");
-    std::fs::write(&cfg, "[scan]\nquota_per_region = 2\nmin_headroom = 1\n").expect("config");
-    let out = scan(
+    let out = scan_with_config(
         &emu.url(),
-        &[
-            "--region",
-            "us-east-1",
-            "--region",
-            "eu-west-1",
-            "--format",
-            "json",
-            "--quiet",
-            "--config",
-            cfg.to_str().expect("path"),
-        ],
+        &["us-east-1", "eu-west-1"],
+        "[scan]\nquota_per_region = 2\nmin_headroom = 1\n",
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.stderr.is_empty(),
         "--quiet: {}",
@@ -586,32 +593,16 @@ fn a_scan_reports_certificates_orphaned_by_an_interrupted_apply() {
     assert!(!p.fix.contains("delete-client-certificate"), "{}", p.fix);
 
     // Configured like every rule: severity raised, and an exception for the presented one.
-    let dir = std::env::temp_dir().join(format!("apigw-policy-orphans-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let cfg = dir.join("policy.toml");
-    std::fs::write(
-        &cfg,
-        format!(
+    let out = scan_with_config(
+        &emu.url(),
+        &["us-east-1"],
+        &format!(
             "[rules.APIGW010]\nseverity = \"high\"\n\n[[exceptions]]\nrule = \"APIGW010\"\n\
              address = \"arn:aws:apigateway:us-east-1::/clientcertificates/{presented}\"\n\
              reason = \"attached by hand; the owners move the stage first\"\n\
              expires = \"2099-01-01T00:00:00Z\"\n"
         ),
-    )
-    .expect("config");
-    let out = scan(
-        &emu.url(),
-        &[
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-            "--quiet",
-            "--config",
-            cfg.to_str().expect("path"),
-        ],
     );
-    let _ = std::fs::remove_dir_all(&dir);
     let r = report(&out);
     let got: Vec<(&str, Severity, bool)> = r
         .findings

@@ -149,12 +149,17 @@ impl RotatingClientCertificate {
             let held: Vec<&str> = state.series.live().iter().map(|c| c.id.as_str()).collect();
             match client.strays(Some(&state.id), &held).await {
                 Ok(ids) => private.strays = ids,
+                // A side check: the refresh itself succeeded, and the next
+                // one looks again.
                 Err(e) => {
-                    resp.diagnostics.push(e.to_diagnostic(&format!(
+                    let d = e.to_diagnostic(&format!(
                         "Cannot look for certificates of series {} that an interrupted apply left",
                         state.id
-                    )));
-                    return resp;
+                    ));
+                    resp.diagnostics.push(Diagnostic::warning(
+                        d.summary,
+                        format!("{} The next refresh looks again.", d.detail),
+                    ));
                 }
             }
         }
