@@ -6,10 +6,10 @@
 .PHONY: proof
 
 APIGW_AWS_PROVIDER_MIRROR ?= /opt/tf-plugins
-PROOF_ARGS = --emulator "$(CARGO_TARGET_DIR)/debug/apigw-emulator" --mirror "$(MIRROR)" \
+PROOF_ARGS = --emulator "$(CARGO_TARGET_DIR)/debug/apigw-emulator" --mirror "$(DEV_MIRROR)" \
   --aws-mirror "$(APIGW_AWS_PROVIDER_MIRROR)" --out build/proof
 
 ## proof: the three rotations under live traffic, a table and build/proof/timeline.svg
-proof: install
+proof: install-dev
 	python3 scripts/proof/proof.py $(PROOF_ARGS) --install-nginx --check
 

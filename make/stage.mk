@@ -4,5 +4,5 @@
 .PHONY: example-tests
 
 ## example-tests: run the examples' .tftest.hcl files against the emulator
-example-tests: install
-	scripts/example-tests.sh
+example-tests: install-dev
+	APIGW_TERRAFORMRC="$(DEV_TERRAFORMRC)" scripts/example-tests.sh

@@ -9,7 +9,7 @@ GetProviderSchema).
 Starts the emulator binary, applies one certificate per configuration, then
 runs `terraform plan` RUNS times in each working directory (interleaved) and
 counts the STS GetCallerIdentity calls the emulator answered. Needs
-`make install` and hashicorp/aws 5.100.0 in the filesystem mirror named by
+`make install-dev` and hashicorp/aws 5.100.0 in the filesystem mirror named by
 APIGW_AWS_PROVIDER_MIRROR (default /opt/tf-plugins). Prints figures; asserts
 nothing.
 

@@ -7,7 +7,7 @@ per second, burst 40) switched on.
 Prints, per `terraform apply`, the API Gateway calls it made (every HTTP
 request, retries included, from the emulator's counters), how many were
 throttled, and the stage-inventory passes (GetRestApis + GetStages). Needs
-`make install` and `terraform` on PATH. Prints figures; exits non-zero only if
+`make install-dev` and `terraform` on PATH. Prints figures; exits non-zero only if
 an apply fails.
 
 usage: bench_fleet.py EMULATOR_BIN SEED_BIN TERRAFORMRC [N]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: this provider beside hashicorp/aws and Terraform's own floor.
 
-For each N, four configurations manage N objects against the emulator binary
+For each N, five configurations manage N objects against the emulator binary
 (one emulator per configuration and N, reset before every cycle):
 
   apigw        N apigw_rotating_client_certificate (this provider, defaults)
@@ -11,6 +11,9 @@ For each N, four configurations manage N objects against the emulator binary
   floor-bytes  N terraform_data carrying as many state bytes per instance as
                an apigw instance in its stable phase (measured at the start of
                the same run; its values, as a map of strings, padded to size)
+  floor-pem    N terraform_data carrying only the stable instance's
+               trusted_pem_bundle (the least any resource that hands backends
+               their trust bundle must store)
 
 A cycle starts from an empty state and times three commands: `apply` (create),
 a steady `plan` (refresh included; must find no changes) and the rotation
@@ -28,7 +31,7 @@ does not do what the cycle expects.
 
 Environment: BENCH_QUICK=1 (N=10, throttled N=10, one repetition),
 BENCH_N, BENCH_THROTTLED_N (comma-separated), BENCH_REPS, BENCH_CONFIGS
-(comma-separated subset of the four above), BENCH_COMMANDS (comma-separated
+(comma-separated subset of the five above), BENCH_COMMANDS (comma-separated
 subset of create,plan,rotate to time; default all three: with create left
 out, each case creates its objects once, untimed, and every repetition times
 its commands on that same state, so `BENCH_COMMANDS=plan` repeats the steady
@@ -56,7 +59,7 @@ import benchlib  # noqa: E402
 
 AWS_VERSION = "5.100.0"
 AGE_INTO_WINDOW = 310 * 86400
-CONFIGS = ("apigw", "aws", "floor", "floor-bytes")
+CONFIGS = ("apigw", "aws", "floor", "floor-bytes", "floor-pem")
 COMMANDS = ("create", "plan", "rotate")
 THROTTLE = {"rps": 10, "burst": 40}
 APPLY_RE = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
@@ -89,17 +92,7 @@ TF_AWS = """terraform {
   }
 }
 
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {
-    apigateway = "%(url)s"
-  }
-}
+%(aws_provider)s
 
 variable "generation" {
   type    = number
@@ -183,9 +176,10 @@ class Case:
             self.emu = benchlib.Emulator(emulator_bin, *args)
         url = self.emu.url if self.emu else ""
         template = {"apigw": TF_APIGW, "aws": TF_AWS, "floor": TF_FLOOR,
-                    "floor-bytes": TF_FLOOR_BYTES}[config]
+                    "floor-bytes": TF_FLOOR_BYTES, "floor-pem": TF_FLOOR_BYTES}[config]
         with open(os.path.join(self.dir, "main.tf"), "w") as f:
-            f.write(template % {"url": url, "n": n, "version": AWS_VERSION})
+            f.write(template % {"url": url, "n": n, "version": AWS_VERSION,
+                                "aws_provider": benchlib.aws_provider_hcl(url)})
         self.samples = {c: [] for c in ("create", "plan", "rotate")}
         self.reps = None  # None: every repetition
         self.created = False  # holds the steady state a plan-only cycle reuses
@@ -277,7 +271,8 @@ class Case:
             self.emu.admin("POST", "age", {"seconds": AGE_INTO_WINDOW})
             self._command("rotate", apply, self._applied(0, n, 0))
         else:
-            expected = {"aws": (n, 1, n), "floor": (0, n, 0), "floor-bytes": (n, 0, n)}[self.config]
+            expected = {"aws": (n, 1, n), "floor": (0, n, 0), "floor-bytes": (n, 0, n),
+                        "floor-pem": (n, 0, n)}[self.config]
             self._command("rotate", apply + ["-var", "generation=2"], self._applied(*expected))
 
 
@@ -424,8 +419,11 @@ def summarize(cases):
 
 
 def render(rows, meta, markdown=False):
-    head = ["N", "command", "apigw s", "aws s", "floor s", "floor-bytes s", "aws ÷ apigw",
-            "apigw ÷ floor", "apigw ÷ floor-bytes", "API calls apigw / aws",
+    pem = any("floor-pem" in r for r in rows)  # its columns only when it ran
+    head = ["N", "command", "apigw s", "aws s", "floor s", "floor-bytes s",
+            *(["floor-pem s"] if pem else []), "aws ÷ apigw",
+            "apigw ÷ floor", "apigw ÷ floor-bytes", *(["apigw ÷ floor-pem"] if pem else []),
+            "API calls apigw / aws",
             "peak RSS MiB apigw / aws", "of it anon MiB apigw / aws",
             "provider CPU s apigw / aws"]
     table = []
@@ -445,8 +443,10 @@ def render(rows, meta, markdown=False):
         table.append([
             f"{r['n']}" + (" throttled" if r["throttled"] else ""), r["command"],
             fmt_s(t("apigw")), fmt_s(t("aws")), fmt_s(t("floor")), fmt_s(t("floor-bytes")),
+            *([fmt_s(t("floor-pem"))] if pem else []),
             fmt_ratio(t("aws"), t("apigw")), fmt_ratio(t("apigw"), t("floor")),
-            fmt_ratio(t("apigw"), t("floor-bytes")), calls,
+            fmt_ratio(t("apigw"), t("floor-bytes")),
+            *([fmt_ratio(t("apigw"), t("floor-pem"))] if pem else []), calls,
             pair("provider_peak_rss_kib", lambda v: f"{v / 1024:.1f}"),
             pair("provider_peak_anon_kib", lambda v: f"{v / 1024:.1f}"),
             pair("provider_cpu_seconds", fmt_s),
@@ -465,7 +465,8 @@ def render(rows, meta, markdown=False):
 def samples_line(meta, cases):
     """How many samples each median has (cases run in fewer repetitions, or
     not yet in the current one, are listed)."""
-    counts = {c.name: len(c.samples["plan"]) for c in cases}
+    timed = meta.get("commands", COMMANDS)[0]  # every cycle times each of them once
+    counts = {c.name: len(c.samples[timed]) for c in cases}
     most = max(counts.values(), default=0)
     fewer = [f"{name}: {k}" for name, k in counts.items() if k < most]
     return (f"samples per median: {most}"
@@ -505,7 +506,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--emulator", required=True, help="the apigw-emulator binary")
     ap.add_argument("--mirror", required=True, help="filesystem mirror holding certops/apigw")
-    ap.add_argument("--provider-profile", default="dev", help="cargo profile of the installed binary")
+    ap.add_argument("--provider-profile", default="release", help="cargo profile of the installed binary")
     ap.add_argument("--out", required=True, help="directory for the JSON and Markdown results")
     args = ap.parse_args()
 
@@ -522,6 +523,24 @@ def main():
     if unknown or not commands:
         sys.exit(f"BENCH_COMMANDS: {sorted(unknown) or 'empty'}; expected a subset of "
                  f"{','.join(COMMANDS)}")
+    # A misspelt case name would silently run (or skip) a case for an hour.
+    names = [f"{config}-{n}" for n in ns for config in configs]
+    names += [f"{config}-{n}-throttled" for n in throttled_ns
+              for config in ("apigw", "aws") if config in configs]
+    skip = set(filter(None, (x.strip() for x in os.environ.get("BENCH_SKIP", "").split(","))))
+    if skip - set(names):
+        sys.exit(f"BENCH_SKIP: no case named {', '.join(sorted(skip - set(names)))} in this "
+                 f"matrix; its cases: {', '.join(names)}")
+    case_reps = {}
+    for item in filter(None, os.environ.get("BENCH_CASE_REPS", "").split(",")):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if not value.strip().isdigit():
+            sys.exit(f"BENCH_CASE_REPS: {item!r} is not NAME=COUNT (e.g. aws=1,apigw-1000=3)")
+        if key not in names and key not in configs:
+            sys.exit(f"BENCH_CASE_REPS: {key!r} is neither a configuration ({', '.join(configs)}) "
+                     f"nor a case of this matrix ({', '.join(names)})")
+        case_reps[key] = int(value)
     if shutil.which("terraform") is None:
         sys.exit("terraform is not on PATH (Terraform 1.11 is tested)")
     aws_mirror = os.environ.get("APIGW_AWS_PROVIDER_MIRROR", "/opt/tf-plugins")
@@ -535,7 +554,7 @@ def main():
             if f.startswith("terraform-provider-apigw"):
                 provider_bin = os.path.join(dirpath, f)
     if provider_bin is None:
-        sys.exit(f"no terraform-provider-apigw in {args.mirror} (run: make install)")
+        sys.exit(f"no terraform-provider-apigw in {args.mirror} (run: make install, or make install-dev for BENCH_PROFILE=dev)")
 
     os.makedirs(args.out, exist_ok=True)
     root = tempfile.mkdtemp(prefix="work-", dir=args.out)
@@ -578,14 +597,8 @@ def main():
                 root, p["attributes"], p["apigw_state_bytes_per_instance_stable"], env)
         else:
             meta["floor_bytes_per_instance"] = None
-        skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+        pem_payload = {"trusted_pem_bundle": p["attributes"]["trusted_pem_bundle"]}
         meta["skipped"] = sorted(skip)
-        case_reps = {}
-        for item in filter(None, os.environ.get("BENCH_CASE_REPS", "").split(",")):
-            key, _, value = item.partition("=")
-            if not value.strip().isdigit():
-                sys.exit(f"BENCH_CASE_REPS: {item!r} is not NAME=COUNT (e.g. aws=1,apigw-1000=3)")
-            case_reps[key.strip()] = int(value)
         meta["case_repetitions"] = case_reps
         for n in ns:
             for config in configs:
@@ -600,6 +613,8 @@ def main():
         for c in cases:
             if payload is not None and c.config == "floor-bytes":
                 c.write_payload(payload)
+            if c.config == "floor-pem":
+                c.write_payload(pem_payload)
             c.init()
         stamp = started.strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
 

@@ -5,7 +5,7 @@ configuration without it, and the provider's peak RSS during real plans.
 Starts the emulator binary, creates certificates and ages them into the
 rotation window, then runs `terraform plan` several times in two working
 directories (same provider configuration; one adds the `check` block over
-`apigw_client_certificates`). Needs `make install` (the filesystem mirror and
+`apigw_client_certificates`). Needs `make install-dev` (the filesystem mirror and
 CLI config) and `terraform` on PATH. Prints figures; asserts nothing.
 """
 import os

@@ -26,7 +26,7 @@ class Emulator:
 
     def __init__(self, binary, *args):
         if not os.access(binary, os.X_OK):
-            raise SystemExit(f"{binary} is not built (run: make install)")
+            raise SystemExit(f"{binary} is not built (run: make build)")
         self.proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True)
@@ -169,3 +169,20 @@ def terraform(args, cwd, env):
 def loadavg():
     with open("/proc/loadavg") as f:
         return [float(x) for x in f.read().split()[:3]]
+
+
+def aws_provider_hcl(url, region="us-east-1"):
+    """A hashicorp/aws provider block that talks to the emulator at `url` only:
+    its API Gateway endpoint, the emulator's test keys, and no STS, account or
+    metadata lookups."""
+    return f"""provider "aws" {{
+  region                      = "{region}"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {{
+    apigateway = "{url}"
+  }}
+}}"""

@@ -10,7 +10,8 @@
 #   5. wait out the (short) overlap
 #   6. plan: retirement of the previous certificate; apply
 #
-# Runs offline: the provider comes from the filesystem mirror of `make install`,
+# Runs offline: the provider comes from the dev build's filesystem mirror
+# (`make install-dev`, or APIGW_TERRAFORMRC names another CLI configuration),
 # the trust store is a file written by Terraform built-ins. Leaves nothing
 # running: the emulator is stopped by PID on exit, also on failure.
 set -euo pipefail
@@ -27,10 +28,10 @@ AGE_DAYS=310
 
 need terraform "install Terraform >= 1.8"
 need python3
-export TF_CLI_CONFIG_FILE="$ROOT/build/terraformrc"
-[ -f "$TF_CLI_CONFIG_FILE" ] || die "$TF_CLI_CONFIG_FILE missing (run: make install)"
+export TF_CLI_CONFIG_FILE="${APIGW_TERRAFORMRC:-$ROOT/build/dev/terraformrc}"
+[ -f "$TF_CLI_CONFIG_FILE" ] || die "$TF_CLI_CONFIG_FILE missing (run: make install-dev)"
 export TF_IN_AUTOMATION=1
-[ -x "$SEED_BIN" ] || die "$SEED_BIN not built (run: make install)"
+[ -x "$SEED_BIN" ] || die "$SEED_BIN not built (run: make build)"
 
 WORK=$(mktemp -d)
 cleanup() {

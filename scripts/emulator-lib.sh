@@ -40,7 +40,7 @@ stop_emulator() {
 start_emulator() {
     local log="$1"
     shift
-    [ -x "$EMULATOR_BIN" ] || die "$EMULATOR_BIN not built (run: make install)"
+    [ -x "$EMULATOR_BIN" ] || die "$EMULATOR_BIN not built (run: make build)"
     "$EMULATOR_BIN" --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
     EMULATOR_PID=$!
     local i line

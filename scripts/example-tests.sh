@@ -3,7 +3,7 @@
 # multi-stage and migrate-from-aws-provider against a freshly started
 # emulator, each in a scratch copy of the example (so nothing is written into
 # the repository), then stops the emulator. Called by `make test`; needs
-# `make install` first. migrate-from-aws-provider also needs hashicorp/aws
+# `make install-dev` first. migrate-from-aws-provider also needs hashicorp/aws
 # 5.100.0 in a filesystem mirror: APIGW_AWS_PROVIDER_MIRROR (default
 # /opt/tf-plugins), the directory holding registry.terraform.io/hashicorp/aws.
 set -euo pipefail
@@ -15,8 +15,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 need terraform "the example tests run the real terraform"
 need python3
-export TF_CLI_CONFIG_FILE="$ROOT/build/terraformrc"
-[ -f "$TF_CLI_CONFIG_FILE" ] || die "$TF_CLI_CONFIG_FILE missing (run: make install)"
+export TF_CLI_CONFIG_FILE="${APIGW_TERRAFORMRC:-$ROOT/build/dev/terraformrc}"
+[ -f "$TF_CLI_CONFIG_FILE" ] || die "$TF_CLI_CONFIG_FILE missing (run: make install-dev)"
 export TF_IN_AUTOMATION=1
 
 WORK=$(mktemp -d)

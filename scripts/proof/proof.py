@@ -37,6 +37,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import benchlib  # noqa: E402
 import svg  # noqa: E402
 
 REGION = "us-east-1"
@@ -499,17 +501,7 @@ terraform {{
     aws = {{ source = "hashicorp/aws" }}
   }}
 }}
-provider "aws" {{
-  region                      = "{REGION}"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {{
-    apigateway = "{emu.url}"
-  }}
-}}
+{benchlib.aws_provider_hcl(emu.url, REGION)}
 # Bumping the generation replaces the certificate: how rotation is done by hand.
 resource "terraform_data" "generation" {{
   input = {generation}
