@@ -158,12 +158,24 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+def case_name(config, n, throttled):
+    return f"{config}-{n}" + ("-throttled" if throttled else "")
+
+
+def matrix(ns, throttled_ns, configs):
+    """(config, n, throttled) of every case, in run order; the throttled
+    variant exists for the two configurations that talk to API Gateway."""
+    cells = [(config, n, False) for n in ns for config in configs]
+    return cells + [(config, n, True) for n in throttled_ns
+                    for config in ("apigw", "aws") if config in configs]
+
+
 class Case:
     """One configuration at one N, with its working directory and emulator."""
 
     def __init__(self, root, config, n, throttled, emulator_bin, env):
         self.config, self.n, self.throttled = config, n, throttled
-        self.name = f"{config}-{n}" + ("-throttled" if throttled else "")
+        self.name = case_name(config, n, throttled)
         self.dir = os.path.join(root, self.name)
         self.env = env
         self.emu = None
@@ -524,9 +536,7 @@ def main():
         sys.exit(f"BENCH_COMMANDS: {sorted(unknown) or 'empty'}; expected a subset of "
                  f"{','.join(COMMANDS)}")
     # A misspelt case name would silently run (or skip) a case for an hour.
-    names = [f"{config}-{n}" for n in ns for config in configs]
-    names += [f"{config}-{n}-throttled" for n in throttled_ns
-              for config in ("apigw", "aws") if config in configs]
+    names = [case_name(*cell) for cell in matrix(ns, throttled_ns, configs)]
     skip = set(filter(None, (x.strip() for x in os.environ.get("BENCH_SKIP", "").split(","))))
     if skip - set(names):
         sys.exit(f"BENCH_SKIP: no case named {', '.join(sorted(skip - set(names)))} in this "
@@ -600,14 +610,9 @@ def main():
         pem_payload = {"trusted_pem_bundle": p["attributes"]["trusted_pem_bundle"]}
         meta["skipped"] = sorted(skip)
         meta["case_repetitions"] = case_reps
-        for n in ns:
-            for config in configs:
-                if f"{config}-{n}" not in skip:
-                    cases.append(Case(root, config, n, False, args.emulator, env))
-        for n in throttled_ns:
-            for config in ("apigw", "aws"):
-                if config in configs and f"{config}-{n}-throttled" not in skip:
-                    cases.append(Case(root, config, n, True, args.emulator, env))
+        cases += [Case(root, config, n, throttled, args.emulator, env)
+                  for config, n, throttled in matrix(ns, throttled_ns, configs)
+                  if case_name(config, n, throttled) not in skip]
         for c in cases:
             c.reps = case_reps.get(c.name, case_reps.get(c.config))
         for c in cases:
