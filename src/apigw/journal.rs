@@ -63,7 +63,7 @@ pub struct Abandoned {
 }
 
 /// A journal file of a process that is gone.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DeadFile {
     pub path: PathBuf,
     pub attempts: Vec<Abandoned>,
@@ -82,6 +82,15 @@ struct Own {
 pub struct Journal {
     dir: Option<PathBuf>,
     own: Mutex<Option<Own>>,
+    /// What [`Journal::snapshot`] found of other processes' files.
+    others: Mutex<Option<Others>>,
+}
+
+/// Other processes' journal files as one look at the directory found them.
+#[derive(Clone, Default)]
+struct Others {
+    dead: Vec<DeadFile>,
+    live: BTreeSet<String>,
 }
 
 /// This process's journal, in `$TF_DATA_DIR` (default `.terraform`) of the
@@ -104,6 +113,7 @@ impl Journal {
         Journal {
             dir,
             own: Mutex::new(None),
+            others: Mutex::new(None),
         }
     }
 
@@ -224,7 +234,32 @@ impl Journal {
     /// left unfinished, and the tokens live processes (this one included)
     /// have in flight.
     pub fn scan(&self) -> (Vec<DeadFile>, BTreeSet<String>) {
-        let mut dead = Vec::new();
+        let (mut live, own_path) = self.own_tokens();
+        let others = self.scan_others(own_path.as_ref());
+        live.extend(others.live);
+        (others.dead, live)
+    }
+
+    /// [`Journal::scan`] with other processes' files as this process first
+    /// found them; its own attempts are always current. What another
+    /// process's file says changes only when that process ends, and the
+    /// certificate listing it is matched against is also taken once per
+    /// process, so every refresh of a plan need not read the directory
+    /// again (a thousand refreshes read it a thousand times).
+    pub fn snapshot(&self) -> (Vec<DeadFile>, BTreeSet<String>) {
+        let (mut live, own_path) = self.own_tokens();
+        let others = match self.others.lock() {
+            Ok(mut cached) => cached
+                .get_or_insert_with(|| self.scan_others(own_path.as_ref()))
+                .clone(),
+            Err(_) => self.scan_others(own_path.as_ref()),
+        };
+        live.extend(others.live);
+        (others.dead, live)
+    }
+
+    /// The tokens this process has in flight, and its file.
+    fn own_tokens(&self) -> (BTreeSet<String>, Option<PathBuf>) {
         let mut live = BTreeSet::new();
         let own_path = self.own.lock().ok().and_then(|o| {
             o.as_ref().map(|o| {
@@ -232,17 +267,21 @@ impl Journal {
                 o.path.clone()
             })
         });
+        (live, own_path)
+    }
+
+    fn scan_others(&self, own_path: Option<&PathBuf>) -> Others {
+        let mut dead = Vec::new();
+        let mut live = BTreeSet::new();
         let Some(dir) = &self.dir else {
-            return (dead, live);
+            return Others { dead, live };
         };
         let Ok(entries) = fs::read_dir(dir) else {
-            return (dead, live);
+            return Others { dead, live };
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.extension().and_then(|e| e.to_str()) != Some(EXT)
-                || Some(&path) == own_path.as_ref()
-            {
+            if path.extension().and_then(|e| e.to_str()) != Some(EXT) || Some(&path) == own_path {
                 continue;
             }
             let Ok(file) = File::open(&path) else {
@@ -268,11 +307,16 @@ impl Journal {
                 Err(_) => live.extend(attempts.into_iter().map(|a| a.token)),
             }
         }
-        (dead, live)
+        Others { dead, live }
     }
 
     /// Removes a dead process's file once nothing in it needs tracking.
-    pub fn forget(path: &Path) {
+    pub fn forget(&self, path: &Path) {
+        if let Ok(mut cached) = self.others.lock()
+            && let Some(others) = cached.as_mut()
+        {
+            others.dead.retain(|f| f.path != path);
+        }
         if let Err(e) = fs::remove_file(path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
@@ -404,7 +448,7 @@ mod tests {
         let (dead, live) = other.scan();
         assert!(live.is_empty());
         assert_eq!(dead.len(), 1, "only the dead file is left");
-        Journal::forget(&left);
+        other.forget(&left);
         assert_eq!(fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
         let _ = fs::remove_dir_all(&dir);
     }
@@ -431,8 +475,42 @@ mod tests {
         assert_eq!(dead[0].deletes, vec!["c2".to_string()]);
 
         mine.done(&unanswered);
-        Journal::forget(&left);
+        other.forget(&left);
         assert_eq!(fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_snapshot_keeps_other_processes_files_as_first_found_and_its_own_attempts_current() {
+        let dir = tempdir("snapshot");
+        let before = dir.join(format!("before.{EXT}"));
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(&before, "{\"op\":\"generate\",\"token\":\"a\"}\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let j = Journal::at(Some(dir.clone()));
+        let (dead, live) = j.snapshot();
+        assert_eq!(dead.len(), 1);
+        assert!(live.is_empty(), "{live:?}");
+
+        // A file that appears later is for the next process to find.
+        let after = dir.join(format!("after.{EXT}"));
+        fs::write(&after, "{\"op\":\"generate\",\"token\":\"b\"}\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        j.begin("mine", None);
+        let (dead, live) = j.snapshot();
+        assert_eq!(dead.iter().map(|f| &f.path).collect::<Vec<_>>(), [&before]);
+        assert_eq!(
+            live,
+            ["mine".to_string()].into(),
+            "its own attempts are current"
+        );
+        assert_eq!(j.scan().0.len(), 2, "a scan reads the directory again");
+
+        // A file it removed is gone from the snapshot too.
+        j.forget(&before);
+        j.done("mine");
+        let (dead, live) = j.snapshot();
+        assert!(dead.is_empty() && live.is_empty(), "{dead:?} {live:?}");
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -177,7 +177,7 @@ struct Inner {
     /// Held across the listing: concurrent callers queue on the lock and then
     /// find the listing in place (single-flight). A failed listing leaves
     /// `None` so the next caller tries again. Writes change entries in place.
-    certificates: Mutex<Option<BTreeMap<String, Certificate>>>,
+    certificates: Mutex<Option<Listing>>,
     stages: Mutex<Option<StageInventory>>,
     /// REST API names learned by any call, for messages that name a stage.
     api_names: StdMutex<HashMap<String, String>>,
@@ -187,6 +187,37 @@ struct Inner {
     claimed_strays: StdMutex<BTreeSet<String>>,
     /// The provider's clock (for messages about expiry).
     clock: Clock,
+}
+
+/// The shared listing, by certificate ID, with the IDs of the certificates
+/// that still carry an attempt mark: every refresh asks which of those
+/// belong to its series, and normally there are none, so the answer must
+/// not cost a pass over the whole listing.
+#[derive(Default)]
+struct Listing {
+    by_id: BTreeMap<String, Certificate>,
+    attempted: BTreeSet<String>,
+}
+
+impl Listing {
+    fn insert(&mut self, cert: Certificate) {
+        if cert.mark.attempt.is_some() {
+            self.attempted.insert(cert.id.clone());
+        } else {
+            self.attempted.remove(&cert.id);
+        }
+        self.by_id.insert(cert.id.clone(), cert);
+    }
+
+    fn remove(&mut self, id: &str) {
+        self.attempted.remove(id);
+        self.by_id.remove(id);
+    }
+
+    /// Certificates whose generation's caller has not yet confirmed them.
+    fn attempted(&self) -> impl Iterator<Item = &Certificate> {
+        self.attempted.iter().filter_map(|id| self.by_id.get(id))
+    }
 }
 
 /// Every stage of every REST API, as listed once and then kept current by
@@ -412,14 +443,12 @@ impl Client {
         let guard = self.certificates().await?;
         Ok(guard
             .as_ref()
-            .map(|m| m.values().cloned().collect())
+            .map(|l| l.by_id.values().cloned().collect())
             .unwrap_or_default())
     }
 
     /// The listing, loaded on first use; the guard holds the cache lock.
-    async fn certificates(
-        &self,
-    ) -> Result<tokio::sync::MutexGuard<'_, Option<BTreeMap<String, Certificate>>>, ApiError> {
+    async fn certificates(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Listing>>, ApiError> {
         let mut guard = self.inner.certificates.lock().await;
         if guard.is_some() {
             return Ok(guard);
@@ -431,7 +460,7 @@ impl Client {
             .limit(PAGE_LIMIT)
             .into_paginator()
             .send();
-        let mut all = BTreeMap::new();
+        let mut all = Listing::default();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| Self::map(sdk, "GetClientCertificates", e))?;
             for c in page.items() {
@@ -443,10 +472,10 @@ impl Client {
                     c.expiration_date(),
                     c.tags(),
                 );
-                all.insert(cert.id.clone(), cert);
+                all.insert(cert);
             }
         }
-        tracing::debug!(count = all.len(), "listed client certificates");
+        tracing::debug!(count = all.by_id.len(), "listed client certificates");
         *guard = Some(all);
         Ok(guard)
     }
@@ -457,7 +486,7 @@ impl Client {
             .certificates()
             .await?
             .as_ref()
-            .and_then(|m| m.get(id).cloned())
+            .and_then(|l| l.by_id.get(id).cloned())
         {
             return Ok(Some(c));
         }
@@ -581,20 +610,21 @@ impl Client {
         series: Option<&str>,
         held: &[&str],
     ) -> Result<Vec<String>, ApiError> {
-        let (dead, live) = journal::journal().scan();
+        let (dead, live) = journal::journal().snapshot();
         if series.is_none() && dead.is_empty() {
             return Ok(Vec::new());
         }
         // Read in place under the cache lock: every refresh asks, so copying
         // the whole listing (PEMs included) here made a plan quadratic in N.
         let guard = self.certificates().await?;
-        let empty = BTreeMap::new();
-        let list = guard.as_ref().unwrap_or(&empty).values();
+        let empty = Listing::default();
+        let listing = guard.as_ref().unwrap_or(&empty);
         let mut out: Vec<String> = Vec::new();
         let mut settled = Vec::new();
         if let Some(series) = series {
             out.extend(
-                list.clone()
+                listing
+                    .attempted()
                     .filter(|c| c.mark.series.as_deref() == Some(series))
                     // Only a certificate no caller ever held: a confirmed one
                     // (no attempt mark) may be in a state this one does not
@@ -607,10 +637,14 @@ impl Client {
         for file in &dead {
             let mut pending = false;
             for a in &file.attempts {
-                let found = list.clone().find(|c| {
-                    a.id.as_deref() == Some(c.id.as_str())
-                        || c.mark.attempt.as_deref() == Some(a.token.as_str())
-                });
+                let found =
+                    a.id.as_deref()
+                        .and_then(|id| listing.by_id.get(id))
+                        .or_else(|| {
+                            listing
+                                .attempted()
+                                .find(|c| c.mark.attempt.as_deref() == Some(a.token.as_str()))
+                        });
                 match found {
                     Some(c) => {
                         pending = true;
@@ -630,7 +664,7 @@ impl Client {
         }
         drop(guard);
         for path in settled {
-            journal::Journal::forget(path);
+            journal::journal().forget(path);
         }
         out.retain(|id| !held.contains(&id.as_str()));
         out.sort();
@@ -651,7 +685,7 @@ impl Client {
     /// a killed apply that it deleted itself.
     pub fn deletion_interrupted(id: &str) -> bool {
         journal::journal()
-            .scan()
+            .snapshot()
             .0
             .iter()
             .any(|f| f.deletes.iter().any(|d| d == id))
@@ -845,7 +879,7 @@ impl Client {
             .lock()
             .await
             .as_mut()
-            .and_then(|m| m.get_mut(id))
+            .and_then(|l| l.by_id.get_mut(id))
         {
             c.tags = new.clone();
         }
@@ -871,15 +905,15 @@ impl Client {
             }
             Err(e) => return Err(e),
         }
-        if let Some(m) = self.inner.certificates.lock().await.as_mut() {
-            m.remove(id);
+        if let Some(l) = self.inner.certificates.lock().await.as_mut() {
+            l.remove(id);
         }
         Ok(())
     }
 
     async fn cache_upsert(&self, cert: &Certificate) {
-        if let Some(m) = self.inner.certificates.lock().await.as_mut() {
-            m.insert(cert.id.clone(), cert.clone());
+        if let Some(l) = self.inner.certificates.lock().await.as_mut() {
+            l.insert(cert.clone());
         }
     }
 
