@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: this provider beside hashicorp/aws and Terraform's own floor.
 
-For each N, five configurations manage N objects against the emulator binary
+For each N, six configurations manage N objects against the emulator binary
 (one emulator per configuration and N, reset before every cycle):
 
   apigw        N apigw_rotating_client_certificate (this provider, defaults)
@@ -14,6 +14,13 @@ For each N, five configurations manage N objects against the emulator binary
   floor-pem    N terraform_data carrying only the stable instance's
                trusted_pem_bundle (the least any resource that hands backends
                their trust bundle must store)
+  floor-plugin the apigw configuration and the apigw case's steady state,
+               planned with the plugin floor (tools/plugin_floor.rs): this
+               provider's schemas and protocol layer, resources that only
+               echo what Terraform sends. What any provider with this schema
+               and state costs, without the resource's own work. It can only
+               plan: it times no create or rotation, and runs only beside the
+               apigw case of the same N.
 
 A cycle starts from an empty state and times three commands: `apply` (create),
 a steady `plan` (refresh included; must find no changes) and the rotation
@@ -31,7 +38,7 @@ does not do what the cycle expects.
 
 Environment: BENCH_QUICK=1 (N=10, throttled N=10, one repetition),
 BENCH_N, BENCH_THROTTLED_N (comma-separated), BENCH_REPS, BENCH_CONFIGS
-(comma-separated subset of the five above), BENCH_COMMANDS (comma-separated
+(comma-separated subset of the six above), BENCH_COMMANDS (comma-separated
 subset of create,plan,rotate to time; default all three: with create left
 out, each case creates its objects once, untimed, and every repetition times
 its commands on that same state, so `BENCH_COMMANDS=plan` repeats the steady
@@ -59,7 +66,11 @@ import benchlib  # noqa: E402
 
 AWS_VERSION = "5.100.0"
 AGE_INTO_WINDOW = 310 * 86400
-CONFIGS = ("apigw", "aws", "floor", "floor-bytes", "floor-pem")
+CONFIGS = ("apigw", "aws", "floor", "floor-bytes", "floor-pem", "floor-plugin")
+# The plugin floor is never contacted at its endpoint: it configures nothing.
+UNUSED_ENDPOINT = "http://127.0.0.1:9"
+STEADY_STATE = "steady.tfstate"
+
 COMMANDS = ("create", "plan", "rotate")
 THROTTLE = {"rps": 10, "burst": 40}
 APPLY_RE = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
@@ -186,15 +197,17 @@ class Case:
                 args += ["--throttle-rps", str(THROTTLE["rps"]),
                          "--throttle-burst", str(THROTTLE["burst"])]
             self.emu = benchlib.Emulator(emulator_bin, *args)
-        url = self.emu.url if self.emu else ""
+        url = self.emu.url if self.emu else UNUSED_ENDPOINT
         template = {"apigw": TF_APIGW, "aws": TF_AWS, "floor": TF_FLOOR,
-                    "floor-bytes": TF_FLOOR_BYTES, "floor-pem": TF_FLOOR_BYTES}[config]
+                    "floor-bytes": TF_FLOOR_BYTES, "floor-pem": TF_FLOOR_BYTES,
+                    "floor-plugin": TF_APIGW}[config]
         with open(os.path.join(self.dir, "main.tf"), "w") as f:
             f.write(template % {"url": url, "n": n, "version": AWS_VERSION,
                                 "aws_provider": benchlib.aws_provider_hcl(url)})
         self.samples = {c: [] for c in ("create", "plan", "rotate")}
         self.reps = None  # None: every repetition
         self.created = False  # holds the steady state a plan-only cycle reuses
+        self.source = None  # floor-plugin: the apigw case whose state it plans
 
     def write_payload(self, payload):
         with open(os.path.join(self.dir, "payload.json"), "w") as f:
@@ -257,6 +270,9 @@ class Case:
         n = self.n
         apply = ["apply", "-auto-approve", "-input=false", "-no-color"]
         extra_create = 1 if self.config == "aws" else 0
+        if self.config == "floor-plugin":
+            self._plan_copy(commands)
+            return
         if "create" in commands or not self.created:
             if self.emu:
                 self.emu.admin("POST", "reset")
@@ -268,13 +284,11 @@ class Case:
             self._command("create", apply, self._applied(n + extra_create, 0, 0),
                           record="create" in commands)
             self.created = True
-
-        def steady(run):
-            return None if run.returncode == 0 else (
-                "the steady plan is not empty" if run.returncode == 2 else f"exit code {run.returncode}")
+            if self.config == "apigw":
+                shutil.copyfile(os.path.join(self.dir, "terraform.tfstate"),
+                                os.path.join(self.dir, STEADY_STATE))
         if "plan" in commands:
-            self._command("plan", ["plan", "-input=false", "-no-color", "-detailed-exitcode"],
-                          steady)
+            self._steady_plan()
         if "rotate" not in commands:
             return
         # The rotated state is not the steady one the next repetition expects.
@@ -286,6 +300,22 @@ class Case:
             expected = {"aws": (n, 1, n), "floor": (0, n, 0), "floor-bytes": (n, 0, n),
                         "floor-pem": (n, 0, n)}[self.config]
             self._command("rotate", apply + ["-var", "generation=2"], self._applied(*expected))
+
+
+    def _steady_plan(self):
+        def steady(run):
+            return None if run.returncode == 0 else (
+                "the steady plan is not empty" if run.returncode == 2 else f"exit code {run.returncode}")
+        self._command("plan", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], steady)
+
+    def _plan_copy(self, commands):
+        """floor-plugin: the apigw case's steady state (as its last create
+        left it), planned with the plugin floor."""
+        if "plan" not in commands:
+            return
+        shutil.copyfile(os.path.join(self.source.dir, STEADY_STATE),
+                        os.path.join(self.dir, "terraform.tfstate"))
+        self._steady_plan()
 
 
 # ------------------------------------------------------------------ probe
@@ -431,10 +461,11 @@ def summarize(cases):
 
 
 def render(rows, meta, markdown=False):
-    pem = any("floor-pem" in r for r in rows)  # its columns only when it ran
+    # The optional floors' columns only when they ran.
+    extra = [c for c in ("floor-pem", "floor-plugin") if any(c in r for r in rows)]
     head = ["N", "command", "apigw s", "aws s", "floor s", "floor-bytes s",
-            *(["floor-pem s"] if pem else []), "aws ÷ apigw",
-            "apigw ÷ floor", "apigw ÷ floor-bytes", *(["apigw ÷ floor-pem"] if pem else []),
+            *(f"{c} s" for c in extra), "aws ÷ apigw",
+            "apigw ÷ floor", "apigw ÷ floor-bytes", *(f"apigw ÷ {c}" for c in extra),
             "API calls apigw / aws",
             "peak RSS MiB apigw / aws", "of it anon MiB apigw / aws",
             "provider CPU s apigw / aws"]
@@ -455,10 +486,10 @@ def render(rows, meta, markdown=False):
         table.append([
             f"{r['n']}" + (" throttled" if r["throttled"] else ""), r["command"],
             fmt_s(t("apigw")), fmt_s(t("aws")), fmt_s(t("floor")), fmt_s(t("floor-bytes")),
-            *([fmt_s(t("floor-pem"))] if pem else []),
+            *(fmt_s(t(c)) for c in extra),
             fmt_ratio(t("aws"), t("apigw")), fmt_ratio(t("apigw"), t("floor")),
             fmt_ratio(t("apigw"), t("floor-bytes")),
-            *([fmt_ratio(t("apigw"), t("floor-pem"))] if pem else []), calls,
+            *(fmt_ratio(t("apigw"), t(c)) for c in extra), calls,
             pair("provider_peak_rss_kib", lambda v: f"{v / 1024:.1f}"),
             pair("provider_peak_anon_kib", lambda v: f"{v / 1024:.1f}"),
             pair("provider_cpu_seconds", fmt_s),
@@ -478,7 +509,9 @@ def samples_line(meta, cases):
     """How many samples each median has (cases run in fewer repetitions, or
     not yet in the current one, are listed)."""
     timed = meta.get("commands", COMMANDS)[0]  # every cycle times each of them once
-    counts = {c.name: len(c.samples[timed]) for c in cases}
+    # The plugin floor times only plans.
+    counts = {c.name: len(c.samples["plan" if c.config == "floor-plugin" else timed])
+              for c in cases}
     most = max(counts.values(), default=0)
     fewer = [f"{name}: {k}" for name, k in counts.items() if k < most]
     return (f"samples per median: {most}"
@@ -514,12 +547,24 @@ def header(meta, cases):
 
 # ------------------------------------------------------------------- main
 
+def installed_provider(mirror):
+    """The certops/apigw binary in a filesystem mirror, or None."""
+    for dirpath, _, files in os.walk(os.path.join(mirror, "registry.terraform.io/certops/apigw")):
+        for f in files:
+            if f.startswith("terraform-provider-apigw"):
+                return os.path.join(dirpath, f)
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--emulator", required=True, help="the apigw-emulator binary")
     ap.add_argument("--mirror", required=True, help="filesystem mirror holding certops/apigw")
     ap.add_argument("--provider-profile", default="release", help="cargo profile of the installed binary")
     ap.add_argument("--out", required=True, help="directory for the JSON and Markdown results")
+    ap.add_argument("--plugin-floor-mirror", default=None,
+                    help="filesystem mirror holding the plugin floor as certops/apigw "
+                         "(for the floor-plugin configuration)")
     args = ap.parse_args()
 
     quick = os.environ.get("BENCH_QUICK") == "1"
@@ -558,13 +603,15 @@ def main():
     if "aws" in configs and not os.path.isdir(aws_dir):
         sys.exit(f"{aws_dir} does not exist: set APIGW_AWS_PROVIDER_MIRROR to the filesystem "
                  f"mirror holding hashicorp/aws {AWS_VERSION}, or leave aws out of BENCH_CONFIGS")
-    provider_bin = None
-    for dirpath, _, files in os.walk(os.path.join(args.mirror, "registry.terraform.io/certops/apigw")):
-        for f in files:
-            if f.startswith("terraform-provider-apigw"):
-                provider_bin = os.path.join(dirpath, f)
+    provider_bin = installed_provider(args.mirror)
     if provider_bin is None:
         sys.exit(f"no terraform-provider-apigw in {args.mirror} (run: make install, or make install-dev for BENCH_PROFILE=dev)")
+    if "floor-plugin" in configs:
+        if "apigw" not in configs:
+            sys.exit("BENCH_CONFIGS: floor-plugin plans the apigw case's state; add apigw")
+        if not args.plugin_floor_mirror or not installed_provider(args.plugin_floor_mirror):
+            sys.exit(f"no plugin floor in {args.plugin_floor_mirror} (make bench installs it; "
+                     "or leave floor-plugin out of BENCH_CONFIGS)")
 
     os.makedirs(args.out, exist_ok=True)
     root = tempfile.mkdtemp(prefix="work-", dir=args.out)
@@ -585,6 +632,21 @@ def main():
 }}
 """)
     env = benchlib.terraform_env(cli_config)
+    floor_env = None
+    if "floor-plugin" in configs:
+        floor_config = os.path.join(root, "terraformrc-plugin-floor")
+        with open(floor_config, "w") as f:
+            f.write(f"""provider_installation {{
+  filesystem_mirror {{
+    path    = "{os.path.abspath(args.plugin_floor_mirror)}"
+    include = ["registry.terraform.io/certops/apigw"]
+  }}
+  direct {{
+    exclude = ["registry.terraform.io/certops/apigw"]
+  }}
+}}
+""")
+        floor_env = benchlib.terraform_env(floor_config)
     started = datetime.datetime.now(datetime.timezone.utc)
     load = {"start": benchlib.loadavg()}
     max_1m = load["start"][0]
@@ -613,8 +675,14 @@ def main():
         cases += [Case(root, config, n, throttled, args.emulator, env)
                   for config, n, throttled in matrix(ns, throttled_ns, configs)
                   if case_name(config, n, throttled) not in skip]
+        by = {(c.config, c.n, c.throttled): c for c in cases}
         for c in cases:
             c.reps = case_reps.get(c.name, case_reps.get(c.config))
+            if c.config == "floor-plugin":
+                c.env = floor_env
+                c.source = by.get(("apigw", c.n, c.throttled))
+                if c.source is None:
+                    sys.exit(f"{c.name} plans the state of apigw-{c.n}, which BENCH_SKIP leaves out")
         for c in cases:
             if payload is not None and c.config == "floor-bytes":
                 c.write_payload(payload)
