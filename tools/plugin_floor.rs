@@ -110,3 +110,83 @@ fn main() -> std::process::ExitCode {
             .socket_dir_prefix("tfprov-apigw-floor"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo() -> Echo {
+        let floor = Floor {
+            real: terraform_provider_apigw::provider::new(),
+        };
+        let real = floor.real.resources();
+        let r = &real[0];
+        Echo {
+            type_name: r.type_name(),
+            schema: r.schema(),
+        }
+    }
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .block_on(f)
+    }
+
+    #[test]
+    fn it_has_the_real_schemas_and_echoes_state_and_private_bytes() {
+        let floor = Floor {
+            real: terraform_provider_apigw::provider::new(),
+        };
+        let names: Vec<_> = floor.resources().iter().map(|r| r.type_name()).collect();
+        let real: Vec<_> = floor
+            .real
+            .resources()
+            .iter()
+            .map(|r| r.type_name())
+            .collect();
+        assert_eq!(names, real);
+
+        let e = echo();
+        let state = Value::String("the state".into());
+        let read = run(e.read(ReadRequest {
+            current_state: state.clone(),
+            private: b"{\"t\":1}".to_vec(),
+            stop: StopToken::never(),
+        }));
+        assert_eq!(read.new_state, state);
+        assert_eq!(read.private, b"{\"t\":1}");
+        assert!(read.diagnostics.is_empty());
+
+        let proposed = Value::String("proposed".into());
+        let plan = run(e.plan(PlanRequest {
+            prior_state: state.clone(),
+            proposed_new_state: proposed.clone(),
+            config: Value::Null,
+            prior_private: b"p".to_vec(),
+            stop: StopToken::never(),
+        }));
+        assert_eq!(plan.planned_state, proposed);
+        assert_eq!(plan.planned_private, b"p");
+        assert!(plan.requires_replace.is_empty() && plan.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn it_refuses_to_apply_and_keeps_the_prior_state() {
+        let e = echo();
+        let prior = Value::String("prior".into());
+        let applied = run(e.apply(ApplyRequest {
+            prior_state: prior.clone(),
+            planned_state: Value::String("planned".into()),
+            config: Value::Null,
+            planned_private: Vec::new(),
+            stop: StopToken::never(),
+        }));
+        assert_eq!(applied.new_state, prior);
+        assert!(
+            applied.diagnostics.iter().any(|d| d.is_error()),
+            "an apply must fail"
+        );
+    }
+}
