@@ -615,38 +615,14 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     root = tempfile.mkdtemp(prefix="work-", dir=args.out)
-    cli_config = os.path.join(root, "terraformrc")
-    with open(cli_config, "w") as f:
-        f.write(f"""provider_installation {{
-  filesystem_mirror {{
-    path    = "{os.path.abspath(args.mirror)}"
-    include = ["registry.terraform.io/certops/apigw"]
-  }}
-  filesystem_mirror {{
-    path    = "{os.path.abspath(aws_mirror)}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{
-    exclude = ["registry.terraform.io/certops/apigw", "registry.terraform.io/hashicorp/aws"]
-  }}
-}}
-""")
-    env = benchlib.terraform_env(cli_config)
+    env = benchlib.terraform_env(benchlib.write_cli_config(
+        os.path.join(root, "terraformrc"),
+        {"certops/apigw": args.mirror, "hashicorp/aws": aws_mirror}))
     floor_env = None
     if "floor-plugin" in configs:
-        floor_config = os.path.join(root, "terraformrc-plugin-floor")
-        with open(floor_config, "w") as f:
-            f.write(f"""provider_installation {{
-  filesystem_mirror {{
-    path    = "{os.path.abspath(args.plugin_floor_mirror)}"
-    include = ["registry.terraform.io/certops/apigw"]
-  }}
-  direct {{
-    exclude = ["registry.terraform.io/certops/apigw"]
-  }}
-}}
-""")
-        floor_env = benchlib.terraform_env(floor_config)
+        floor_env = benchlib.terraform_env(benchlib.write_cli_config(
+            os.path.join(root, "terraformrc-plugin-floor"),
+            {"certops/apigw": args.plugin_floor_mirror}))
     started = datetime.datetime.now(datetime.timezone.utc)
     load = {"start": benchlib.loadavg()}
     max_1m = load["start"][0]

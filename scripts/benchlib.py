@@ -186,3 +186,19 @@ def aws_provider_hcl(url, region="us-east-1"):
     apigateway = "{url}"
   }}
 }}"""
+
+
+def write_cli_config(path, mirrors):
+    """A Terraform CLI configuration at `path` that installs each provider
+    source of `mirrors` ("certops/apigw" → directory) from its filesystem
+    mirror only, and nothing else from anywhere."""
+    sources = [f"registry.terraform.io/{source}" for source in mirrors]
+    blocks = "".join(f"""  filesystem_mirror {{
+    path    = "{os.path.abspath(directory)}"
+    include = ["{address}"]
+  }}
+""" for address, directory in zip(sources, mirrors.values()))
+    excluded = ", ".join(f'"{address}"' for address in sources)
+    with open(path, "w") as f:
+        f.write(f"provider_installation {{\n{blocks}  direct {{\n    exclude = [{excluded}]\n  }}\n}}\n")
+    return path

@@ -770,23 +770,8 @@ def run_forgotten(a, emu, backends, cli, work, quiet_s, overlap, reload_period, 
 
 
 def cli_config(work, apigw_mirror, aws_mirror):
-    path = os.path.join(work, "terraformrc")
-    with open(path, "w") as f:
-        f.write(f"""provider_installation {{
-  filesystem_mirror {{
-    path    = "{apigw_mirror}"
-    include = ["registry.terraform.io/certops/apigw"]
-  }}
-  filesystem_mirror {{
-    path    = "{aws_mirror}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{
-    exclude = ["registry.terraform.io/certops/apigw", "registry.terraform.io/hashicorp/aws"]
-  }}
-}}
-""")
-    return path
+    return benchlib.write_cli_config(os.path.join(work, "terraformrc"),
+                                     {"certops/apigw": apigw_mirror, "hashicorp/aws": aws_mirror})
 
 
 def check(runs):
