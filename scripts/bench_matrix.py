@@ -301,7 +301,6 @@ class Case:
                         "floor-pem": (n, 0, n)}[self.config]
             self._command("rotate", apply + ["-var", "generation=2"], self._applied(*expected))
 
-
     def _steady_plan(self):
         def steady(run):
             return None if run.returncode == 0 else (
@@ -313,8 +312,11 @@ class Case:
         left it), planned with the plugin floor."""
         if "plan" not in commands:
             return
-        shutil.copyfile(os.path.join(self.source.dir, STEADY_STATE),
-                        os.path.join(self.dir, "terraform.tfstate"))
+        steady = os.path.join(self.source.dir, STEADY_STATE)
+        if not os.path.exists(steady):
+            sys.exit(f"{self.name}: {self.source.name} has not created its state yet "
+                     f"(BENCH_CASE_REPS gives it fewer repetitions than {self.name}?)")
+        shutil.copyfile(steady, os.path.join(self.dir, "terraform.tfstate"))
         self._steady_plan()
 
 

@@ -769,11 +769,6 @@ def run_forgotten(a, emu, backends, cli, work, quiet_s, overlap, reload_period, 
     return run
 
 
-def cli_config(work, apigw_mirror, aws_mirror):
-    return benchlib.write_cli_config(os.path.join(work, "terraformrc"),
-                                     {"certops/apigw": apigw_mirror, "hashicorp/aws": aws_mirror})
-
-
 def check(runs):
     bad = []
     r = {x.name: x for x in runs}
@@ -839,7 +834,8 @@ def main():
         ca, crt, key = server_pki(work)
         backends = [Backend(n, work, crt, key, ca, a.reload_period) for n in ("a", "b")]
         emu = Emulator(a.emulator, work, ca)
-        cli = cli_config(work, os.path.abspath(a.mirror), os.path.abspath(a.aws_mirror))
+        cli = benchlib.write_cli_config(os.path.join(work, "terraformrc"),
+                                        {"certops/apigw": a.mirror, "hashicorp/aws": a.aws_mirror})
         log(f"work dir {work}; backends on ports {[b.port for b in backends]}; emulator {emu.url}")
         for name in names:
             for b in backends:

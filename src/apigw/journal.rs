@@ -232,16 +232,8 @@ impl Journal {
 
     /// The journal files of processes that are gone, with the attempts they
     /// left unfinished, and the tokens live processes (this one included)
-    /// have in flight.
-    pub fn scan(&self) -> (Vec<DeadFile>, BTreeSet<String>) {
-        let (mut live, own_path) = self.own_tokens();
-        let others = self.scan_others(own_path.as_ref());
-        live.extend(others.live);
-        (others.dead, live)
-    }
-
-    /// [`Journal::scan`] with other processes' files as this process first
-    /// found them; its own attempts are always current. What another
+    /// have in flight: other processes' files as this process first found
+    /// them, its own attempts as they are now. What another
     /// process's file says changes only when that process ends, and the
     /// certificate listing it is matched against is also taken once per
     /// process, so every refresh of a plan need not read the directory
@@ -389,6 +381,11 @@ fn read_attempts(path: &Path) -> (Vec<Abandoned>, Vec<String>) {
 mod tests {
     use super::*;
 
+    /// What a process that starts now finds.
+    fn look(dir: &Path) -> (Vec<DeadFile>, BTreeSet<String>) {
+        Journal::at(Some(dir.to_path_buf())).snapshot()
+    }
+
     fn tempdir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!(
             "apigw-journal-{name}-{}-{}",
@@ -407,8 +404,7 @@ mod tests {
         mine.begin("t2", Some("s"));
         mine.made("t2", "c2");
         // Another process's view: this process holds the lock.
-        let other = Journal::at(Some(dir.clone()));
-        let (dead, live) = other.scan();
+        let (dead, live) = look(&dir);
         assert!(dead.is_empty(), "{dead:?}");
         assert_eq!(live, ["t1", "t2"].map(String::from).into());
 
@@ -424,7 +420,7 @@ mod tests {
              {\"op\":\"gener",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let (dead, _) = other.scan();
+        let (dead, _) = look(&dir);
         assert_eq!(dead.len(), 1);
         assert_eq!(
             dead[0].attempts,
@@ -445,10 +441,10 @@ mod tests {
         // Finishing every attempt removes the file.
         mine.done("t1");
         mine.done("t2");
-        let (dead, live) = other.scan();
+        let (dead, live) = look(&dir);
         assert!(live.is_empty());
         assert_eq!(dead.len(), 1, "only the dead file is left");
-        other.forget(&left);
+        Journal::at(Some(dir.clone())).forget(&left);
         assert_eq!(fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
         let _ = fs::remove_dir_all(&dir);
     }
@@ -460,8 +456,7 @@ mod tests {
         let answered = mine.begin_delete("c1");
         let unanswered = mine.begin_delete("c2");
         mine.done(&answered);
-        let other = Journal::at(Some(dir.clone()));
-        let (dead, _) = other.scan();
+        let (dead, _) = look(&dir);
         assert!(dead.is_empty(), "a live process's deletions are its own");
 
         // The same lines with nobody holding the lock: a killed process.
@@ -469,13 +464,13 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let left = dir.join(format!("gone.{EXT}"));
         fs::write(&left, lines).unwrap_or_else(|e| panic!("{e}"));
-        let (dead, _) = other.scan();
+        let (dead, _) = look(&dir);
         assert_eq!(dead.len(), 1);
         assert!(dead[0].attempts.is_empty());
         assert_eq!(dead[0].deletes, vec!["c2".to_string()]);
 
         mine.done(&unanswered);
-        other.forget(&left);
+        Journal::at(Some(dir.clone())).forget(&left);
         assert_eq!(fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
         let _ = fs::remove_dir_all(&dir);
     }
@@ -504,7 +499,7 @@ mod tests {
             ["mine".to_string()].into(),
             "its own attempts are current"
         );
-        assert_eq!(j.scan().0.len(), 2, "a scan reads the directory again");
+        assert_eq!(look(&dir).0.len(), 2, "the next process finds it");
 
         // A file it removed is gone from the snapshot too.
         j.forget(&before);
@@ -519,7 +514,7 @@ mod tests {
         let j = Journal::at(None);
         j.begin("t", None);
         j.done("t");
-        let (dead, live) = j.scan();
+        let (dead, live) = j.snapshot();
         assert!(dead.is_empty() && live.is_empty());
     }
 }
