@@ -234,8 +234,10 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     // 1. Nothing due: empty and silent.
     assert_empty_and_silent(&tf.plan_json());
 
-    // 2. Into the window: one in-place update that shows the overlap.
-    emu.age(310 * DAY);
+    // 2. Into the window: one in-place update that shows the overlap. An hour
+    // short of 310 days leaves 55 days and an hour, so the whole days left
+    // read 55 however many seconds the steps between take.
+    emu.age(310 * DAY - 3_600);
     let plan = tf.plan_json();
     assert_eq!(plan.actions(ADDR), ["update"]);
     assert!(plan.is_unknown(ADDR, "current_certificate_id"));
@@ -253,7 +255,7 @@ fn create_rotate_on_expiry_window_then_retire_after_overlap() {
     );
     for needle in [
         format!("Current certificate {first}"),
-        "54 days left".to_string(),
+        "55 days left".to_string(),
         "rotate_before = \"60d\"".to_string(),
         "overlap (\"7d\")".to_string(),
     ] {
