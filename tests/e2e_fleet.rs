@@ -618,3 +618,137 @@ fn terraform_killed_while_a_retirement_deletes_is_not_reported_as_drift() {
     assert!(c["previous_certificate_id"].is_null(), "{c}");
     assert_eq!(existing(&emu), recorded(&tf));
 }
+
+/// A busy account at its certificate quota: a fleet whose rotation needs more
+/// certificates than the region allows. The rotations that fit go through;
+/// each of the others fails naming the quota and the expired certificates to
+/// delete first, keeps its current certificate, and leaves nothing
+/// unrecorded; a retry creates nothing while the region is still full; once
+/// the expired certificates are deleted, the next apply finishes the rest.
+#[test]
+fn rotations_beyond_the_certificate_quota_fail_clearly_and_lose_nothing() {
+    const DAY: i64 = 86_400;
+    const FLEET: usize = 4;
+    let emu = Emulator::with_config(apigw_emulator::Config {
+        max_client_certificates: 10,
+        ..apigw_emulator::Config::default()
+    });
+    // Four certificates from before Terraform, which expire before the
+    // fleet's rotation window opens.
+    let legacy: BTreeSet<String> = (0..4)
+        .map(|i| emu.generate_certificate(&format!("legacy {i}")).id)
+        .collect();
+    emu.age(100 * DAY);
+    let tf = Tf::bare();
+    tf.write("provider.tf", &provider(&emu.url()));
+    tf.write(
+        "main.tf",
+        &format!(
+            "resource \"apigw_rotating_client_certificate\" \"c\" {{\n  count = {FLEET}\n}}\n"
+        ),
+    );
+    tf.init();
+    tf.apply();
+    let managed = |emu: &Emulator| -> BTreeSet<String> {
+        existing(emu).difference(&legacy).cloned().collect()
+    };
+    let assert_recorded = |emu: &Emulator, when: &str| {
+        let (exists, recorded) = (managed(emu), recorded(&tf));
+        assert_eq!(
+            exists, recorded,
+            "{when}: what exists beside the legacy certificates is what the state records"
+        );
+    };
+    let currents = || -> Vec<String> {
+        (0..FLEET)
+            .map(|i| {
+                let v = tf
+                    .state_values(&format!("apigw_rotating_client_certificate.c[{i}]"))
+                    .unwrap_or_else(|| panic!("c[{i}] not in state"));
+                v["current_certificate_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    let before = currents();
+    assert_eq!(existing(&emu).len(), 8);
+    assert_recorded(&emu, "after the create");
+
+    // Every series is due, and the region has room for two more.
+    emu.age(310 * DAY);
+    let out = tf.apply_result();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "two rotations cannot fit: {text}");
+    assert_eq!(
+        text.matches("Error: Cannot generate a client certificate")
+            .count(),
+        2,
+        "{text}"
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("LimitExceededException"), "{flat}");
+    assert!(flat.contains("reached its quota"), "{flat}");
+    assert!(
+        flat.contains("The region holds 10 client certificates"),
+        "{flat}"
+    );
+    for id in &legacy {
+        assert!(flat.contains(id.as_str()), "expired {id} not named: {flat}");
+    }
+    assert_eq!(existing(&emu).len(), 10);
+    assert_recorded(&emu, "after the apply that met the quota");
+    let after = currents();
+    let rotated = (0..FLEET).filter(|&i| after[i] != before[i]).count();
+    assert_eq!(rotated, 2, "before {before:?}, after {after:?}");
+    for i in (0..FLEET).filter(|&i| after[i] == before[i]) {
+        let v = tf
+            .state_values(&format!("apigw_rotating_client_certificate.c[{i}]"))
+            .unwrap_or_default();
+        assert_eq!(v["phase"], "stable", "c[{i}] keeps its current certificate");
+        assert_eq!(v["previous_certificate_id"], Value::Null);
+    }
+
+    // The plan still shows the two rotations left, and a retry while the
+    // region is full creates nothing.
+    let plan = tf.plan_json();
+    let due: Vec<_> = plan
+        .resource_changes()
+        .into_iter()
+        .filter(|c| c["change"]["actions"] == serde_json::json!(["update"]))
+        .collect();
+    assert_eq!(due.len(), 2, "{due:#?}");
+    assert!(!tf.apply_result().status.success());
+    assert_eq!(existing(&emu).len(), 10);
+    assert_recorded(&emu, "after the retry");
+
+    // What the diagnostic advised: delete the expired certificates.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
+    let aws = rt.block_on(seed_api::client(&emu.url(), common::REGION));
+    for id in &legacy {
+        rt.block_on(
+            aws.delete_client_certificate()
+                .client_certificate_id(id)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("cannot delete {id}: {e:?}"));
+    }
+    tf.apply();
+    let last = currents();
+    assert!(
+        (0..FLEET).all(|i| last[i] != before[i]),
+        "every series rotated: before {before:?}, now {last:?}"
+    );
+    assert_eq!(
+        existing(&emu).len(),
+        2 * FLEET,
+        "current and previous of each"
+    );
+    assert_recorded(&emu, "after the quota was freed");
+    assert!(tf.plan_json().is_empty(), "nothing left to do");
+}

@@ -455,7 +455,10 @@ resource "terraform_data" "trust_store_{i}" {{
 }}"""
         for i, path in enumerate(trust_stores)
     )
-    # Enough attempts to outlast one reload period of the backends' loop.
+    # Enough attempts to outlast one reload period of the backends' loop, and
+    # two accepted answers a second apart: right after nginx reloads, its old
+    # worker still takes a connection now and then and refuses the new
+    # certificate, so one accepted answer is not yet proof.
     attempts = int(reload_period * 3 / 1) + 3
     verify = (
         f"""
@@ -463,6 +466,7 @@ resource "terraform_data" "trust_store_{i}" {{
     path             = "/{verify_route}"
     attempts         = {attempts}
     interval_seconds = 1
+    successes        = 2
   }}"""
         if verify_route
         else ""

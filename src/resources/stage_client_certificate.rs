@@ -105,6 +105,7 @@ fn schema() -> Schema {
 
 const VERIFY_DEFAULT_METHOD: &str = "GET";
 const VERIFY_DEFAULT_ATTEMPTS: i64 = 3;
+const VERIFY_DEFAULT_SUCCESSES: i64 = 1;
 const VERIFY_DEFAULT_INTERVAL: i64 = 2;
 const VERIFY_MAX_ATTEMPTS: i64 = 100;
 const VERIFY_MAX_INTERVAL: i64 = 600;
@@ -153,6 +154,18 @@ fn verify_block() -> Block {
                 Type::Number,
                 "Seconds to wait between attempts, from 0 to 600. Defaults to 2.",
             ),
+            Attribute::optional(
+                "successes",
+                Type::Number,
+                "How many accepted answers in a row the switch needs, from 1 to `attempts`. \
+                 One accepted answer shows that one server trusts the certificate on one \
+                 connection; a backend that reloads gracefully (old workers keep \
+                 accepting connections for a moment after the reload) or several servers \
+                 behind the route can still refuse the next one. Answers are \
+                 `interval_seconds` apart, so `successes = 2` with a few seconds between \
+                 them outlasts a reload. A refused answer starts the count again; the \
+                 attempts stop early once the rest cannot reach it. Defaults to 1.",
+            ),
         ],
         blocks: Vec::new(),
         deprecated: false,
@@ -167,6 +180,7 @@ struct Verify {
     accepted_statuses: Vec<i64>,
     attempts: i64,
     interval_seconds: i64,
+    successes: i64,
 }
 
 impl Verify {
@@ -194,6 +208,10 @@ impl Verify {
                 .get("interval_seconds")
                 .as_i64()
                 .unwrap_or(VERIFY_DEFAULT_INTERVAL),
+            successes: block
+                .get("successes")
+                .as_i64()
+                .unwrap_or(VERIFY_DEFAULT_SUCCESSES),
         })
     }
 
@@ -272,6 +290,7 @@ fn validate_verify(config: &Value, diags: &mut Diagnostics) {
     for (attr, low, high) in [
         ("attempts", 1, VERIFY_MAX_ATTEMPTS),
         ("interval_seconds", 0, VERIFY_MAX_INTERVAL),
+        ("successes", 1, VERIFY_MAX_ATTEMPTS),
     ] {
         let v = block.get(attr);
         if v.is_null() || v.is_unknown() {
@@ -287,6 +306,27 @@ fn validate_verify(config: &Value, diags: &mut Diagnostics) {
                     ),
                 )
                 .at_path(at(attr)),
+            );
+        }
+    }
+    // Both known (attempts may be its default): more successes than attempts
+    // could never pass.
+    let attempts = block.get("attempts");
+    if let Some(successes) = block.get("successes").as_i64()
+        && !attempts.is_unknown()
+    {
+        let attempts = attempts.as_i64().unwrap_or(VERIFY_DEFAULT_ATTEMPTS);
+        if successes > attempts && (1..=VERIFY_MAX_ATTEMPTS).contains(&successes) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid verify successes",
+                    format!(
+                        "verify.successes = {successes}: expected at most verify.attempts \
+                         ({attempts}), since every success is one attempt. Raise attempts to \
+                         at least {successes}, or lower successes."
+                    ),
+                )
+                .at_path(at("successes")),
             );
         }
     }
@@ -396,13 +436,17 @@ fn verify_note(prior: &Value, planned: &Value) -> Option<Diagnostic> {
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ");
+    let times = match verify.successes {
+        n if n > 1 => format!(" {n} times in a row"),
+        _ => String::new(),
+    };
     Some(Diagnostic::warning(
         format!("Switch of stage \"{stage}\" will be verified first"),
         format!(
             "Before stage \"{stage}\" of REST API \"{api}\" presents {new} instead of \
              \"{old}\", the apply calls TestInvokeMethod {} presenting it and switches only \
-             when the backend answers {statuses} (up to {} attempt(s), {} s apart). If it \
-             never does, the apply fails and the stage keeps \"{old}\".",
+             when the backend answers {statuses}{times} (up to {} attempt(s), {} s apart). If \
+             it never does, the apply fails and the stage keeps \"{old}\".",
             verify.route(),
             verify.attempts,
             verify.interval_seconds,
@@ -812,22 +856,30 @@ async fn verify_switch(
         stage_variables,
     };
     let mut last: Option<TestInvocation> = None;
+    let mut streak = Streak::new(v);
     for attempt in 1..=v.attempts.max(1) {
         let answer = client
             .test_invoke(&call)
             .await
             .map_err(|e| e.to_diagnostic(&context(&format!("TestInvokeMethod {route}"))))?;
-        if v.accepted_statuses.contains(&i64::from(answer.status)) {
-            tracing::info!(
-                stage = %model.stage_name,
-                certificate = certificate_id,
-                status = answer.status,
-                attempt,
-                "backend accepts the new client certificate"
-            );
-            return Ok(());
+        let accepted = v.accepted_statuses.contains(&i64::from(answer.status));
+        tracing::info!(
+            stage = %model.stage_name,
+            certificate = certificate_id,
+            status = answer.status,
+            attempt,
+            accepted,
+            "verify answer"
+        );
+        let verdict = streak.record(accepted);
+        if !accepted {
+            last = Some(answer);
         }
-        last = Some(answer);
+        match verdict {
+            Verdict::Passed => return Ok(()),
+            Verdict::Failed => break,
+            Verdict::Undecided => {}
+        }
         if attempt < v.attempts {
             tokio::time::sleep(std::time::Duration::from_secs(
                 u64::try_from(v.interval_seconds).unwrap_or(0),
@@ -835,11 +887,61 @@ async fn verify_switch(
             .await;
         }
     }
-    let answer = last.expect("at least one attempt");
+    let answer = last.expect("a refused answer: the streak failed");
     Err(Diagnostic::error(
         "Backend does not accept the new client certificate",
-        refusal(model, &route, certificate_id, presented, v, &answer),
+        refusal(
+            model,
+            &route,
+            certificate_id,
+            presented,
+            v,
+            &answer,
+            streak.attempts,
+        ),
     ))
+}
+
+/// Where a run of verify answers stands.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Passed,
+    /// The attempts left cannot make the run long enough.
+    Failed,
+    Undecided,
+}
+
+/// Counts accepted answers in a row against `successes`, within `attempts`.
+#[derive(Debug)]
+struct Streak {
+    needed: i64,
+    allowed: i64,
+    /// Answers so far.
+    attempts: i64,
+    run: i64,
+}
+
+impl Streak {
+    fn new(v: &Verify) -> Streak {
+        Streak {
+            needed: v.successes.max(1),
+            allowed: v.attempts.max(1),
+            attempts: 0,
+            run: 0,
+        }
+    }
+
+    fn record(&mut self, accepted: bool) -> Verdict {
+        self.attempts += 1;
+        self.run = if accepted { self.run + 1 } else { 0 };
+        if self.run >= self.needed {
+            Verdict::Passed
+        } else if self.run + (self.allowed - self.attempts) < self.needed {
+            Verdict::Failed
+        } else {
+            Verdict::Undecided
+        }
+    }
 }
 
 /// The sentence a refused switch reports.
@@ -850,6 +952,7 @@ fn refusal(
     presented: Option<&str>,
     v: &Verify,
     answer: &TestInvocation,
+    attempts: i64,
 ) -> String {
     let cause = answer
         .log
@@ -864,17 +967,22 @@ fn refusal(
         Some(id) => format!("still presents client certificate \"{id}\""),
         None => "still presents no client certificate".to_string(),
     };
+    let needed = if v.successes > 1 {
+        format!(" ({} accepted answers in a row were needed)", v.successes)
+    } else {
+        String::new()
+    };
     format!(
         "Stage \"{}\" of REST API \"{}\" was not switched to client certificate \
          \"{certificate_id}\": TestInvokeMethod {route} presenting it got status {} (accepted: \
-         {}) after {} attempt(s); the backend answered {body}{cause}. The stage {still}. Make \
+         {}) after {attempts} attempt(s){needed}; the backend answered {body}{cause}. The \
+         stage {still}. Make \
          every backend behind {route} trust the new certificate (install the trust bundle and \
          reload it), then apply again.",
         model.stage_name,
         model.rest_api_id,
         answer.status,
         accepted.join(", "),
-        v.attempts.max(1),
     )
 }
 
@@ -1046,6 +1154,7 @@ mod tests {
                     ("accepted_statuses", Value::Null),
                     ("attempts", Value::number(5i64)),
                     ("interval_seconds", Value::Null),
+                    ("successes", Value::number(2i64)),
                 ]),
             );
             c
@@ -1062,7 +1171,7 @@ mod tests {
             "REST API \"api1\"",
             "client certificate \"c2\" instead of \"c1\"",
             "TestInvokeMethod GET /health",
-            "answers 200",
+            "answers 200 2 times in a row",
             "up to 5 attempt(s), 2 s apart",
             "the stage keeps \"c1\"",
         ] {
@@ -1159,6 +1268,7 @@ mod tests {
                 accepted_statuses: vec![200],
                 attempts: 3,
                 interval_seconds: 2,
+                successes: 1,
             })
         );
         assert_eq!(
@@ -1171,6 +1281,7 @@ mod tests {
             ("accepted_statuses", Value::List(vec![Value::number(99i64)])),
             ("attempts", Value::number(0i64)),
             ("interval_seconds", Value::number(601i64)),
+            ("successes", Value::number(0i64)),
         ]));
         let diags = validate_config(&bad);
         for attr in [
@@ -1179,6 +1290,7 @@ mod tests {
             "accepted_statuses",
             "attempts",
             "interval_seconds",
+            "successes",
         ] {
             let at = AttributePath::attr("verify").then_attr(attr);
             let d = diags
@@ -1201,6 +1313,7 @@ mod tests {
             accepted_statuses: vec![200, 204],
             attempts: 2,
             interval_seconds: 0,
+            successes: 1,
         };
         let answer = TestInvocation {
             status: 502,
@@ -1209,7 +1322,7 @@ mod tests {
                   Mon Nov 30 14:08:51 UTC 2026 : Execution failed due to configuration error: bad certificate\n"
                 .into(),
         };
-        let text = refusal(&model, &v.route(), "new1", Some("old1"), &v, &answer);
+        let text = refusal(&model, &v.route(), "new1", Some("old1"), &v, &answer, 2);
         assert_eq!(
             text,
             "Stage \"prod\" of REST API \"a1\" was not switched to client certificate \"new1\": \
@@ -1218,6 +1331,113 @@ mod tests {
              (Execution failed due to configuration error: bad certificate). The stage still \
              presents client certificate \"old1\". Make every backend behind GET /health trust \
              the new certificate (install the trust bundle and reload it), then apply again."
+        );
+    }
+
+    #[test]
+    fn more_successes_than_attempts_is_refused_naming_both() {
+        for (attempts, successes) in [(Value::Null, 4i64), (Value::number(2i64), 3)] {
+            let c = with_verify(Value::object([
+                ("path", Value::string("/health")),
+                ("attempts", attempts.clone()),
+                ("successes", Value::number(successes)),
+            ]));
+            let diags = validate_config(&c);
+            assert_eq!(diags.len(), 1, "{diags:?}");
+            let d = &diags[0];
+            assert_eq!(
+                d.attribute,
+                Some(AttributePath::attr("verify").then_attr("successes"))
+            );
+            let shown = attempts.as_i64().unwrap_or(VERIFY_DEFAULT_ATTEMPTS);
+            assert!(
+                d.detail.contains(&format!(
+                    "verify.successes = {successes}: expected at most verify.attempts ({shown})"
+                )),
+                "{}",
+                d.detail
+            );
+        }
+        let fits = with_verify(Value::object([
+            ("path", Value::string("/health")),
+            ("attempts", Value::number(3i64)),
+            ("successes", Value::number(3i64)),
+        ]));
+        assert!(validate_config(&fits).is_empty());
+        let later = with_verify(Value::object([
+            ("path", Value::string("/health")),
+            ("attempts", Value::Unknown),
+            ("successes", Value::number(9i64)),
+        ]));
+        assert!(validate_config(&later).is_empty(), "unknown until apply");
+    }
+
+    /// The verdicts for answers (true = accepted) with `attempts` and
+    /// `successes`: where each stops, and how.
+    fn run(attempts: i64, successes: i64, answers: &[bool]) -> (Verdict, i64) {
+        let v = Verify {
+            path: "/health".into(),
+            http_method: "GET".into(),
+            accepted_statuses: vec![200],
+            attempts,
+            interval_seconds: 0,
+            successes,
+        };
+        let mut streak = Streak::new(&v);
+        for &a in answers {
+            match streak.record(a) {
+                Verdict::Undecided => continue,
+                done => return (done, streak.attempts),
+            }
+        }
+        (Verdict::Undecided, streak.attempts)
+    }
+
+    #[test]
+    fn a_refused_answer_restarts_the_count_and_hopeless_runs_stop_early() {
+        // One success, the default: the first accepted answer switches.
+        assert_eq!(run(3, 1, &[false, true]), (Verdict::Passed, 2));
+        assert_eq!(run(3, 1, &[false, false, false]), (Verdict::Failed, 3));
+        // Two in a row: a graceful reload's old worker refuses in between.
+        assert_eq!(run(5, 2, &[true, true]), (Verdict::Passed, 2));
+        assert_eq!(run(5, 2, &[true, false, true, true]), (Verdict::Passed, 4));
+        assert_eq!(
+            run(5, 2, &[false, true, false, true, true]),
+            (Verdict::Passed, 5)
+        );
+        // After a refusal at the fourth of five, two in a row cannot happen.
+        assert_eq!(run(5, 2, &[true, false, true, false]), (Verdict::Failed, 4));
+        // Exactly as many successes as attempts: the first refusal ends it.
+        assert_eq!(run(3, 3, &[true, false]), (Verdict::Failed, 2));
+        assert_eq!(run(3, 3, &[true, true, true]), (Verdict::Passed, 3));
+    }
+
+    #[test]
+    fn a_refusal_after_a_broken_run_says_how_many_in_a_row_were_needed() {
+        let model = Model {
+            rest_api_id: "a1".into(),
+            stage_name: "prod".into(),
+        };
+        let v = Verify {
+            path: "/health".into(),
+            http_method: "GET".into(),
+            accepted_statuses: vec![200],
+            attempts: 5,
+            interval_seconds: 1,
+            successes: 2,
+        };
+        let answer = TestInvocation {
+            status: 400,
+            body: "No required SSL certificate was sent".into(),
+            log: String::new(),
+        };
+        let text = refusal(&model, &v.route(), "new1", Some("old1"), &v, &answer, 4);
+        assert!(
+            text.contains(
+                "got status 400 (accepted: 200) after 4 attempt(s) (2 accepted answers in a row \
+                 were needed); the backend answered No required SSL certificate was sent."
+            ),
+            "{text}"
         );
     }
 

@@ -21,11 +21,13 @@ resource "apigw_stage_client_certificate" "orders_prod" {
   # Before each switch, API Gateway's TestInvokeMethod calls GET /health
   # presenting the new certificate; unless the backend answers 200 the apply
   # stops and the stage keeps its certificate. Backends that reload their
-  # trust store every few seconds get attempts x interval_seconds to catch up.
+  # trust store every few seconds get attempts x interval_seconds to catch up;
+  # two accepted answers in a row outlast a graceful reload.
   verify {
     path             = "/health"
     attempts         = 5
     interval_seconds = 3
+    successes        = 2
   }
 
   # The backend trusts a new certificate before the stage presents it.
