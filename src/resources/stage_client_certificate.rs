@@ -1301,20 +1301,29 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_refusal_names_stage_route_certificate_and_answer() {
-        let model = Model {
+    fn prod() -> Model {
+        Model {
             rest_api_id: "a1".into(),
             stage_name: "prod".into(),
-        };
-        let v = Verify {
+        }
+    }
+
+    /// `verify { path = "/health" }` with these settings.
+    fn health(accepted_statuses: Vec<i64>, attempts: i64, successes: i64) -> Verify {
+        Verify {
             path: "/health".into(),
             http_method: "GET".into(),
-            accepted_statuses: vec![200, 204],
-            attempts: 2,
+            accepted_statuses,
+            attempts,
             interval_seconds: 0,
-            successes: 1,
-        };
+            successes,
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_stage_route_certificate_and_answer() {
+        let model = prod();
+        let v = health(vec![200, 204], 2, 1);
         let answer = TestInvocation {
             status: 502,
             body: r#"{"message":"Internal server error"}"#.into(),
@@ -1375,15 +1384,7 @@ mod tests {
     /// The verdicts for answers (true = accepted) with `attempts` and
     /// `successes`: where each stops, and how.
     fn run(attempts: i64, successes: i64, answers: &[bool]) -> (Verdict, i64) {
-        let v = Verify {
-            path: "/health".into(),
-            http_method: "GET".into(),
-            accepted_statuses: vec![200],
-            attempts,
-            interval_seconds: 0,
-            successes,
-        };
-        let mut streak = Streak::new(&v);
+        let mut streak = Streak::new(&health(vec![200], attempts, successes));
         for &a in answers {
             match streak.record(a) {
                 Verdict::Undecided => continue,
@@ -1414,18 +1415,8 @@ mod tests {
 
     #[test]
     fn a_refusal_after_a_broken_run_says_how_many_in_a_row_were_needed() {
-        let model = Model {
-            rest_api_id: "a1".into(),
-            stage_name: "prod".into(),
-        };
-        let v = Verify {
-            path: "/health".into(),
-            http_method: "GET".into(),
-            accepted_statuses: vec![200],
-            attempts: 5,
-            interval_seconds: 1,
-            successes: 2,
-        };
+        let model = prod();
+        let v = health(vec![200], 5, 2);
         let answer = TestInvocation {
             status: 400,
             body: "No required SSL certificate was sent".into(),
