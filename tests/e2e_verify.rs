@@ -20,6 +20,10 @@ fn one_line(out: &std::process::Output) -> String {
 }
 
 fn attachment(api: &str, cert: &str) -> String {
+    attachment_with(api, cert, "attempts = 2")
+}
+
+fn attachment_with(api: &str, cert: &str, settings: &str) -> String {
     format!(
         r#"
 resource "apigw_stage_client_certificate" "s" {{
@@ -29,8 +33,8 @@ resource "apigw_stage_client_certificate" "s" {{
 
   verify {{
     path             = "/health"
-    attempts         = 2
     interval_seconds = 0
+    {settings}
   }}
 }}
 "#
@@ -227,7 +231,35 @@ fn a_switch_to_a_certificate_the_backend_does_not_trust_is_refused_and_changes_n
             .count(),
         0
     );
-    // The failed apply left the state on the trusted certificate.
+    // Two accepted answers in a row out of three: the plan says so, and
+    // after two refusals the third attempt could not make a run of two, so
+    // the apply stops there.
+    tf.write(
+        "main.tf",
+        &attachment_with(&api, &untrusted.id, "attempts = 3\n    successes = 2"),
+    );
+    let plan = tf.plan_json();
+    let note = plan
+        .warnings()
+        .iter()
+        .map(|w| w["detail"].as_str().unwrap_or_default().to_string())
+        .find(|d| d.contains("TestInvokeMethod GET /health"))
+        .unwrap_or_else(|| panic!("no verify note in the plan"));
+    assert!(
+        note.contains("answers 200, 2 times in a row (up to 3 attempt(s)"),
+        "{note}"
+    );
+    let out = tf.apply_result();
+    assert!(!out.status.success(), "the switch must be refused");
+    let msg = one_line(&out);
+    assert!(
+        msg.contains("after 2 attempt(s) (2 accepted answers in a row were needed)"),
+        "{msg}"
+    );
+    assert_eq!(emu.call_count("TestInvokeMethod"), 5, "two more, not three");
+    assert_eq!(emu.call_count("UpdateStage"), updates_before);
+
+    // The failed applies left the state on the trusted certificate.
     let state = tf.state_values("apigw_stage_client_certificate.s").unwrap();
     assert_eq!(state["client_certificate_id"], trusted.id.as_str());
     drop(tf);

@@ -116,8 +116,8 @@ fn verify_block() -> Block {
                       presents it. Before every switch to a different certificate, the \
                       provider calls API Gateway's TestInvokeMethod on `path` presenting the \
                       new certificate (with the stage's variables, so the integration URI is \
-                      the stage's). Unless the backend answers one of `accepted_statuses`, \
-                      the apply fails naming the stage, the route, the certificate and the \
+                      the stage's). Unless the backend answers one of `accepted_statuses` \
+                      `successes` times in a row within `attempts`, the apply fails naming the stage, the route, the certificate and the \
                       backend's answer, and the stage keeps the certificate it had. Use one \
                       attachment per stage, and point `path` at a health route that reaches \
                       every backend that must trust the certificate (one route per backend \
@@ -163,8 +163,10 @@ fn verify_block() -> Block {
                  accepting connections for a moment after the reload) or several servers \
                  behind the route can still refuse the next one. Answers are \
                  `interval_seconds` apart, so `successes = 2` with a few seconds between \
-                 them outlasts a reload. A refused answer starts the count again; the \
-                 attempts stop early once the rest cannot reach it. Defaults to 1.",
+                 them asks again once a reload has settled; every switch then takes at \
+                 least (`successes` - 1) x `interval_seconds`. A refused answer starts the \
+                 count again; the attempts stop early once the rest cannot reach it. \
+                 Defaults to 1.",
             ),
         ],
         blocks: Vec::new(),
@@ -309,27 +311,44 @@ fn validate_verify(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
-    // Both known (attempts may be its default): more successes than attempts
-    // could never pass.
+    // Both known and each valid on its own (attempts may be its default):
+    // more successes than attempts could never pass.
     let attempts = block.get("attempts");
-    if let Some(successes) = block.get("successes").as_i64()
-        && !attempts.is_unknown()
+    let attempts = if attempts.is_null() {
+        Some((VERIFY_DEFAULT_ATTEMPTS, true))
+    } else {
+        attempts
+            .as_i64()
+            .filter(|n| (1..=VERIFY_MAX_ATTEMPTS).contains(n))
+            .map(|n| (n, false))
+    };
+    if let (Some(successes), Some((attempts, default))) =
+        (block.get("successes").as_i64(), attempts)
+        && (1..=VERIFY_MAX_ATTEMPTS).contains(&successes)
+        && let Some(d) = successes_beyond_attempts(successes, attempts, default)
     {
-        let attempts = attempts.as_i64().unwrap_or(VERIFY_DEFAULT_ATTEMPTS);
-        if successes > attempts && (1..=VERIFY_MAX_ATTEMPTS).contains(&successes) {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid verify successes",
-                    format!(
-                        "verify.successes = {successes}: expected at most verify.attempts \
-                         ({attempts}), since every success is one attempt. Raise attempts to \
-                         at least {successes}, or lower successes."
-                    ),
-                )
-                .at_path(at("successes")),
-            );
-        }
+        diags.push(d);
     }
+}
+
+/// The error for `successes` no run of `attempts` answers can reach.
+fn successes_beyond_attempts(successes: i64, attempts: i64, default: bool) -> Option<Diagnostic> {
+    let shown = if default {
+        format!("{attempts}, its default")
+    } else {
+        attempts.to_string()
+    };
+    (successes > attempts).then(|| {
+        Diagnostic::error(
+            "Invalid verify successes",
+            format!(
+                "verify.successes = {successes}: expected at most verify.attempts ({shown}), \
+                 since every success is one attempt. Raise attempts to at least {successes}, \
+                 or lower successes."
+            ),
+        )
+        .at_path(AttributePath::attr("verify").then_attr("successes"))
+    })
 }
 
 // ---- validation ---------------------------------------------------------------
@@ -437,7 +456,7 @@ fn verify_note(prior: &Value, planned: &Value) -> Option<Diagnostic> {
         .collect::<Vec<_>>()
         .join(", ");
     let times = match verify.successes {
-        n if n > 1 => format!(" {n} times in a row"),
+        n if n > 1 => format!(", {n} times in a row"),
         _ => String::new(),
     };
     Some(Diagnostic::warning(
@@ -855,6 +874,11 @@ async fn verify_switch(
         certificate_id,
         stage_variables,
     };
+    // Validation refuses this once both are known; attempts may have been
+    // unknown then.
+    if let Some(d) = successes_beyond_attempts(v.successes, v.attempts.max(1), false) {
+        return Err(d);
+    }
     let mut last: Option<TestInvocation> = None;
     let mut streak = Streak::new(v);
     for attempt in 1..=v.attempts.max(1) {
@@ -887,7 +911,16 @@ async fn verify_switch(
             .await;
         }
     }
-    let answer = last.expect("a refused answer: the streak failed");
+    // A run fails only on a refused answer once successes <= attempts.
+    let Some(answer) = last else {
+        return Err(Diagnostic::error(
+            "Backend does not accept the new client certificate",
+            format!(
+                "verify.successes = {}: no run of {} attempt(s) can reach it.",
+                v.successes, v.attempts
+            ),
+        ));
+    };
     Err(Diagnostic::error(
         "Backend does not accept the new client certificate",
         refusal(
@@ -1171,7 +1204,7 @@ mod tests {
             "REST API \"api1\"",
             "client certificate \"c2\" instead of \"c1\"",
             "TestInvokeMethod GET /health",
-            "answers 200 2 times in a row",
+            "answers 200, 2 times in a row (up to 5",
             "up to 5 attempt(s), 2 s apart",
             "the stage keeps \"c1\"",
         ] {
@@ -1345,7 +1378,10 @@ mod tests {
 
     #[test]
     fn more_successes_than_attempts_is_refused_naming_both() {
-        for (attempts, successes) in [(Value::Null, 4i64), (Value::number(2i64), 3)] {
+        for (attempts, successes, shown) in [
+            (Value::Null, 4i64, "3, its default"),
+            (Value::number(2i64), 3, "2"),
+        ] {
             let c = with_verify(Value::object([
                 ("path", Value::string("/health")),
                 ("attempts", attempts.clone()),
@@ -1358,7 +1394,6 @@ mod tests {
                 d.attribute,
                 Some(AttributePath::attr("verify").then_attr("successes"))
             );
-            let shown = attempts.as_i64().unwrap_or(VERIFY_DEFAULT_ATTEMPTS);
             assert!(
                 d.detail.contains(&format!(
                     "verify.successes = {successes}: expected at most verify.attempts ({shown})"
@@ -1379,6 +1414,20 @@ mod tests {
             ("successes", Value::number(9i64)),
         ]));
         assert!(validate_config(&later).is_empty(), "unknown until apply");
+        // An invalid attempts is reported once, on attempts alone.
+        for attempts in [Value::number(0i64), Value::number(2.5)] {
+            let c = with_verify(Value::object([
+                ("path", Value::string("/health")),
+                ("attempts", attempts),
+                ("successes", Value::number(1i64)),
+            ]));
+            let diags = validate_config(&c);
+            assert_eq!(diags.len(), 1, "{diags:?}");
+            assert_eq!(
+                diags[0].attribute,
+                Some(AttributePath::attr("verify").then_attr("attempts"))
+            );
+        }
     }
 
     /// The verdicts for answers (true = accepted) with `attempts` and
