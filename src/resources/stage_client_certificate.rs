@@ -117,8 +117,9 @@ fn verify_block() -> Block {
                       provider calls API Gateway's TestInvokeMethod on `path` presenting the \
                       new certificate (with the stage's variables, so the integration URI is \
                       the stage's). Unless the backend answers one of `accepted_statuses` \
-                      `successes` times in a row within `attempts`, the apply fails naming the stage, the route, the certificate and the \
-                      backend's answer, and the stage keeps the certificate it had. Use one \
+                      `successes` times in a row within `attempts`, the apply fails naming \
+                      the stage, the route, the certificate and the backend's answer, and \
+                      the stage keeps the certificate it had. Use one \
                       attachment per stage, and point `path` at a health route that reaches \
                       every backend that must trust the certificate (one route per backend \
                       when a stage fronts several)."
