@@ -121,18 +121,14 @@ fn a_fleet_converges_in_one_apply_per_step_under_throttling_and_server_errors() 
         max_client_certificates: 2 * N,
         ..apigw_emulator::Config::default()
     });
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
     // Seeded straight at the emulator, slowly enough for its throttle.
-    let aws = rt.block_on(seed_api::client(&emu.url(), common::REGION));
+    let aws = seed_api::Blocking::new(&emu.url(), common::REGION);
     emu.set_throttle(None)
         .unwrap_or_else(|e| panic!("cannot lift the throttle: {e}"));
     let apis: Vec<String> = (0..N / 2)
         .map(|i| {
-            rt.block_on(seed_api::create_api(
-                &aws,
+            aws.run(seed_api::create_api(
+                &aws.client,
                 &format!("fleet{i}"),
                 &["blue", "green"],
             ))
@@ -228,8 +224,8 @@ resource "apigw_stage_client_certificate" "fleet" {{
     let current = stages_present(&tf);
     for (i, api) in apis.iter().enumerate() {
         for stage in ["blue", "green"] {
-            let presented = rt
-                .block_on(seed_api::stage_certificate(&aws, api, stage))
+            let presented = aws
+                .run(seed_api::stage_certificate(&aws.client, api, stage))
                 .ok()
                 .flatten()
                 .unwrap_or_default();
@@ -293,14 +289,11 @@ output "orphaned" {
     tf.apply();
     // What a provider killed right after GenerateClientCertificate leaves:
     // a certificate with its attempt mark, which no state records.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
-    let aws = rt.block_on(seed_api::client(&emu.url(), common::REGION));
-    let left = rt
-        .block_on(
-            aws.generate_client_certificate()
+    let aws = seed_api::Blocking::new(&emu.url(), common::REGION);
+    let left = aws
+        .run(
+            aws.client
+                .generate_client_certificate()
                 .description("Managed by Terraform")
                 .tags(
                     terraform_provider_apigw::apigw::ATTEMPT_TAG,
@@ -649,27 +642,21 @@ fn rotations_beyond_the_certificate_quota_fail_clearly_and_lose_nothing() {
     );
     tf.init();
     tf.apply();
-    let managed = |emu: &Emulator| -> BTreeSet<String> {
-        existing(emu).difference(&legacy).cloned().collect()
-    };
     let assert_recorded = |emu: &Emulator, when: &str| {
-        let (exists, recorded) = (managed(emu), recorded(&tf));
+        let managed: BTreeSet<String> = existing(emu).difference(&legacy).cloned().collect();
         assert_eq!(
-            exists, recorded,
+            managed,
+            recorded(&tf),
             "{when}: what exists beside the legacy certificates is what the state records"
         );
     };
-    let currents = || -> Vec<String> {
+    let series = |i: usize| -> Value {
+        tf.state_values(&format!("apigw_rotating_client_certificate.c[{i}]"))
+            .unwrap_or_else(|| panic!("c[{i}] not in state"))
+    };
+    let currents = || -> Vec<Value> {
         (0..FLEET)
-            .map(|i| {
-                let v = tf
-                    .state_values(&format!("apigw_rotating_client_certificate.c[{i}]"))
-                    .unwrap_or_else(|| panic!("c[{i}] not in state"));
-                v["current_certificate_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
+            .map(|i| series(i)["current_certificate_id"].clone())
             .collect()
     };
     let before = currents();
@@ -708,9 +695,7 @@ fn rotations_beyond_the_certificate_quota_fail_clearly_and_lose_nothing() {
     let rotated = (0..FLEET).filter(|&i| after[i] != before[i]).count();
     assert_eq!(rotated, 2, "before {before:?}, after {after:?}");
     for i in (0..FLEET).filter(|&i| after[i] == before[i]) {
-        let v = tf
-            .state_values(&format!("apigw_rotating_client_certificate.c[{i}]"))
-            .unwrap_or_default();
+        let v = series(i);
         assert_eq!(v["phase"], "stable", "c[{i}] keeps its current certificate");
         assert_eq!(v["previous_certificate_id"], Value::Null);
     }
@@ -729,18 +714,9 @@ fn rotations_beyond_the_certificate_quota_fail_clearly_and_lose_nothing() {
     assert_recorded(&emu, "after the retry");
 
     // What the diagnostic advised: delete the expired certificates.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
-    let aws = rt.block_on(seed_api::client(&emu.url(), common::REGION));
+    let aws = seed_api::Blocking::new(&emu.url(), common::REGION);
     for id in &legacy {
-        rt.block_on(
-            aws.delete_client_certificate()
-                .client_certificate_id(id)
-                .send(),
-        )
-        .unwrap_or_else(|e| panic!("cannot delete {id}: {e:?}"));
+        aws.delete_certificate(id);
     }
     tf.apply();
     let last = currents();

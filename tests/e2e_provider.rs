@@ -23,13 +23,6 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
-fn warnings(plan: &common::Plan) -> Vec<&Value> {
-    plan.diagnostics
-        .iter()
-        .filter(|d| d["severity"] == "warning")
-        .collect()
-}
-
 /// Provider block with `region`, `endpoint` and `extra` attribute lines (an
 /// extra line for region or endpoint replaces the default one); credentials
 /// come from the environment.
@@ -220,7 +213,8 @@ fn check_block_warns_naming_each_due_or_expired_certificate_with_its_expiry() {
     tf.init();
     let plan = tf.plan_json();
 
-    let found: Vec<&Value> = warnings(&plan)
+    let found: Vec<&Value> = plan
+        .warnings()
         .into_iter()
         .filter(|d| d["summary"] == "Check block assertion failed")
         .collect();
@@ -265,9 +259,9 @@ fn check_block_is_silent_when_nothing_is_due() {
     tf.init();
     let plan = tf.plan_json();
     assert!(
-        warnings(&plan).is_empty(),
+        plan.warnings().is_empty(),
         "unexpected warnings: {:#?}",
-        warnings(&plan)
+        plan.warnings()
     );
     assert!(
         plan.diagnostics.iter().all(|d| d["severity"] != "error"),

@@ -92,17 +92,7 @@ fn clock_back(tf: &mut Tf) {
 }
 
 fn warnings_text(plan: &Plan) -> String {
-    plan.warnings()
-        .iter()
-        .map(|w| {
-            format!(
-                "{} :: {}",
-                w["summary"].as_str().unwrap_or_default(),
-                w["detail"].as_str().unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    plan.warning_texts().join("\n")
 }
 
 fn assert_empty_and_silent(plan: &Plan) {
@@ -149,46 +139,31 @@ fn apply_failing_to_delete(emu: &Emulator, tf: &Tf, previous: &str, current: &st
 
 /// A plain SDK client on the emulator, for what Terraform does not manage
 /// here: REST APIs, stages, and out-of-band deletions.
-struct Sdk {
-    rt: tokio::runtime::Runtime,
-    client: aws_sdk_apigateway::Client,
-}
+struct Sdk(seed_api::Blocking);
 
 impl Sdk {
     fn new(emu: &Emulator) -> Sdk {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("runtime: {e}"));
-        let client = rt.block_on(seed_api::client(&emu.url(), common::REGION));
-        Sdk { rt, client }
+        Sdk(seed_api::Blocking::new(&emu.url(), common::REGION))
     }
 
     fn delete_certificate(&self, id: &str) {
-        self.rt
-            .block_on(
-                self.client
-                    .delete_client_certificate()
-                    .client_certificate_id(id)
-                    .send(),
-            )
-            .unwrap_or_else(|e| panic!("delete {id}: {e:?}"));
+        self.0.delete_certificate(id);
     }
 
     /// A REST API named `name` with stage "prod" presenting `certificate`.
     fn api_with_stage(&self, name: &str, certificate: &str) -> String {
         let api_id = self
-            .rt
-            .block_on(seed_api::create_api(&self.client, name, &["prod"]))
+            .0
+            .run(seed_api::create_api(&self.0.client, name, &["prod"]))
             .unwrap_or_else(|e| panic!("create api: {e}"));
         self.switch_stage(&api_id, certificate);
         api_id
     }
 
     fn switch_stage(&self, api_id: &str, certificate: &str) {
-        self.rt
-            .block_on(seed_api::set_stage_certificate(
-                &self.client,
+        self.0
+            .run(seed_api::set_stage_certificate(
+                &self.0.client,
                 api_id,
                 "prod",
                 certificate,

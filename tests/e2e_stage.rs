@@ -13,38 +13,30 @@ use common::{Emulator, Tf};
 const STAGE: &str = "apigw_stage_client_certificate.s";
 
 /// The SDK side of a test: a runtime and a client for the emulator.
-struct Aws {
-    rt: tokio::runtime::Runtime,
-    client: aws_sdk_apigateway::Client,
-}
+struct Aws(seed_api::Blocking);
 
 impl Aws {
     fn new(emu: &Emulator) -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
-        let client = rt.block_on(seed_api::client(&emu.url(), common::REGION));
-        Aws { rt, client }
+        Aws(seed_api::Blocking::new(&emu.url(), common::REGION))
     }
 
     /// A REST API with the given stages; returns its ID.
     fn api(&self, name: &str, stages: &[&str]) -> String {
-        self.rt
-            .block_on(seed_api::create_api(&self.client, name, stages))
+        self.0
+            .run(seed_api::create_api(&self.0.client, name, stages))
             .unwrap_or_else(|e| panic!("cannot create REST API {name}: {e}"))
     }
 
     fn stage_certificate(&self, api: &str, stage: &str) -> Option<String> {
-        self.rt
-            .block_on(seed_api::stage_certificate(&self.client, api, stage))
+        self.0
+            .run(seed_api::stage_certificate(&self.0.client, api, stage))
             .unwrap_or_else(|e| panic!("cannot read stage {api}/{stage}: {e}"))
     }
 
     fn set_stage_certificate(&self, api: &str, stage: &str, cert: &str) {
-        self.rt
-            .block_on(seed_api::set_stage_certificate(
-                &self.client,
+        self.0
+            .run(seed_api::set_stage_certificate(
+                &self.0.client,
                 api,
                 stage,
                 cert,

@@ -11,12 +11,26 @@ use apigw_emulator::testing::{Backend, Seen};
 use aws_sdk_apigateway::types::IntegrationType;
 use common::{Emulator, Tf};
 
-fn one_line(out: &std::process::Output) -> String {
+/// Runs an apply that must fail; its error output on one line, without
+/// Terraform's box drawing.
+fn refused_apply(tf: &Tf) -> String {
+    let out = tf.apply_result();
+    assert!(!out.status.success(), "the switch must be refused");
     String::from_utf8_lossy(&out.stderr)
         .split_whitespace()
         .filter(|w| *w != "│")
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The plan's "will be verified first" warning, summary and detail.
+fn verify_note(plan: &common::Plan) -> String {
+    let notes = plan.warning_texts();
+    notes
+        .iter()
+        .find(|n| n.contains("will be verified first"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no verify note in the plan's warnings: {notes:?}"))
 }
 
 fn attachment(api: &str, cert: &str) -> String {
@@ -155,22 +169,7 @@ fn a_switch_to_a_certificate_the_backend_does_not_trust_is_refused_and_changes_n
     let updates_before = emu.call_count("UpdateStage");
     tf.write("main.tf", &attachment(&api, &untrusted.id));
     // The plan already says the switch will be verified, and how.
-    let plan = tf.plan_json();
-    let notes: Vec<String> = plan
-        .warnings()
-        .iter()
-        .map(|w| {
-            format!(
-                "{} {}",
-                w["summary"].as_str().unwrap_or_default(),
-                w["detail"].as_str().unwrap_or_default()
-            )
-        })
-        .collect();
-    let note = notes
-        .iter()
-        .find(|n| n.contains("will be verified first"))
-        .unwrap_or_else(|| panic!("no verify note in the plan's warnings: {notes:?}"));
+    let note = verify_note(&tf.plan_json());
     for needle in [
         "TestInvokeMethod GET /health".to_string(),
         format!("client certificate \"{}\"", untrusted.id),
@@ -183,9 +182,7 @@ fn a_switch_to_a_certificate_the_backend_does_not_trust_is_refused_and_changes_n
         1,
         "planning does not call the backend"
     );
-    let out = tf.apply_result();
-    assert!(!out.status.success(), "the switch must be refused");
-    let msg = one_line(&out);
+    let msg = refused_apply(&tf);
     for needle in [
         "Backend does not accept the new client certificate",
         "Stage \"prod\"",
@@ -238,20 +235,12 @@ fn a_switch_to_a_certificate_the_backend_does_not_trust_is_refused_and_changes_n
         "main.tf",
         &attachment_with(&api, &untrusted.id, "attempts = 3\n    successes = 2"),
     );
-    let plan = tf.plan_json();
-    let note = plan
-        .warnings()
-        .iter()
-        .map(|w| w["detail"].as_str().unwrap_or_default().to_string())
-        .find(|d| d.contains("TestInvokeMethod GET /health"))
-        .unwrap_or_else(|| panic!("no verify note in the plan"));
+    let note = verify_note(&tf.plan_json());
     assert!(
         note.contains("answers 200, 2 times in a row (up to 3 attempt(s)"),
         "{note}"
     );
-    let out = tf.apply_result();
-    assert!(!out.status.success(), "the switch must be refused");
-    let msg = one_line(&out);
+    let msg = refused_apply(&tf);
     assert!(
         msg.contains("after 2 attempt(s) (2 accepted answers in a row were needed)"),
         "{msg}"

@@ -160,3 +160,37 @@ pub async fn generate_certificate(
         .map(str::to_string)
         .ok_or_else(|| "GenerateClientCertificate answered without an id".to_string())
 }
+
+/// An SDK client with a runtime of its own, for a test that calls the API
+/// between blocking `terraform` runs.
+pub struct Blocking {
+    rt: tokio::runtime::Runtime,
+    pub client: aws_sdk_apigateway::Client,
+}
+
+impl Blocking {
+    pub fn new(endpoint: &str, region: &str) -> Blocking {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
+        let client = rt.block_on(client(endpoint, region));
+        Blocking { rt, client }
+    }
+
+    /// Runs one call to completion.
+    pub fn run<F: std::future::Future>(&self, call: F) -> F::Output {
+        self.rt.block_on(call)
+    }
+
+    /// DeleteClientCertificate, as a user outside Terraform would.
+    pub fn delete_certificate(&self, id: &str) {
+        self.run(
+            self.client
+                .delete_client_certificate()
+                .client_certificate_id(id)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("cannot delete {id}: {e:?}"));
+    }
+}

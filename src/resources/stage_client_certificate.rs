@@ -839,6 +839,11 @@ async fn verify_switch(
     certificate_id: &str,
     v: &Verify,
 ) -> Result<(), Diagnostic> {
+    // Validation refuses this once both are known; attempts may have been
+    // unknown then. Checked before any call.
+    if let Some(d) = successes_beyond_attempts(v.successes, v.attempts.max(1), false) {
+        return Err(d);
+    }
     let route = v.route();
     let context = |what: &str| {
         format!(
@@ -875,14 +880,10 @@ async fn verify_switch(
         certificate_id,
         stage_variables,
     };
-    // Validation refuses this once both are known; attempts may have been
-    // unknown then.
-    if let Some(d) = successes_beyond_attempts(v.successes, v.attempts.max(1), false) {
-        return Err(d);
-    }
-    let mut last: Option<TestInvocation> = None;
     let mut streak = Streak::new(v);
-    for attempt in 1..=v.attempts.max(1) {
+    // With successes <= attempts a run fails only on a refused answer, and
+    // the last attempt always decides.
+    let refused = loop {
         let answer = client
             .test_invoke(&call)
             .await
@@ -892,35 +893,20 @@ async fn verify_switch(
             stage = %model.stage_name,
             certificate = certificate_id,
             status = answer.status,
-            attempt,
+            attempt = streak.attempts + 1,
             accepted,
             "verify answer"
         );
-        let verdict = streak.record(accepted);
-        if !accepted {
-            last = Some(answer);
-        }
-        match verdict {
+        match streak.record(accepted) {
             Verdict::Passed => return Ok(()),
-            Verdict::Failed => break,
-            Verdict::Undecided => {}
+            Verdict::Failed => break answer,
+            Verdict::Undecided => {
+                tokio::time::sleep(std::time::Duration::from_secs(
+                    u64::try_from(v.interval_seconds).unwrap_or(0),
+                ))
+                .await;
+            }
         }
-        if attempt < v.attempts {
-            tokio::time::sleep(std::time::Duration::from_secs(
-                u64::try_from(v.interval_seconds).unwrap_or(0),
-            ))
-            .await;
-        }
-    }
-    // A run fails only on a refused answer once successes <= attempts.
-    let Some(answer) = last else {
-        return Err(Diagnostic::error(
-            "Backend does not accept the new client certificate",
-            format!(
-                "verify.successes = {}: no run of {} attempt(s) can reach it.",
-                v.successes, v.attempts
-            ),
-        ));
     };
     Err(Diagnostic::error(
         "Backend does not accept the new client certificate",
@@ -930,7 +916,7 @@ async fn verify_switch(
             certificate_id,
             presented,
             v,
-            &answer,
+            &refused,
             streak.attempts,
         ),
     ))

@@ -688,11 +688,18 @@ impl Plan {
             .collect()
     }
 
-    /// Each warning as "summary detail", for assertions on what was said.
+    /// Each warning as "summary detail", as Terraform shows them, for
+    /// assertions on what was said.
     pub fn warning_texts(&self) -> Vec<String> {
         self.warnings()
             .iter()
-            .map(|w| format!("{} {}", w["summary"], w["detail"]))
+            .map(|w| {
+                format!(
+                    "{} {}",
+                    w["summary"].as_str().unwrap_or_default(),
+                    w["detail"].as_str().unwrap_or_default()
+                )
+            })
             .collect()
     }
 
