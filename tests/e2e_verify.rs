@@ -248,6 +248,34 @@ fn a_switch_to_a_certificate_the_backend_does_not_trust_is_refused_and_changes_n
     assert_eq!(emu.call_count("TestInvokeMethod"), 5, "two more, not three");
     assert_eq!(emu.call_count("UpdateStage"), updates_before);
 
+    // More successes than attempts can never pass: the plan fails naming
+    // the attribute, its value and the limit, and calls nothing.
+    tf.write(
+        "main.tf",
+        &attachment_with(&api, &untrusted.id, "attempts = 2\n    successes = 3"),
+    );
+    let Err(failed) = tf.try_plan_json() else {
+        panic!("the plan must fail on verify.successes");
+    };
+    let errors: Vec<String> = failed
+        .errors()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["summary"].as_str().unwrap_or_default(),
+                e["detail"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("Invalid verify successes")
+            && errors[0].contains("verify.successes = 3: expected at most verify.attempts (2)"),
+        "{errors:?}"
+    );
+    assert_eq!(emu.call_count("TestInvokeMethod"), 5);
+
     // The failed applies left the state on the trusted certificate.
     let state = tf.state_values("apigw_stage_client_certificate.s").unwrap();
     assert_eq!(state["client_certificate_id"], trusted.id.as_str());
